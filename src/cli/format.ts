@@ -1,0 +1,8 @@
+/** A plain-text table: columns padded to their widest cell, numbers aligned right. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const numeric = header.map((_, c) => rows.length > 0 && rows.every((r) => /^[-+0-9.e×%]+$/i.test(r[c])));
+  const line = (cells: string[]) =>
+    cells.map((cell, c) => (numeric[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}

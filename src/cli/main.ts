@@ -1,0 +1,55 @@
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+
+/**
+ * The command line. Each command lives in its own file, loaded only when it runs, so
+ * `nnt --help` starts fast. Errors become one line on stderr and a non-zero exit code.
+ */
+export function main(argv: string[]): void {
+  const program = new Command()
+    .name('nnt')
+    .description('Train neural networks by backpropagation, from scratch, on a Float64Array math core.')
+    .version(require('../../package.json').version)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  program
+    .command('gradcheck')
+    .description('compare backprop gradients with numerical ones, for every parameter of a network')
+    .option('--samples <n>', 'number of samples', positiveInt, 3)
+    .option('--seed <n>', 'seed for the weights and the choice of samples', nonNegativeInt, 1)
+    .option('--threshold <x>', 'largest relative error that passes', positiveNumber)
+    .option('--json', 'print the rows as JSON')
+    .action((opts) => (require('./gradcheck') as typeof import('./gradcheck')).run(opts));
+
+  program.parseAsync(argv).catch(handleError);
+}
+
+function handleError(error: unknown): void {
+  if (error instanceof CommanderError) {
+    // commander has already printed its message (or the help / version).
+    process.exitCode = error.exitCode;
+    return;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`nnt: ${message}\n`);
+  if (process.env.NNT_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  process.exitCode = (error as { exitCode?: number }).exitCode ?? 1;
+}
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer.');
+  return n;
+}
+
+export function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer.');
+  return n;
+}
+
+export function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!(Number.isFinite(n) && n > 0)) throw new InvalidArgumentError('must be a positive number.');
+  return n;
+}

@@ -1,0 +1,34 @@
+/**
+ * The numeric kernels every layer is built on. All matrices are flat, row-major
+ * Float64Arrays; the sizes are passed explicitly, as in llm.c, so a kernel never allocates.
+ *
+ * There is one interface and more than one implementation (a backend): the readable
+ * TypeScript reference in `ts-kernels.ts`, and faster ones that must agree with it.
+ */
+export interface Kernels {
+  readonly name: string;
+
+  /**
+   * A buffer of `length` zeros that this backend's kernels can work on without copying
+   * (for a WebAssembly backend: a view of its memory). Layers allocate through this.
+   */
+  alloc(length: number): Float64Array;
+
+  /** C (m×n) = A (m×k) · B (k×n). Affine forward: X·W. */
+  matmul(a: Float64Array, b: Float64Array, c: Float64Array, m: number, k: number, n: number): void;
+
+  /** C (k×n) = Aᵀ · B with A (m×k), B (m×n), without forming Aᵀ. Affine backward: dW = Xᵀ·dY. */
+  matmulTransA(a: Float64Array, b: Float64Array, c: Float64Array, m: number, k: number, n: number): void;
+
+  /** C (m×k) = A · Bᵀ with A (m×n), B (k×n), without forming Bᵀ. Affine backward: dX = dY·Wᵀ. */
+  matmulTransB(a: Float64Array, b: Float64Array, c: Float64Array, m: number, n: number, k: number): void;
+
+  /** x (rows×cols) += bias (cols) on every row, in place. */
+  addRowVector(x: Float64Array, bias: Float64Array, rows: number, cols: number): void;
+
+  /** out (cols) = the sum of each column of x (rows×cols). Affine backward: db. */
+  columnSums(x: Float64Array, out: Float64Array, rows: number, cols: number): void;
+
+  /** out (rows×cols) = softmax of each row of x, computed stably (the row maximum is subtracted). */
+  softmaxRows(x: Float64Array, out: Float64Array, rows: number, cols: number): void;
+}

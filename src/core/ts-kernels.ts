@@ -1,0 +1,86 @@
+import type { Kernels } from './kernels';
+
+/**
+ * The reference backend: plain loops over Float64Arrays, written to be read. Loop orders
+ * are chosen so the innermost loop walks memory contiguously (i-p-j for A·B).
+ *
+ * Zero entries of A are skipped in the products: MNIST pixels are mostly zeros, and
+ * 0·b adds nothing (for finite b), so results are unchanged.
+ */
+export const tsKernels: Kernels = {
+  name: 'ts',
+
+  alloc(length) {
+    return new Float64Array(length);
+  },
+
+  matmul(a, b, c, m, k, n) {
+    c.fill(0, 0, m * n);
+    for (let i = 0; i < m; i++) {
+      const cRow = i * n;
+      for (let p = 0; p < k; p++) {
+        const aip = a[i * k + p];
+        if (aip === 0) continue;
+        const bRow = p * n;
+        for (let j = 0; j < n; j++) c[cRow + j] += aip * b[bRow + j];
+      }
+    }
+  },
+
+  matmulTransA(a, b, c, m, k, n) {
+    // C[p][j] = sum_i A[i][p] * B[i][j]: walk i outermost so rows of A and B are read in order.
+    c.fill(0, 0, k * n);
+    for (let i = 0; i < m; i++) {
+      const bRow = i * n;
+      for (let p = 0; p < k; p++) {
+        const aip = a[i * k + p];
+        if (aip === 0) continue;
+        const cRow = p * n;
+        for (let j = 0; j < n; j++) c[cRow + j] += aip * b[bRow + j];
+      }
+    }
+  },
+
+  matmulTransB(a, b, c, m, n, k) {
+    // C[i][p] = sum_j A[i][j] * B[p][j]: a dot product of two contiguous rows.
+    for (let i = 0; i < m; i++) {
+      const aRow = i * n;
+      for (let p = 0; p < k; p++) {
+        const bRow = p * n;
+        let sum = 0;
+        for (let j = 0; j < n; j++) sum += a[aRow + j] * b[bRow + j];
+        c[i * k + p] = sum;
+      }
+    }
+  },
+
+  addRowVector(x, bias, rows, cols) {
+    for (let i = 0; i < rows; i++) {
+      const row = i * cols;
+      for (let j = 0; j < cols; j++) x[row + j] += bias[j];
+    }
+  },
+
+  columnSums(x, out, rows, cols) {
+    out.fill(0, 0, cols);
+    for (let i = 0; i < rows; i++) {
+      const row = i * cols;
+      for (let j = 0; j < cols; j++) out[j] += x[row + j];
+    }
+  },
+
+  softmaxRows(x, out, rows, cols) {
+    for (let i = 0; i < rows; i++) {
+      const row = i * cols;
+      let max = -Infinity;
+      for (let j = 0; j < cols; j++) if (x[row + j] > max) max = x[row + j];
+      let sum = 0;
+      for (let j = 0; j < cols; j++) {
+        const e = Math.exp(x[row + j] - max);
+        out[row + j] = e;
+        sum += e;
+      }
+      for (let j = 0; j < cols; j++) out[row + j] /= sum;
+    }
+  },
+};

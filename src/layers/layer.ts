@@ -1,0 +1,50 @@
+import type { Kernels } from '../core/kernels';
+import { sizeOf, type Tensor } from '../core/tensor';
+
+/** A learnable array and, beside it, the gradient of the loss with respect to it. */
+export interface Param {
+  /** Full name in the network, e.g. `affine1.W`. */
+  readonly name: string;
+  readonly shape: number[];
+  readonly value: Float64Array;
+  readonly grad: Float64Array;
+}
+
+/**
+ * One node of the computational graph, working on a batch. `forward` caches exactly what
+ * `backward` needs; `backward` takes dL/d(output) and returns dL/d(input), and stores the
+ * gradients of its parameters in their `grad` arrays.
+ *
+ * The tensors a layer returns are its own buffers, reused by the next call with the same
+ * batch size: the training loop allocates nothing per step. Copy one to keep it.
+ */
+export interface Layer {
+  readonly name: string;
+  forward(x: Tensor, training: boolean): Tensor;
+  backward(dout: Tensor): Tensor;
+  params(): Param[];
+  /**
+   * For layers with points where the derivative jumps (ReLU at 0): which side of the kink
+   * each element of the last forward pass was on. The gradient check compares these before
+   * and after a nudge, to tell a kink crossing from a wrong gradient.
+   */
+  kinkSides?(): Uint8Array;
+}
+
+export function makeParam(kernels: Kernels, name: string, shape: number[]): Param {
+  const n = sizeOf(shape);
+  return { name, shape: [...shape], value: kernels.alloc(n), grad: kernels.alloc(n) };
+}
+
+/**
+ * A layer's output buffer for this call: the previous one when the size is the same (the
+ * common case in training), a new one otherwise (the last short batch, or evaluation).
+ */
+export function reuse(kernels: Kernels, previous: Tensor | undefined, shape: number[]): Tensor {
+  const n = sizeOf(shape);
+  if (previous && previous.data.length === n) {
+    previous.shape = shape;
+    return previous;
+  }
+  return { data: kernels.alloc(n), shape };
+}

@@ -1,0 +1,81 @@
+import type { Kernels } from '../core/kernels';
+import type { Rng } from '../core/rng';
+import { Affine } from '../layers/affine';
+import type { Layer } from '../layers/layer';
+import { Relu } from '../layers/relu';
+import { Sigmoid } from '../layers/sigmoid';
+import { SoftmaxWithLoss } from '../layers/softmax-with-loss';
+import { Network } from './network';
+
+/** How the weights of an affine layer start: N(0, std²), or std from the fan-in. Biases start at 0. */
+export type InitSpec = { type: 'std'; std: number } | { type: 'xavier' } | { type: 'he' };
+
+export type LayerSpec =
+  | { type: 'affine'; units: number; init?: InitSpec }
+  | { type: 'relu' }
+  | { type: 'sigmoid' };
+
+export interface NetworkSpec {
+  inputSize: number;
+  layers: LayerSpec[];
+  /** Used by affine layers that do not name their own. */
+  init?: InitSpec;
+}
+
+export const layerTypes = ['affine', 'relu', 'sigmoid'] as const;
+
+/** The book's two-layer net: 784 → 50 (ReLU) → 10, weights N(0, 0.01²). */
+export const twoLayerSpec: NetworkSpec = {
+  inputSize: 784,
+  layers: [{ type: 'affine', units: 50 }, { type: 'relu' }, { type: 'affine', units: 10 }],
+  init: { type: 'std', std: 0.01 },
+};
+
+/**
+ * Builds the layers a spec describes, numbering each type from 1 (`affine1`, `relu1`,
+ * `affine2`), and draws the initial weights from `rng` in layer order.
+ */
+export function buildNetwork(spec: NetworkSpec, kernels: Kernels, rng: Rng): Network {
+  const layers: Layer[] = [];
+  const counts = new Map<string, number>();
+  let width = spec.inputSize;
+  spec.layers.forEach((layerSpec, index) => {
+    const count = (counts.get(layerSpec.type) ?? 0) + 1;
+    counts.set(layerSpec.type, count);
+    const name = `${layerSpec.type}${count}`;
+    switch (layerSpec.type) {
+      case 'affine': {
+        const affine = new Affine(name, width, layerSpec.units, kernels);
+        const std = initStd(layerSpec.init ?? spec.init ?? defaultInit(spec.layers[index + 1]), width);
+        const w = affine.W.value;
+        for (let i = 0; i < w.length; i++) w[i] = std * rng.gaussian();
+        layers.push(affine);
+        width = layerSpec.units;
+        break;
+      }
+      case 'relu':
+        layers.push(new Relu(name, kernels));
+        break;
+      case 'sigmoid':
+        layers.push(new Sigmoid(name, kernels));
+        break;
+    }
+  });
+  return new Network(layers, new SoftmaxWithLoss(kernels));
+}
+
+/** He for a layer followed by ReLU, Xavier otherwise. */
+function defaultInit(next: LayerSpec | undefined): InitSpec {
+  return next?.type === 'relu' ? { type: 'he' } : { type: 'xavier' };
+}
+
+function initStd(init: InitSpec, fanIn: number): number {
+  switch (init.type) {
+    case 'std':
+      return init.std;
+    case 'xavier':
+      return Math.sqrt(1 / fanIn);
+    case 'he':
+      return Math.sqrt(2 / fanIn);
+  }
+}

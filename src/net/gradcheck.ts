@@ -1,0 +1,126 @@
+import type { Tensor } from '../core/tensor';
+import type { Layer } from '../layers/layer';
+import type { Labels } from '../layers/softmax-with-loss';
+import type { Network } from './network';
+
+export interface GradcheckOptions {
+  /** Step of the central difference; the book's 1e−4. */
+  h?: number;
+  /** An entry passes when its relative error is below this. */
+  threshold?: number;
+}
+
+export interface GradcheckRow {
+  name: string;
+  shape: number[];
+  /** Entries compared (all of them, less those whose nudge crossed a kink). */
+  checked: number;
+  /** Entries skipped because a ±h nudge moved some ReLU input across 0 (see below). */
+  kinkCrossings: number;
+  /** Mean of |backprop − numerical| over the compared entries. */
+  meanAbsDiff: number;
+  /** Largest |backprop − numerical| / max(|backprop|, |numerical|, ABS_FLOOR). */
+  maxRelError: number;
+  passed: boolean;
+}
+
+export const DEFAULT_H = 1e-4;
+export const DEFAULT_THRESHOLD = 1e-6;
+/**
+ * The numerical derivative itself carries noise: the loss is rounded to ~1e−16 relative,
+ * and dividing by 2h = 2e−4 turns that into ~1e−11 absolute. Relative errors are measured
+ * against at least this scale, so a gradient smaller than it is in effect held to an
+ * absolute tolerance of ABS_FLOOR × threshold = 1e−10, ten times that noise.
+ */
+export const ABS_FLOOR = 1e-4;
+
+/**
+ * Compares the gradients backprop computes with numerical ones, (L(w+h) − L(w−h)) / 2h,
+ * for every entry of every parameter.
+ *
+ * A ReLU input that lies within h of zero makes the numerical derivative straddle the kink,
+ * where the loss is not differentiable; the number it gives is then not a derivative at all.
+ * Like Caffe's checker, such entries are detected (a layer's kink sides differ after the
+ * nudge from the unnudged pass) and reported as crossings, not counted as errors; the
+ * threshold stays tight.
+ */
+export function gradientCheck(net: Network, x: Tensor, labels: Labels, options: GradcheckOptions = {}): GradcheckRow[] {
+  const h = options.h ?? DEFAULT_H;
+  const threshold = options.threshold ?? DEFAULT_THRESHOLD;
+
+  net.gradient(x, labels);
+  const analytic = new Map(net.params().map((p) => [p.name, Float64Array.from(p.grad)]));
+  const kinkLayers = net.layers.filter((layer) => layer.kinkSides);
+  const baseSides = kinkLayers.map((layer) => Uint8Array.from(layer.kinkSides!()));
+  const crossedKink = () => kinkLayers.some((layer, i) => !sameBytes(layer.kinkSides!(), baseSides[i]));
+
+  return net.params().map((p) => {
+    const grad = analytic.get(p.name)!;
+    const w = p.value;
+    let checked = 0, kinkCrossings = 0, sumAbsDiff = 0, maxRelError = 0;
+    for (let i = 0; i < w.length; i++) {
+      const original = w[i];
+      w[i] = original + h;
+      const lossPlus = net.loss(x, labels, true);
+      let crossed = crossedKink();
+      w[i] = original - h;
+      const lossMinus = net.loss(x, labels, true);
+      crossed ||= crossedKink();
+      w[i] = original;
+      if (crossed) {
+        kinkCrossings++;
+        continue;
+      }
+      const numerical = (lossPlus - lossMinus) / (2 * h);
+      const diff = Math.abs(grad[i] - numerical);
+      const rel = diff / Math.max(Math.abs(grad[i]), Math.abs(numerical), ABS_FLOOR);
+      checked++;
+      sumAbsDiff += diff;
+      if (rel > maxRelError || Number.isNaN(rel)) maxRelError = rel;
+    }
+    return {
+      name: p.name,
+      shape: p.shape,
+      checked,
+      kinkCrossings,
+      meanAbsDiff: checked ? sumAbsDiff / checked : 0,
+      maxRelError,
+      passed: maxRelError < threshold,
+    };
+  });
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Checks a layer's dL/dx on its own: with L = Σ out ⊙ r for a fixed random r, backward(r)
+ * must equal the numerical derivative of L in every input entry. Returns the largest
+ * relative error (same measure as above).
+ */
+export function inputGradientError(layer: Layer, x: Tensor, r: Float64Array, h = DEFAULT_H): number {
+  const weightedSum = () => {
+    const out = layer.forward(x, true).data;
+    let s = 0;
+    for (let i = 0; i < out.length; i++) s += out[i] * r[i];
+    return s;
+  };
+  const shape = [...layer.forward(x, true).shape];
+  const dx = Float64Array.from(layer.backward({ data: r, shape }).data);
+  let worst = 0;
+  for (let i = 0; i < x.data.length; i++) {
+    const original = x.data[i];
+    x.data[i] = original + h;
+    const plus = weightedSum();
+    x.data[i] = original - h;
+    const minus = weightedSum();
+    x.data[i] = original;
+    const numerical = (plus - minus) / (2 * h);
+    const rel = Math.abs(dx[i] - numerical) / Math.max(Math.abs(dx[i]), Math.abs(numerical), ABS_FLOOR);
+    if (rel > worst || Number.isNaN(rel)) worst = rel;
+  }
+  return worst;
+}

@@ -1,0 +1,70 @@
+import type { Tensor } from '../core/tensor';
+import type { Layer, Param } from '../layers/layer';
+import { SoftmaxWithLoss, type Labels } from '../layers/softmax-with-loss';
+import { argmaxRows } from '../core/ops';
+import { asMatrix } from '../core/tensor';
+
+/**
+ * A sequential network: layers run forward in order and backward in reverse, and the loss
+ * layer sits at the end, as in the book's TwoLayerNet (`lastLayer`). Whether the layers run
+ * in training or evaluation mode is decided here and passed to each one.
+ */
+export class Network {
+  private readonly paramList: Param[];
+
+  constructor(
+    readonly layers: Layer[],
+    readonly lossLayer: SoftmaxWithLoss,
+  ) {
+    this.paramList = layers.flatMap((layer) => layer.params());
+    const names = new Set<string>();
+    for (const p of this.paramList) {
+      if (names.has(p.name)) throw new Error(`two parameters are named ${p.name}`);
+      names.add(p.name);
+    }
+  }
+
+  /** Scores (before softmax) for a batch. */
+  predict(x: Tensor, training = false): Tensor {
+    let out = x;
+    for (const layer of this.layers) out = layer.forward(out, training);
+    return out;
+  }
+
+  /** Forward through the layers and the loss: the mean loss of the batch. */
+  loss(x: Tensor, labels: Labels, training = false): number {
+    return this.lossLayer.forward(this.predict(x, training), labels);
+  }
+
+  /** Backward from the loss to the input; fills every parameter's `grad`. Call after `loss`. */
+  backward(): Tensor {
+    let dout = this.lossLayer.backward(1);
+    for (let i = this.layers.length - 1; i >= 0; i--) dout = this.layers[i].backward(dout);
+    return dout;
+  }
+
+  /** One forward and backward pass in training mode; returns the loss, leaves gradients in `grad`. */
+  gradient(x: Tensor, labels: Labels): number {
+    const loss = this.loss(x, labels, true);
+    this.backward();
+    return loss;
+  }
+
+  /** Every learnable parameter, in layer order, named like `affine1.W`. */
+  params(): Param[] {
+    return this.paramList;
+  }
+
+  param(name: string): Param {
+    const p = this.paramList.find((q) => q.name === name);
+    if (!p) throw new Error(`no parameter named ${name} (have ${this.paramList.map((q) => q.name).join(', ')})`);
+    return p;
+  }
+
+  /** Predicted class of each sample. */
+  classify(x: Tensor, out?: Int32Array): Int32Array {
+    const scores = this.predict(x, false);
+    const [n, c] = asMatrix(scores.shape);
+    return argmaxRows(scores.data, n, c, out);
+  }
+}
