@@ -8,7 +8,7 @@ export type { Kernels } from './core/kernels';
 export { tsKernels } from './core/ts-kernels';
 export { argmaxRows, map, norm } from './core/ops';
 
-export type { Layer, Param } from './layers/layer';
+export type { Layer, Param, StateArray } from './layers/layer';
 export { MulLayer } from './layers/mul';
 export { AddLayer } from './layers/add';
 export { Relu } from './layers/relu';

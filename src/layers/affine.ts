@@ -24,8 +24,8 @@ export class Affine implements Layer {
     readonly outputSize: number,
     private readonly kernels: Kernels,
   ) {
-    this.W = makeParam(kernels, `${name}.W`, [inputSize, outputSize]);
-    this.b = makeParam(kernels, `${name}.b`, [outputSize]);
+    this.W = makeParam(kernels, `${name}.W`, [inputSize, outputSize], true);
+    this.b = makeParam(kernels, `${name}.b`, [outputSize], false);
   }
 
   forward(x: Tensor): Tensor {

@@ -8,6 +8,15 @@ export interface Param {
   readonly shape: number[];
   readonly value: Float64Array;
   readonly grad: Float64Array;
+  /** Whether weight decay (L2) applies: true for weights, false for biases and scales. */
+  readonly decay: boolean;
+}
+
+/** A named array a layer keeps that is not learned by gradients but is saved with the weights (e.g. running means). */
+export interface StateArray {
+  readonly name: string;
+  readonly shape: number[];
+  readonly value: Float64Array;
 }
 
 /**
@@ -23,6 +32,8 @@ export interface Layer {
   forward(x: Tensor, training: boolean): Tensor;
   backward(dout: Tensor): Tensor;
   params(): Param[];
+  /** Arrays that are saved and loaded with the parameters but not trained by the optimizer. */
+  stateArrays?(): StateArray[];
   /**
    * For layers with points where the derivative jumps (ReLU at 0): which side of the kink
    * each element of the last forward pass was on. The gradient check compares these before
@@ -31,9 +42,9 @@ export interface Layer {
   kinkSides?(): Uint8Array;
 }
 
-export function makeParam(kernels: Kernels, name: string, shape: number[]): Param {
+export function makeParam(kernels: Kernels, name: string, shape: number[], decay: boolean): Param {
   const n = sizeOf(shape);
-  return { name, shape: [...shape], value: kernels.alloc(n), grad: kernels.alloc(n) };
+  return { name, shape: [...shape], value: kernels.alloc(n), grad: kernels.alloc(n), decay };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Tensor } from '../core/tensor';
-import type { Layer, Param } from '../layers/layer';
+import type { Layer, Param, StateArray } from '../layers/layer';
 import { SoftmaxWithLoss, type Labels } from '../layers/softmax-with-loss';
 import { argmaxRows } from '../core/ops';
 import { asMatrix } from '../core/tensor';
@@ -53,6 +53,11 @@ export class Network {
   /** Every learnable parameter, in layer order, named like `affine1.W`. */
   params(): Param[] {
     return this.paramList;
+  }
+
+  /** Every non-learned array saved with the weights (batch-norm running statistics, …). */
+  stateArrays(): StateArray[] {
+    return this.layers.flatMap((layer) => layer.stateArrays?.() ?? []);
   }
 
   param(name: string): Param {
