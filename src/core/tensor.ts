@@ -5,6 +5,8 @@
 export interface Tensor {
   data: Float64Array;
   shape: number[];
+  /** For reused buffers: the (possibly larger) allocation that `data` is a view of. */
+  storage?: Float64Array;
 }
 
 export function sizeOf(shape: readonly number[]): number {

@@ -48,14 +48,21 @@ export function makeParam(kernels: Kernels, name: string, shape: number[], decay
 }
 
 /**
- * A layer's output buffer for this call: the previous one when the size is the same (the
- * common case in training), a new one otherwise (the last short batch, or evaluation).
+ * A layer's output buffer for this call, allocated once and then reused: the previous
+ * tensor is given back (same object) when it fits. Its storage only grows, so switching
+ * between a training batch and a larger evaluation batch, or a short last batch, costs a
+ * new view at most, never a new allocation of backend memory.
  */
 export function reuse(kernels: Kernels, previous: Tensor | undefined, shape: number[]): Tensor {
   const n = sizeOf(shape);
-  if (previous && previous.data.length === n) {
-    previous.shape = shape;
-    return previous;
+  if (!previous) {
+    const storage = kernels.alloc(n);
+    return { data: storage, shape, storage };
   }
-  return { data: kernels.alloc(n), shape };
+  if (previous.data.length !== n) {
+    if (!previous.storage || previous.storage.length < n) previous.storage = kernels.alloc(n);
+    previous.data = previous.storage.subarray(0, n);
+  }
+  previous.shape = shape;
+  return previous;
 }
