@@ -18,6 +18,16 @@ export class Rng {
     }
   }
 
+  /**
+   * A generator for one named purpose ('init', 'data', 'dropout'), independent of the others:
+   * drawing more numbers for one purpose never shifts another's sequence.
+   */
+  static stream(seed: number, purpose: string): Rng {
+    let h = 0x811c9dc5; // FNV-1a over the purpose, mixed with the seed
+    for (let i = 0; i < purpose.length; i++) h = Math.imul(h ^ purpose.charCodeAt(i), 0x01000193);
+    return new Rng((h ^ Math.imul(seed >>> 0, 0x9e3779b1)) >>> 0);
+  }
+
   /** Uniform 32-bit unsigned integer. */
   nextUint32(): number {
     const s = this.s;

@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { UserError } from '../cli/errors';
+import { sameShape, sizeOf } from '../core/tensor';
+import type { Network } from '../net/network';
+import { writeFileAtomic } from './atomic';
+import type { Config } from './config-schema';
+import { validateConfig } from './config';
+
+/**
+ * The weights file: one JSON document that is enough on its own to rebuild and use the
+ * network. Arrays are stored exactly, as little-endian IEEE-754 float64 bytes in base64,
+ * each with the SHA-256 of those bytes (see "Weights file format" in the README).
+ * A checkpoint is the same document with a `checkpoint` section added.
+ */
+export const WEIGHTS_FORMAT = 'nnt-weights';
+export const WEIGHTS_VERSION = 1;
+
+export interface EncodedArray {
+  name: string;
+  shape: number[];
+  /** base64 of the float64 values, little-endian, row-major. */
+  float64le: string;
+  /** hex SHA-256 of the decoded bytes. */
+  sha256: string;
+}
+
+export interface WeightsDocument {
+  format: typeof WEIGHTS_FORMAT;
+  version: typeof WEIGHTS_VERSION;
+  createdBy: string;
+  config: Config;
+  inputSize: number;
+  classes: number;
+  params: EncodedArray[];
+  /** Non-learned arrays saved with the weights (batch-norm running statistics). */
+  state: EncodedArray[];
+  metrics: unknown;
+  checkpoint?: unknown;
+}
+
+export function encodeArray(name: string, shape: number[], values: Float64Array): EncodedArray {
+  const bytes = Buffer.alloc(values.length * 8);
+  for (let i = 0; i < values.length; i++) bytes.writeDoubleLE(values[i], i * 8);
+  return { name, shape: [...shape], float64le: bytes.toString('base64'), sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/** Decodes and checks one array; `where` prefixes error messages. */
+export function decodeArray(encoded: EncodedArray, where: string): Float64Array {
+  if (typeof encoded?.float64le !== 'string' || !Array.isArray(encoded.shape)) {
+    throw new UserError(`${where}: array ${encoded?.name ?? '?'} has no float64le data or no shape`);
+  }
+  const bytes = Buffer.from(encoded.float64le, 'base64');
+  const expected = sizeOf(encoded.shape) * 8;
+  if (bytes.length !== expected) {
+    throw new UserError(`${where}: ${encoded.name} has ${bytes.length} bytes, its shape (${encoded.shape.join('×')}) needs ${expected}`);
+  }
+  if (createHash('sha256').update(bytes).digest('hex') !== encoded.sha256) {
+    throw new UserError(`${where}: ${encoded.name} does not match its checksum (the file is corrupt)`);
+  }
+  const values = new Float64Array(bytes.length / 8);
+  for (let i = 0; i < values.length; i++) values[i] = bytes.readDoubleLE(i * 8);
+  return values;
+}
+
+export function weightsDocument(net: Network, config: Config, inputSize: number, classes: number, metrics: unknown): WeightsDocument {
+  return {
+    format: WEIGHTS_FORMAT,
+    version: WEIGHTS_VERSION,
+    createdBy: `nnt ${require('../../package.json').version}`,
+    config,
+    inputSize,
+    classes,
+    params: net.params().map((p) => encodeArray(p.name, p.shape, p.value)),
+    state: net.stateArrays().map((s) => encodeArray(s.name, s.shape, s.value)),
+    metrics,
+  };
+}
+
+export function saveWeights(file: string, doc: WeightsDocument): void {
+  writeFileAtomic(file, `${JSON.stringify(doc)}\n`);
+}
+
+/** Reads and checks the document's envelope; arrays are decoded by `loadInto`. */
+export function readWeights(file: string): WeightsDocument {
+  const name = basename(file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UserError(`${file}: cannot read the weights (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  let doc: Partial<WeightsDocument>;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new UserError(`${name}: not a JSON document${text.trimEnd().endsWith('}') ? '' : ' (truncated?)'}`);
+  }
+  if (doc === null || typeof doc !== 'object' || doc.format !== WEIGHTS_FORMAT) {
+    throw new UserError(`${name}: not an nnt weights file (format is ${JSON.stringify((doc as { format?: unknown })?.format)}, expected "${WEIGHTS_FORMAT}")`);
+  }
+  if (doc.version !== WEIGHTS_VERSION) {
+    throw new UserError(`${name}: weights format version ${JSON.stringify(doc.version)} is not supported (this nnt reads version ${WEIGHTS_VERSION})`);
+  }
+  if (!Number.isInteger(doc.inputSize) || !Number.isInteger(doc.classes) || !Array.isArray(doc.params)) {
+    throw new UserError(`${name}: inputSize, classes or params is missing`);
+  }
+  const config = validateConfig(doc.config, `${name} (its config)`);
+  return { ...(doc as WeightsDocument), config, state: doc.state ?? [] };
+}
+
+/** Copies the document's arrays into a network built from the same config, checking names and shapes. */
+export function loadInto(net: Network, doc: WeightsDocument, file: string): void {
+  const name = basename(file);
+  const byName = new Map([...doc.params, ...doc.state].map((a) => [a?.name, a]));
+  for (const target of [...net.params(), ...net.stateArrays()]) {
+    const stored = byName.get(target.name);
+    if (!stored) throw new UserError(`${name}: has no values for ${target.name}, which its config's network needs`);
+    if (!sameShape(stored.shape, target.shape)) {
+      throw new UserError(`${name}: ${target.name} has shape ${stored.shape.join('×')}, its config's network needs ${target.shape.join('×')}`);
+    }
+    target.value.set(decodeArray(stored, name));
+    byName.delete(target.name);
+  }
+  if (byName.size > 0) throw new UserError(`${name}: has arrays its config's network does not use: ${[...byName.keys()].join(', ')}`);
+}

@@ -1,0 +1,14 @@
+import { dirname, basename, extname, join } from 'node:path';
+
+/** The files of one run, all beside the weights: runs/weights.json → runs/weights.metrics.jsonl, … */
+export interface RunPaths {
+  weights: string;
+  checkpoint: string;
+  metrics: string;
+}
+
+export function runPaths(weightsFile: string): RunPaths {
+  const ext = extname(weightsFile);
+  const stem = join(dirname(weightsFile), basename(weightsFile, ext === '.json' ? ext : ''));
+  return { weights: weightsFile, checkpoint: `${stem}.checkpoint.json`, metrics: `${stem}.metrics.jsonl` };
+}
