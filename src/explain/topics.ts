@@ -31,7 +31,7 @@ export function explain(topic: string, options: ExplainOptions = {}): ExplainTra
   if (!entry) throw new UserError(`unknown explain topic '${topic}' (known: ${topics.map((t) => t.name).join(', ')})`);
   for (const key of Object.keys(options) as (keyof ExplainOptions)[]) {
     if (options[key] !== undefined && !entry.options.includes(key)) {
-      throw new UserError(`explain ${topic}: ${optionFlags[key]} applies to ${topics.filter((t) => t.options.includes(key)).map((t) => t.name).join(' and ')} only`);
+      throw new UserError(`explain ${topic} does not take ${optionFlags[key]} (used by: ${topics.filter((t) => t.options.includes(key)).map((t) => t.name).join(', ')})`);
     }
   }
   switch (entry.name) {
