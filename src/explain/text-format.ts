@@ -42,9 +42,11 @@ export function columns(header: string[], rows: Cell[][], paintHeader: (s: strin
   const width = (s: string) => [...s].length;
   const widths = header.map((h, c) => Math.max(width(h), ...rows.map((r) => width(text(r[c] ?? '')))));
   const numeric = header.map((_, c) => rows.every((r) => /^[-+0-9.e%]*$/i.test(text(r[c] ?? ''))));
+  const last = header.length - 1;
   const pad = (s: string, c: number) => {
     const fill = ' '.repeat(widths[c] - width(s));
-    return numeric[c] ? fill + s : s + fill;
+    if (numeric[c]) return fill + s;
+    return c === last ? s : s + fill; // no trailing blanks, even inside colour codes
   };
   const line = (cells: Cell[], paintAll?: (s: string) => string) =>
     header
