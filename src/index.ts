@@ -19,3 +19,17 @@ export { SoftmaxWithLoss, type Labels } from './layers/softmax-with-loss';
 export { Network } from './net/network';
 export { buildNetwork, twoLayerSpec, layerTypes, type NetworkSpec, type LayerSpec, type InitSpec } from './net/build';
 export { gradientCheck, inputGradientError, type GradcheckRow, type GradcheckOptions } from './net/gradcheck';
+
+export { explain, topics as explainTopics, type ExplainTrace, type ExplainOptions, type TopicName } from './explain/topics';
+export { explainShopping, type ShoppingTrace, type ShoppingOptions } from './explain/shopping';
+export { explainAffine, type AffineTrace } from './explain/affine';
+export { explainSoftmaxLoss, type SoftmaxLossTrace } from './explain/softmax-loss';
+export { explainRelu, type ReluTrace } from './explain/relu';
+export { explainSigmoid, type SigmoidTrace } from './explain/sigmoid';
+export { traceScalarGraph, type ScalarGraphTrace, type ScalarNode } from './explain/scalar-graph';
+export { renderText as renderExplainText } from './explain/render-text';
+export { toGraph as explainGraph, type Graph } from './explain/graph';
+export { renderDot } from './explain/dot';
+export { traceNetwork, type NetworkTrace } from './explain/network-trace';
+export { renderNetworkTrace } from './explain/render-network-trace';
+export { plain as plainPaint, type Paint } from './explain/text-format';

@@ -21,6 +21,20 @@ export function main(argv: string[]): void {
     .option('--json', 'print the rows as JSON')
     .action((opts) => (require('./gradcheck') as typeof import('./gradcheck')).run(opts));
 
+  program
+    .command('explain [topic]')
+    .description('show the computational graph with numbers: forward values, backward gradients, numerical checks')
+    .option('--apples <n>', 'shopping: number of apples (2)')
+    .option('--apple-price <x>', 'shopping: price of one apple (100)')
+    .option('--oranges <n>', 'shopping: number of oranges (3)')
+    .option('--orange-price <x>', 'shopping: price of one orange (150)')
+    .option('--tax <x>', 'shopping: tax factor (1.1)')
+    .option('--seed <n>', 'affine, softmax-loss: seed of the small example numbers (1)')
+    .option('--at <x,y,...>', 'relu, sigmoid: inputs to evaluate at')
+    .option('--json', 'print the whole trace as JSON')
+    .option('--dot [file]', 'write a Graphviz graph (forward values and gradients on the edges) to file, or stdout')
+    .action((topic, opts) => (require('./explain') as typeof import('./explain')).run(topic, opts));
+
   program.parseAsync(argv).catch(handleError);
 }
 

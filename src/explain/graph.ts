@@ -1,0 +1,106 @@
+import type { AffineTrace } from './affine';
+import type { ScalarGraphTrace } from './scalar-graph';
+import type { SoftmaxLossTrace } from './softmax-loss';
+import { num } from './text-format';
+import type { ExplainTrace } from './topics';
+
+/** A computational graph to draw: what flows forward and backward along each edge, as text. */
+export interface Graph {
+  title: string;
+  nodes: { id: string; label: string; kind: 'op' | 'value' }[];
+  edges: { from: string; to: string; forward: string; backward: string }[];
+}
+
+export function toGraph(trace: ExplainTrace): Graph {
+  switch (trace.topic) {
+    case 'shopping':
+      return scalarGraph(trace, `shopping: ${trace.output} = ${num(trace.outputValue)}`);
+    case 'affine':
+      return affineGraph(trace);
+    case 'softmax-loss':
+      return softmaxLossGraph(trace);
+    case 'relu':
+    case 'sigmoid': {
+      const name = trace.topic === 'relu' ? 'ReLU' : 'Sigmoid';
+      const xs = vector(trace.points.map((p) => p.x)), ys = vector(trace.points.map((p) => p.y));
+      return {
+        title: `${trace.topic}: local derivatives, with L = Σ y`,
+        nodes: [
+          { id: 'x', label: 'x', kind: 'value' },
+          { id: 'layer', label: name, kind: 'op' },
+          { id: 'sum', label: 'Σ', kind: 'op' },
+          { id: 'L', label: 'L', kind: 'value' },
+        ],
+        edges: [
+          { from: 'x', to: 'layer', forward: xs, backward: vector(trace.points.map((p) => p.local)) },
+          { from: 'layer', to: 'sum', forward: ys, backward: vector(trace.points.map(() => 1)) },
+          { from: 'sum', to: 'L', forward: num(trace.points.reduce((s, p) => s + p.y, 0)), backward: '1' },
+        ],
+      };
+    }
+  }
+}
+
+/** Leaves as plain values, each node as an operator, the output at the end. */
+function scalarGraph(t: ScalarGraphTrace, title: string): Graph {
+  const producer = new Map(t.forward.map((s) => [s.output.name, s.node]));
+  const gradient = new Map(t.variables.map((v) => [v.name, v.gradient]));
+  const nodes: Graph['nodes'] = [
+    ...t.variables.filter((v) => v.leaf).map((v) => ({ id: v.name, label: v.name, kind: 'value' as const })),
+    ...t.forward.map((s) => ({ id: s.node, label: s.op === 'mul' ? '×' : '+', kind: 'op' as const })),
+    { id: t.output, label: t.output, kind: 'value' },
+  ];
+  const edges: Graph['edges'] = t.forward.flatMap((s) =>
+    s.inputs.map((input) => ({ from: producer.get(input.name) ?? input.name, to: s.node, forward: num(input.value), backward: num(gradient.get(input.name)!) })),
+  );
+  edges.push({ from: producer.get(t.output)!, to: t.output, forward: num(t.outputValue), backward: '1' });
+  return { title, nodes, edges };
+}
+
+function affineGraph(t: AffineTrace): Graph {
+  return {
+    title: `affine: L = Σ dY ⊙ (X·W + b) = ${num(t.loss.value)}`,
+    nodes: [
+      { id: 'X', label: 'X', kind: 'value' },
+      { id: 'W', label: 'W', kind: 'value' },
+      { id: 'b', label: 'b', kind: 'value' },
+      { id: 'affine', label: 'Affine', kind: 'op' },
+      { id: 'loss', label: 'Σ dY ⊙ out', kind: 'op' },
+      { id: 'L', label: 'L', kind: 'value' },
+    ],
+    edges: [
+      { from: 'X', to: 'affine', forward: matrix(t.x), backward: matrix(t.dX) },
+      { from: 'W', to: 'affine', forward: matrix(t.W), backward: matrix(t.dW) },
+      { from: 'b', to: 'affine', forward: vector(t.b), backward: vector(t.db) },
+      { from: 'affine', to: 'loss', forward: matrix(t.out), backward: matrix(t.dY) },
+      { from: 'loss', to: 'L', forward: num(t.loss.value), backward: '1' },
+    ],
+  };
+}
+
+function softmaxLossGraph(t: SoftmaxLossTrace): Graph {
+  const c = t.batch;
+  return {
+    title: `softmax-loss: a batch of ${c.n}, labels ${c.labels.join(', ')}`,
+    nodes: [
+      { id: 'scores', label: 'scores', kind: 'value' },
+      { id: 't', label: `t = ${vector(c.labels)}`, kind: 'value' },
+      { id: 'swl', label: 'SoftmaxWithLoss', kind: 'op' },
+      { id: 'L', label: 'L', kind: 'value' },
+    ],
+    edges: [
+      { from: 'scores', to: 'swl', forward: matrix(c.scores), backward: matrix(c.gradient) },
+      { from: 't', to: 'swl', forward: vector(c.labels), backward: '' },
+      { from: 'swl', to: 'L', forward: num(c.loss), backward: String(t.startGradient) },
+    ],
+  };
+}
+
+function vector(v: number[]): string {
+  return `[${v.map(num).join(', ')}]`;
+}
+
+/** Rows on separate lines, so a matrix reads as one on the edge. */
+function matrix(rows: number[][]): string {
+  return rows.map(vector).join('\n');
+}

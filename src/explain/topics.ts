@@ -1,0 +1,55 @@
+import { UserError } from '../cli/errors';
+import { explainAffine, type AffineTrace } from './affine';
+import { explainRelu, type ReluTrace } from './relu';
+import { explainShopping, type ShoppingOptions, type ShoppingTrace } from './shopping';
+import { explainSigmoid, type SigmoidTrace } from './sigmoid';
+import { explainSoftmaxLoss, type SoftmaxLossTrace } from './softmax-loss';
+
+export type ExplainTrace = ShoppingTrace | AffineTrace | SoftmaxLossTrace | ReluTrace | SigmoidTrace;
+export type TopicName = ExplainTrace['topic'];
+
+export interface ExplainOptions {
+  /** shopping */
+  shopping?: Partial<ShoppingOptions>;
+  /** affine and softmax-loss: the seed of their small random numbers */
+  seed?: number;
+  /** relu and sigmoid: the inputs to evaluate at */
+  at?: number[];
+}
+
+export const topics: { name: TopicName; summary: string; options: (keyof ExplainOptions)[] }[] = [
+  { name: 'shopping', summary: 'the chapter\'s apples-and-oranges graph: forward values, backward gradients, node by node', options: ['shopping'] },
+  { name: 'affine', summary: 'out = X·W + b on a 2×3 batch: dX, dW, db written out as sums, with their shapes', options: ['seed'] },
+  { name: 'softmax-loss', summary: 'scores → softmax → cross-entropy: why the gradient is (y − t)/N and where backward starts', options: ['seed'] },
+  { name: 'relu', summary: 'ReLU\'s local derivative is its mask; why there is none at 0', options: ['at'] },
+  { name: 'sigmoid', summary: 'Sigmoid\'s local derivative y(1 − y), from the cached output', options: ['at'] },
+];
+
+/** Runs one topic. An unknown topic, or an option the topic does not take, is a UserError. */
+export function explain(topic: string, options: ExplainOptions = {}): ExplainTrace {
+  const entry = topics.find((t) => t.name === topic);
+  if (!entry) throw new UserError(`unknown explain topic '${topic}' (known: ${topics.map((t) => t.name).join(', ')})`);
+  for (const key of Object.keys(options) as (keyof ExplainOptions)[]) {
+    if (options[key] !== undefined && !entry.options.includes(key)) {
+      throw new UserError(`explain ${topic} does not take ${optionFlags[key]} (used by: ${topics.filter((t) => t.options.includes(key)).map((t) => t.name).join(', ')})`);
+    }
+  }
+  switch (entry.name) {
+    case 'shopping':
+      return explainShopping(options.shopping);
+    case 'affine':
+      return explainAffine({ seed: options.seed });
+    case 'softmax-loss':
+      return explainSoftmaxLoss({ seed: options.seed });
+    case 'relu':
+      return explainRelu(options.at);
+    case 'sigmoid':
+      return explainSigmoid(options.at);
+  }
+}
+
+const optionFlags: Record<keyof ExplainOptions, string> = {
+  shopping: '--apples, --apple-price, --oranges, --orange-price and --tax',
+  seed: '--seed',
+  at: '--at',
+};
