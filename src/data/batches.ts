@@ -1,0 +1,110 @@
+import { UserError } from '../cli/errors';
+import type { Rng } from '../core/rng';
+import type { Tensor } from '../core/tensor';
+import { gatherBatch, type Dataset } from './dataset';
+
+/**
+ * How minibatches are drawn.
+ * - sampling 'epoch': every sample once per epoch, in a fresh seeded random order if `shuffle`
+ *   (in stored order otherwise); the last batch is short when batchSize does not divide the
+ *   count, and is dropped if `dropLast`.
+ * - sampling 'random': the book's way — each batch is batchSize samples drawn uniformly with
+ *   replacement; an "epoch" is floor(count / batchSize) such batches. `shuffle` and `dropLast`
+ *   do not apply.
+ */
+export interface BatchStreamOptions {
+  batchSize: number;
+  shuffle: boolean;
+  dropLast: boolean;
+  sampling: 'epoch' | 'random';
+}
+
+/** One minibatch: x has shape [size, sampleSize], pixels in [0, 1]; labels[0..size) are its classes. */
+export interface Batch {
+  x: Tensor;
+  labels: Uint8Array;
+  size: number;
+}
+
+/**
+ * Streams the minibatches of a dataset, converting only the current batch to float64, into
+ * buffers allocated once (the training loop allocates nothing). A Batch returned by batch(i)
+ * is overwritten by the next call: use it before asking for another.
+ */
+export class BatchStream {
+  readonly batchesPerEpoch: number;
+  private readonly order: Int32Array;
+  private readonly full?: Batch;
+  private readonly short?: Batch;
+  private started = false;
+
+  constructor(
+    private readonly ds: Dataset,
+    private readonly options: BatchStreamOptions,
+    private readonly rng: Rng,
+    alloc: (n: number) => Float64Array = (n) => new Float64Array(n),
+  ) {
+    const { batchSize, sampling, dropLast } = options;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new UserError(`batch size must be a positive integer, got ${batchSize}`);
+    if (sampling !== 'epoch' && sampling !== 'random') throw new UserError(`sampling must be 'epoch' or 'random', got '${sampling}'`);
+    const count = ds.count;
+    const fullBatches = Math.floor(count / batchSize);
+    const remainder = count - fullBatches * batchSize;
+    if (sampling === 'random') {
+      this.batchesPerEpoch = Math.max(1, fullBatches);
+      this.order = new Int32Array(this.batchesPerEpoch * batchSize);
+      this.full = makeBatch(batchSize, ds.sampleSize, alloc);
+    } else {
+      this.batchesPerEpoch = fullBatches + (remainder > 0 && !dropLast ? 1 : 0);
+      if (this.batchesPerEpoch === 0) {
+        throw new UserError(
+          `batch size ${batchSize} is larger than the ${count} samples of the '${ds.name}' set, and the short last batch is dropped: no batches`,
+        );
+      }
+      this.order = new Int32Array(count);
+      if (fullBatches > 0) this.full = makeBatch(batchSize, ds.sampleSize, alloc);
+      if (remainder > 0 && !dropLast) this.short = makeBatch(remainder, ds.sampleSize, alloc);
+    }
+  }
+
+  /**
+   * Draws this epoch's sample order from the rng: a shuffled (or, without shuffle, identity)
+   * permutation for 'epoch'; batchesPerEpoch×batchSize indices drawn with replacement for
+   * 'random'. This is the ONLY place the stream uses the rng, so a trainer can resume
+   * mid-epoch by restoring the rng state from before startEpoch(), calling startEpoch() again
+   * and continuing at batch i.
+   */
+  startEpoch(): void {
+    const order = this.order;
+    if (this.options.sampling === 'random') {
+      for (let i = 0; i < order.length; i++) order[i] = this.rng.int(this.ds.count);
+    } else {
+      // Restart from the identity, so the order depends on the rng state alone, not on past epochs.
+      for (let i = 0; i < order.length; i++) order[i] = i;
+      if (this.options.shuffle) this.rng.shuffle(order);
+    }
+    this.started = true;
+  }
+
+  /** Batch i (0-based) of the current epoch; reuses its buffers (the same Batch object/tensor for full-size batches). */
+  batch(i: number): Batch {
+    if (!this.started) throw new Error('BatchStream: call startEpoch() before batch()');
+    if (!Number.isInteger(i) || i < 0 || i >= this.batchesPerEpoch) {
+      throw new RangeError(`BatchStream: batch ${i} is not one of the ${this.batchesPerEpoch} batches of an epoch`);
+    }
+    const start = i * this.options.batchSize;
+    const end = Math.min(start + this.options.batchSize, this.order.length);
+    const batch = end - start === this.options.batchSize ? this.full! : this.short!;
+    gatherBatch(this.ds, this.order, start, end, batch.x.data, batch.labels);
+    return batch;
+  }
+
+  /** The sample indices of the current epoch, in visiting order (a view; do not modify). */
+  epochOrder(): Int32Array {
+    return this.order;
+  }
+}
+
+function makeBatch(size: number, sampleSize: number, alloc: (n: number) => Float64Array): Batch {
+  return { x: { data: alloc(size * sampleSize), shape: [size, sampleSize] }, labels: new Uint8Array(size), size };
+}
