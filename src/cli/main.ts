@@ -21,6 +21,16 @@ export function main(argv: string[]): void {
     .option('--json', 'print the rows as JSON')
     .action((opts) => (require('./gradcheck') as typeof import('./gradcheck')).run(opts));
 
+  program
+    .command('data')
+    .description('show the dataset: its files, counts, image shape, class counts, and a few samples as text art')
+    .argument('[action]', "what to do (only 'info')", 'info')
+    .option('--samples <n>', 'number of training samples to draw', nonNegativeInt, 3)
+    .option('--seed <n>', 'seed for the choice of samples', nonNegativeInt, 1)
+    .option('--dir <dir>', 'read the four IDX files (standard MNIST names, plain or .gz) from DIR instead of the embedded MNIST')
+    .option('--json', 'print the information as JSON')
+    .action((action, opts) => (require('./data') as typeof import('./data')).run(action, opts));
+
   program.parseAsync(argv).catch(handleError);
 }
 
