@@ -35,6 +35,16 @@ export function main(argv: string[]): void {
     .option('--dot [file]', 'write a Graphviz graph (forward values and gradients on the edges) to file, or stdout')
     .action((topic, opts) => (require('./explain') as typeof import('./explain')).run(topic, opts));
 
+  program
+    .command('data')
+    .description('show the dataset: its files, counts, image shape, class counts, and a few samples as text art')
+    .argument('[action]', "what to do (only 'info')", 'info')
+    .option('--samples <n>', 'number of training samples to draw', nonNegativeInt, 3)
+    .option('--seed <n>', 'seed for the choice of samples', nonNegativeInt, 1)
+    .option('--dir <dir>', 'read the four IDX files (standard MNIST names, plain or .gz) from DIR instead of the embedded MNIST')
+    .option('--json', 'print the information as JSON')
+    .action((action, opts) => (require('./data') as typeof import('./data')).run(action, opts));
+
   program.parseAsync(argv).catch(handleError);
 }
 

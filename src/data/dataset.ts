@@ -11,6 +11,14 @@ export interface Dataset {
   readonly imageShape: number[]; // e.g. [28, 28] (from the header)
   readonly sampleSize: number; // product of imageShape
   readonly classes: number;
+  /** The files the samples were read from, when they came from files (for messages and `nnt data`). */
+  readonly files?: { readonly images: DataFileInfo; readonly labels: DataFileInfo };
+}
+
+export interface DataFileInfo {
+  readonly path: string;
+  readonly dims: readonly number[];
+  readonly compressed: boolean;
 }
 
 /** Samples [start, end) as a dataset of their own: views of the same bytes, nothing copied. */
@@ -26,6 +34,7 @@ export function sliceDataset(ds: Dataset, start: number, end: number, name: stri
     imageShape: [...ds.imageShape],
     sampleSize: ds.sampleSize,
     classes: ds.classes,
+    files: ds.files,
   };
 }
 

@@ -162,3 +162,15 @@ export function describeDims(header: IdxHeader): string {
   return `${header.dims.join('×')} ${IDX_TYPES[header.type].name}`;
 }
 
+
+/** The bytes of an IDX file holding `data` with shape `dims` (the inverse of readIdx, uncompressed). */
+export function encodeIdx(dims: readonly number[], data: Uint8Array, type = IDX_UBYTE): Uint8Array {
+  const valueBytes = dims.reduce((n, d) => n * d, IDX_TYPES[type].bytes);
+  if (data.length !== valueBytes) throw new RangeError(`encodeIdx: ${dims.join('×')} needs ${valueBytes} bytes, got ${data.length}`);
+  const out = new Uint8Array(4 + 4 * dims.length + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, (type << 8) | dims.length, false);
+  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+  out.set(data, 4 + 4 * dims.length);
+  return out;
+}

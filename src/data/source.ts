@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '../cli/errors';
 import { sizeOf } from '../core/tensor';
-import { sliceDataset, type Dataset } from './dataset';
+import { sliceDataset, type DataFileInfo, type Dataset } from './dataset';
 import { describeDims, IDX_UBYTE, readIdx, type IdxFile } from './idx';
 
 /**
@@ -111,7 +111,12 @@ function loadSplit(spec: DataSourceSpec, split: 'train' | 'test'): Dataset {
   const classes = spec.classes === undefined ? inferClasses(spec, split, labels) : checkClasses(spec.classes);
   checkLabels(labels, classes, spec.classes !== undefined);
   const imageShape = images.dims.slice(1);
-  return { name: split, images: images.data, labels: labels.data, count, imageShape, sampleSize: sizeOf(imageShape), classes };
+  const files = { images: fileInfo(images), labels: fileInfo(labels) };
+  return { name: split, images: images.data, labels: labels.data, count, imageShape, sampleSize: sizeOf(imageShape), classes, files };
+}
+
+function fileInfo(file: IdxFile): DataFileInfo {
+  return { path: file.path, dims: file.dims, compressed: file.compressed };
 }
 
 function readImages(path: string): IdxFile {
