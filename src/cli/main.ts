@@ -13,6 +13,32 @@ export function main(argv: string[]): void {
     .exitOverride();
 
   program
+    .command('train')
+    .description('train a network from a config (default: the book\'s two-layer net on the embedded MNIST)')
+    .option('-c, --config <file>', 'config file, JSON or YAML (default: configs/two-layer.json)')
+    .option('--epochs <n>', 'number of epochs', positiveInt)
+    .option('--iterations <n>', 'number of batches in all, instead of epochs', positiveInt)
+    .option('--lr <x>', 'learning rate', positiveNumber)
+    .option('--batch-size <n>', 'samples per batch', positiveInt)
+    .option('--seed <n>', 'random seed (weights, data order)', nonNegativeInt)
+    .option('--limit <n>', 'use only the first N training and test samples (quick runs)', positiveInt)
+    .option('-o, --out <file>', 'weights file; metrics and checkpoint go beside it')
+    .option('--resume <checkpoint>', 'continue an interrupted run from its checkpoint')
+    .option('-q, --quiet', 'print only one line per epoch')
+    .option('--json', 'print one JSON object per epoch, nothing else')
+    .action((opts) => (require('./train') as typeof import('./train')).run(opts));
+
+  program
+    .command('eval')
+    .description('accuracy, loss, confusion matrix and per-class precision/recall of saved weights on the test set')
+    .argument('<weights>', 'a weights file written by nnt train (or a checkpoint)')
+    .option('--data <dir>', 'other IDX files (same layout as MNIST) instead of the config\'s test set')
+    .option('--limit <n>', 'use only the first N test samples', positiveInt)
+    .option('--show-errors <n>', 'draw N misclassified digits as text art', nonNegativeInt)
+    .option('--json', 'print the results as JSON')
+    .action((file, opts) => (require('./eval') as typeof import('./eval')).run(file, opts));
+
+  program
     .command('gradcheck')
     .description('compare backprop gradients with numerical ones, for every parameter of a network')
     .option('--samples <n>', 'number of samples', positiveInt, 3)

@@ -1,0 +1,105 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// These run the built command (bin/nnt → dist/), as a user does: `npm install` builds it.
+const bin = join(__dirname, '../bin/nnt');
+const dir = mkdtempSync(join(tmpdir(), 'nnt-cli-'));
+
+function nnt(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A user-input error: one line on stderr starting with "nnt:", no stack trace, non-zero exit. */
+function expectOneLineError(r: ReturnType<typeof nnt>, pattern: RegExp) {
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toMatch(/^nnt: /);
+  expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+  expect(r.stderr).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('nnt train and nnt eval, end to end', () => {
+  const weights = join(dir, 'run', 'w.json');
+
+  test('train writes weights, metrics and checkpoint, printing plain lines when not on a terminal', () => {
+    const r = nnt('train', '--limit', '1000', '--epochs', '2', '--out', weights);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/\x1b|\r/); // no control characters in logs and pipes
+    expect(r.stdout).toMatch(/^epoch 1\/2  train loss [\d.]+  train acc [\d.]+%  test acc [\d.]+%/m);
+    expect(r.stdout).toMatch(/^epoch 2\/2 /m);
+    expect(r.stdout).toContain(`weights saved to ${weights}`);
+    expect(existsSync(weights)).toBe(true);
+    expect(existsSync(join(dir, 'run', 'w.checkpoint.json'))).toBe(true);
+    expect(readFileSync(join(dir, 'run', 'w.metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
+  test('--json prints one JSON object per epoch and nothing else', () => {
+    const r = nnt('train', '--limit', '500', '--epochs', '2', '--out', join(dir, 'json', 'w.json'), '--json');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.epoch)).toEqual([1, 2]);
+    expect(lines[1].trainLoss).toBeLessThan(lines[0].trainLoss);
+    expect(lines[1].evalSet).toBe('test');
+  });
+
+  test('eval reads the weights: accuracy, loss, confusion matrix, precision and recall', () => {
+    const r = nnt('eval', weights, '--limit', '1000', '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.samples).toBe(1000);
+    expect(out.confusion).toHaveLength(10);
+    expect(out.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(1000);
+    const diagonal = out.confusion.reduce((s: number, row: number[], i: number) => s + row[i], 0);
+    expect(out.accuracy).toBeCloseTo(diagonal / 1000, 12);
+    expect(out.precision).toHaveLength(10);
+    const text = nnt('eval', weights, '--limit', '1000', '--show-errors', '2');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/confusion matrix/);
+    expect(text.stdout.match(/true \d, predicted \d/g)).toHaveLength(2);
+  });
+
+  test('bad input gives one line and a non-zero exit', () => {
+    writeFileSync(join(dir, 'bad.json'), '{"layers":[{"type":"affine","units":-5}]}');
+    expectOneLineError(nnt('train', '--config', 'bad.json'), /bad\.json: layers\[0\]\.units must be a positive integer, got -5/);
+    expectOneLineError(nnt('train', '--config', 'missing.yaml'), /missing\.yaml: cannot read the config/);
+    writeFileSync(join(dir, 'ten.json'), '{"layers":[{"type":"affine","units":7}]}');
+    expectOneLineError(nnt('train', '--config', 'ten.json', '--limit', '100'), /ten\.json: layers\[0\]\.units is 7, but the data has 10 classes/);
+    expectOneLineError(nnt('eval', 'nothing.json'), /nothing\.json: cannot read the weights/);
+    writeFileSync(join(dir, 'half.json'), readFileSync(weights, 'utf8').slice(0, 5000));
+    expectOneLineError(nnt('eval', 'half.json'), /half\.json: not a JSON document \(truncated\?\)/);
+    expectOneLineError(nnt('train', '--resume', weights), /has no checkpoint section/);
+    const flag = nnt('train', '--epochs', '0');
+    expect(flag.code).not.toBe(0);
+    expect(flag.stderr).toMatch(/--epochs <n>' argument '0' is invalid/);
+  });
+
+  test('Ctrl-C stops after the batch, saves a checkpoint, exits non-zero; --resume finishes the run', async () => {
+    const out = join(dir, 'int', 'w.json');
+    const child = spawn(process.execPath, [bin, 'train', '--limit', '3000', '--epochs', '200', '--out', out], { cwd: dir });
+    let stdout = '';
+    let stderr = '';
+    let interrupted = false; // one Ctrl-C: a second one would quit without a checkpoint
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => {
+      child.stdout.on('data', (d) => {
+        stdout += d;
+        if (!interrupted && /^epoch +1\/200 /m.test(stdout)) interrupted = child.kill('SIGINT');
+      });
+      child.on('exit', resolve);
+    });
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/stopping after this batch/);
+    expect(stderr).toMatch(/checkpoint saved to .*w\.checkpoint\.json \(continue with --resume/);
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(out)).toBe(false);
+    const checkpoint = JSON.parse(readFileSync(join(dir, 'int', 'w.checkpoint.json'), 'utf8')).checkpoint;
+    const r = nnt('train', '--resume', join(dir, 'int', 'w.checkpoint.json'), '--epochs', String(checkpoint.epoch + 1));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/resumed at epoch/);
+    expect(existsSync(out)).toBe(true);
+  }, 60000);
+});
