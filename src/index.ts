@@ -19,3 +19,18 @@ export { SoftmaxWithLoss, type Labels } from './layers/softmax-with-loss';
 export { Network } from './net/network';
 export { buildNetwork, twoLayerSpec, layerTypes, type NetworkSpec, type LayerSpec, type InitSpec } from './net/build';
 export { gradientCheck, inputGradientError, type GradcheckRow, type GradcheckOptions } from './net/gradcheck';
+
+export { type Dataset, type DataFileInfo, sliceDataset, gatherBatch, classCounts } from './data/dataset';
+export { readIdx, parseIdxHeader, encodeIdx, isGzip, type IdxFile, type IdxHeader } from './data/idx';
+export {
+  loadTrainSet,
+  loadTestSet,
+  splitValidation,
+  describeSource,
+  resolveDataFile,
+  STANDARD_FILE_NAMES,
+  type DataSourceSpec,
+  type DataFileRole,
+} from './data/source';
+export { BatchStream, type BatchStreamOptions, type Batch } from './data/batches';
+export { textArt } from './data/text-art';
