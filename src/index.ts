@@ -33,3 +33,17 @@ export { renderDot } from './explain/dot';
 export { traceNetwork, type NetworkTrace } from './explain/network-trace';
 export { renderNetworkTrace } from './explain/render-network-trace';
 export { plain as plainPaint, type Paint } from './explain/text-format';
+export { type Dataset, type DataFileInfo, sliceDataset, gatherBatch, classCounts } from './data/dataset';
+export { readIdx, parseIdxHeader, encodeIdx, isGzip, type IdxFile, type IdxHeader } from './data/idx';
+export {
+  loadTrainSet,
+  loadTestSet,
+  splitValidation,
+  describeSource,
+  resolveDataFile,
+  STANDARD_FILE_NAMES,
+  type DataSourceSpec,
+  type DataFileRole,
+} from './data/source';
+export { BatchStream, type BatchStreamOptions, type Batch } from './data/batches';
+export { textArt } from './data/text-art';
