@@ -19,3 +19,17 @@ export { SoftmaxWithLoss, type Labels } from './layers/softmax-with-loss';
 export { Network } from './net/network';
 export { buildNetwork, twoLayerSpec, layerTypes, type NetworkSpec, type LayerSpec, type InitSpec } from './net/build';
 export { gradientCheck, inputGradientError, type GradcheckRow, type GradcheckOptions } from './net/gradcheck';
+
+export { Dropout } from './layers/dropout';
+export { BatchNorm } from './layers/batchnorm';
+export { BufferedOptimizer, type Optimizer, type OptimizerState } from './optim/optimizer';
+export { Sgd } from './optim/sgd';
+export { Momentum } from './optim/momentum';
+export { Nesterov } from './optim/nesterov';
+export { AdaGrad } from './optim/adagrad';
+export { RmsProp } from './optim/rmsprop';
+export { Adam } from './optim/adam';
+export { createOptimizer, defaultLearningRates, optimizerTypes, type OptimizerSpec } from './optim/create';
+export { clipGradientNorm } from './optim/clip';
+export { learningRateAt, scheduleTypes, type ScheduleSpec, type Warmup, type TrainingProgress } from './optim/schedule';
+export { EarlyStopping, type EarlyStoppingState } from './train/early-stopping';
