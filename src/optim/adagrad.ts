@@ -12,7 +12,8 @@ export class AdaGrad extends BufferedOptimizer {
     super();
   }
 
-  protected update(w: Float64Array, g: Float64Array, [h]: Float64Array[], lr: number): void {
+  protected update(w: Float64Array, g: Float64Array, buffers: Float64Array[], lr: number): void {
+    const h = buffers[0];
     const eps = this.eps;
     for (let i = 0; i < w.length; i++) {
       h[i] += g[i] * g[i];

@@ -29,7 +29,8 @@ export class Adam extends BufferedOptimizer {
     this.correction2 = 1 - Math.pow(this.beta2, this.t);
   }
 
-  protected update(w: Float64Array, g: Float64Array, [m, v]: Float64Array[], lr: number): void {
+  protected update(w: Float64Array, g: Float64Array, buffers: Float64Array[], lr: number): void {
+    const m = buffers[0], v = buffers[1];
     const b1 = this.beta1, b2 = this.beta2, eps = this.eps, c1 = this.correction1, c2 = this.correction2;
     for (let i = 0; i < w.length; i++) {
       m[i] = b1 * m[i] + (1 - b1) * g[i];

@@ -13,7 +13,8 @@ export class Momentum extends BufferedOptimizer {
     super();
   }
 
-  protected update(w: Float64Array, g: Float64Array, [v]: Float64Array[], lr: number): void {
+  protected update(w: Float64Array, g: Float64Array, buffers: Float64Array[], lr: number): void {
+    const v = buffers[0];
     const mu = this.momentum;
     for (let i = 0; i < w.length; i++) {
       v[i] = mu * v[i] - lr * g[i];

@@ -46,7 +46,10 @@ export abstract class BufferedOptimizer implements Optimizer {
     }
     this.t++;
     this.beginStep(lr);
-    for (const p of params) this.update(p.value, p.grad, this.buffersOf(p), lr);
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i];
+      this.update(p.value, p.grad, this.buffersOf(p), lr);
+    }
   }
 
   /** Per-step scalars computed once rather than once per parameter (Adam's bias corrections). */

@@ -15,7 +15,8 @@ export class RmsProp extends BufferedOptimizer {
     super();
   }
 
-  protected update(w: Float64Array, g: Float64Array, [h]: Float64Array[], lr: number): void {
+  protected update(w: Float64Array, g: Float64Array, buffers: Float64Array[], lr: number): void {
+    const h = buffers[0];
     const rho = this.decay, eps = this.eps;
     for (let i = 0; i < w.length; i++) {
       h[i] = rho * h[i] + (1 - rho) * g[i] * g[i];
