@@ -47,3 +47,16 @@ export {
 } from './data/source';
 export { BatchStream, type BatchStreamOptions, type Batch } from './data/batches';
 export { textArt } from './data/text-art';
+export { Dropout } from './layers/dropout';
+export { BatchNorm } from './layers/batchnorm';
+export { BufferedOptimizer, type Optimizer, type OptimizerState } from './optim/optimizer';
+export { Sgd } from './optim/sgd';
+export { Momentum } from './optim/momentum';
+export { Nesterov } from './optim/nesterov';
+export { AdaGrad } from './optim/adagrad';
+export { RmsProp } from './optim/rmsprop';
+export { Adam } from './optim/adam';
+export { createOptimizer, defaultLearningRates, optimizerTypes, type OptimizerSpec } from './optim/create';
+export { clipGradientNorm } from './optim/clip';
+export { learningRateAt, scheduleTypes, type ScheduleSpec, type Warmup, type TrainingProgress } from './optim/schedule';
+export { EarlyStopping, type EarlyStoppingState } from './train/early-stopping';

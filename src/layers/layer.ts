@@ -40,6 +40,12 @@ export interface Layer {
    * and after a nudge, to tell a kink crossing from a wrong gradient.
    */
   kinkSides?(): Uint8Array;
+  /**
+   * For layers that draw random numbers in training (dropout masks): while held, forward
+   * reuses the last draw instead of making a new one. The gradient check holds it, since a
+   * numerical derivative compares two passes that must compute the same function.
+   */
+  holdRandomness?(hold: boolean): void;
 }
 
 export function makeParam(kernels: Kernels, name: string, shape: number[], decay: boolean): Param {

@@ -1,6 +1,8 @@
 import type { Kernels } from '../core/kernels';
 import type { Rng } from '../core/rng';
 import { Affine } from '../layers/affine';
+import { BatchNorm } from '../layers/batchnorm';
+import { Dropout } from '../layers/dropout';
 import type { Layer } from '../layers/layer';
 import { Relu } from '../layers/relu';
 import { Sigmoid } from '../layers/sigmoid';
@@ -13,7 +15,9 @@ export type InitSpec = { type: 'std'; std: number } | { type: 'xavier' } | { typ
 export type LayerSpec =
   | { type: 'affine'; units: number; init?: InitSpec }
   | { type: 'relu' }
-  | { type: 'sigmoid' };
+  | { type: 'sigmoid' }
+  | { type: 'dropout'; ratio: number }
+  | { type: 'batchnorm' };
 
 export interface NetworkSpec {
   inputSize: number;
@@ -22,7 +26,7 @@ export interface NetworkSpec {
   init?: InitSpec;
 }
 
-export const layerTypes = ['affine', 'relu', 'sigmoid'] as const;
+export const layerTypes = ['affine', 'relu', 'sigmoid', 'dropout', 'batchnorm'] as const;
 
 /** The book's two-layer net: 784 → 50 (ReLU) → 10, weights N(0, 0.01²). */
 export const twoLayerSpec: NetworkSpec = {
@@ -34,6 +38,10 @@ export const twoLayerSpec: NetworkSpec = {
 /**
  * Builds the layers a spec describes, numbering each type from 1 (`affine1`, `relu1`,
  * `affine2`), and draws the initial weights from `rng` in layer order.
+ *
+ * Dropout layers draw their masks from this same `rng`, during training. They draw nothing
+ * here, so adding dropout leaves the initial weights as they were; and there is no second
+ * generator whose state a checkpoint would have to save besides the run's one.
  */
 export function buildNetwork(spec: NetworkSpec, kernels: Kernels, rng: Rng): Network {
   const layers: Layer[] = [];
@@ -46,7 +54,7 @@ export function buildNetwork(spec: NetworkSpec, kernels: Kernels, rng: Rng): Net
     switch (layerSpec.type) {
       case 'affine': {
         const affine = new Affine(name, width, layerSpec.units, kernels);
-        const std = initStd(layerSpec.init ?? spec.init ?? defaultInit(spec.layers[index + 1]), width);
+        const std = initStd(layerSpec.init ?? spec.init ?? defaultInit(spec.layers.slice(index + 1)), width);
         const w = affine.W.value;
         for (let i = 0; i < w.length; i++) w[i] = std * rng.gaussian();
         layers.push(affine);
@@ -59,13 +67,23 @@ export function buildNetwork(spec: NetworkSpec, kernels: Kernels, rng: Rng): Net
       case 'sigmoid':
         layers.push(new Sigmoid(name, kernels));
         break;
+      case 'dropout':
+        layers.push(new Dropout(name, layerSpec.ratio, kernels, rng));
+        break;
+      case 'batchnorm':
+        layers.push(new BatchNorm(name, width, kernels));
+        break;
     }
   });
   return new Network(layers, new SoftmaxWithLoss(kernels));
 }
 
-/** He for a layer followed by ReLU, Xavier otherwise. */
-function defaultInit(next: LayerSpec | undefined): InitSpec {
+/**
+ * He for a layer followed by ReLU, Xavier otherwise. Batch norm and dropout in between are
+ * looked through: in affine → batchnorm → relu the weights still feed a ReLU.
+ */
+function defaultInit(following: LayerSpec[]): InitSpec {
+  const next = following.find((l) => l.type !== 'batchnorm' && l.type !== 'dropout');
   return next?.type === 'relu' ? { type: 'he' } : { type: 'xavier' };
 }
 

@@ -45,6 +45,23 @@ export const ABS_FLOOR = 1e-4;
  * threshold stays tight.
  */
 export function gradientCheck(net: Network, x: Tensor, labels: Labels, options: GradcheckOptions = {}): GradcheckRow[] {
+  // Dropout must apply one mask to every pass, and the running statistics that batch norm
+  // updates on each pass are put back afterwards, so checking leaves the network as it was.
+  const saved = net.stateArrays().map((s) => Float64Array.from(s.value));
+  holdRandomness(net.layers, true);
+  try {
+    return checkHeld(net, x, labels, options);
+  } finally {
+    holdRandomness(net.layers, false);
+    net.stateArrays().forEach((s, i) => s.value.set(saved[i]));
+  }
+}
+
+function holdRandomness(layers: readonly Layer[], hold: boolean): void {
+  for (const layer of layers) layer.holdRandomness?.(hold);
+}
+
+function checkHeld(net: Network, x: Tensor, labels: Labels, options: GradcheckOptions): GradcheckRow[] {
   const h = options.h ?? DEFAULT_H;
   const threshold = options.threshold ?? DEFAULT_THRESHOLD;
 
@@ -102,6 +119,15 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * relative error (same measure as above).
  */
 export function inputGradientError(layer: Layer, x: Tensor, r: Float64Array, h = DEFAULT_H): number {
+  layer.holdRandomness?.(true);
+  try {
+    return inputGradientErrorHeld(layer, x, r, h);
+  } finally {
+    layer.holdRandomness?.(false);
+  }
+}
+
+function inputGradientErrorHeld(layer: Layer, x: Tensor, r: Float64Array, h: number): number {
   const weightedSum = () => {
     const out = layer.forward(x, true).data;
     let s = 0;

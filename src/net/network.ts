@@ -11,6 +11,13 @@ import { asMatrix } from '../core/tensor';
  */
 export class Network {
   private readonly paramList: Param[];
+  private readonly decayParams: Param[];
+  /**
+   * λ of L2 weight decay, as in the book's MultiLayerNet: the loss gains 0.5·λ·ΣW² over the
+   * weights (params with `decay`, so not biases or batch-norm γ, β) and their gradients λ·W.
+   * It is part of the loss itself, so the reported loss and the gradient check include it.
+   */
+  weightDecay = 0;
 
   constructor(
     readonly layers: Layer[],
@@ -22,6 +29,7 @@ export class Network {
       if (names.has(p.name)) throw new Error(`two parameters are named ${p.name}`);
       names.add(p.name);
     }
+    this.decayParams = this.paramList.filter((p) => p.decay);
   }
 
   /** Scores (before softmax) for a batch. */
@@ -31,15 +39,34 @@ export class Network {
     return out;
   }
 
-  /** Forward through the layers and the loss: the mean loss of the batch. */
+  /** Forward through the layers and the loss: the mean loss of the batch, plus the weight-decay term. */
   loss(x: Tensor, labels: Labels, training = false): number {
-    return this.lossLayer.forward(this.predict(x, training), labels);
+    return this.lossLayer.forward(this.predict(x, training), labels) + this.decayLoss();
+  }
+
+  /** 0.5·λ·ΣW² over the weights that decay. */
+  private decayLoss(): number {
+    const lambda = this.weightDecay;
+    if (lambda === 0) return 0;
+    let sum = 0;
+    for (const p of this.decayParams) {
+      const w = p.value;
+      for (let i = 0; i < w.length; i++) sum += w[i] * w[i];
+    }
+    return 0.5 * lambda * sum;
   }
 
   /** Backward from the loss to the input; fills every parameter's `grad`. Call after `loss`. */
   backward(): Tensor {
     let dout = this.lossLayer.backward(1);
     for (let i = this.layers.length - 1; i >= 0; i--) dout = this.layers[i].backward(dout);
+    const lambda = this.weightDecay;
+    if (lambda !== 0) {
+      for (const p of this.decayParams) {
+        const w = p.value, g = p.grad;
+        for (let i = 0; i < w.length; i++) g[i] += lambda * w[i];
+      }
+    }
     return dout;
   }
 
