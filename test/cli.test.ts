@@ -103,3 +103,33 @@ describe('nnt train and nnt eval, end to end', () => {
     expect(existsSync(out)).toBe(true);
   }, 60000);
 });
+
+describe('nnt gradcheck and nnt explain --config, on real MNIST samples', () => {
+  test('gradcheck prints a row per parameter and exits 0 when all pass', () => {
+    const r = nnt('gradcheck', '--json', '--entries', '2000');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.passed).toBe(true);
+    expect(out.samples).toHaveLength(3);
+    expect(out.rows.map((row: { name: string }) => row.name)).toEqual(['affine1.W', 'affine1.b', 'affine2.W', 'affine2.b']);
+    expect(out.rows[0].entries).toBe(2000);
+    for (const row of out.rows) expect(row.maxRelError).toBeLessThan(1e-6);
+  });
+
+  test('gradcheck --config checks another network, and a too-tight threshold fails with exit 1', () => {
+    const r = nnt('gradcheck', '--config', join(__dirname, '../configs/two-layer-sigmoid.yaml'), '--entries', '300');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/affine1 → sigmoid1 → affine2/);
+    const strict = nnt('gradcheck', '--entries', '300', '--threshold', '1e-15');
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toMatch(/FAIL/);
+  });
+
+  test('explain --config traces one sample through every layer and parameter of the network', () => {
+    const r = nnt('explain', '--config', join(__dirname, '../configs/two-layer.json'), '--sample', '3', '--json');
+    expect(r.code).toBe(0);
+    const text = r.stdout;
+    for (const name of ['affine1', 'relu1', 'affine2', 'affine1.W', 'affine1.b', 'affine2.W', 'affine2.b']) expect(text).toContain(`"${name}"`);
+    expect(JSON.parse(text).sample).toBe(3);
+  });
+});

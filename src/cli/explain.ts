@@ -18,12 +18,19 @@ interface Flags {
   at?: string;
   json?: boolean;
   dot?: string | true;
+  config?: string;
+  weights?: string;
+  sample?: string;
 }
 
 // chalk 4 switches itself off when stdout is not a terminal (and honours NO_COLOR / FORCE_COLOR).
 const paint: Paint = { title: chalk.bold, forward: chalk.cyan, backward: chalk.magenta, ok: chalk.green, bad: chalk.red.bold, note: chalk.dim };
 
 export function run(topic: string | undefined, flags: Flags): void {
+  if (flags.config !== undefined || flags.weights !== undefined) {
+    if (topic !== undefined) throw new UserError(`explain ${topic} is a fixed example; --config and --weights go without a topic`);
+    return runNetwork(flags);
+  }
   if (topic === undefined) {
     if (flags.json) console.log(JSON.stringify(topics.map(({ name, summary }) => ({ name, summary })), null, 2));
     else console.log(['nnt explain <topic>: the computational graph, forward and backward, with numbers', ...columns(['topic', ''], topics.map((t) => [t.name, t.summary])).slice(1).map((l) => '  ' + l)].join('\n'));
@@ -42,6 +49,43 @@ export function run(topic: string | undefined, flags: Flags): void {
   else if (flags.dot === undefined || !toStdout) {
     if (flags.dot === undefined) console.log(renderText(trace, paint));
     else console.log(`wrote ${flags.dot} (render it with: dot -Tsvg ${flags.dot} -o graph.svg)`);
+  }
+}
+
+/**
+ * One real MNIST training sample through the user's own network (initial weights from the
+ * config's seed, or trained ones from --weights): every layer forward and backward, and what
+ * one SGD step would change.
+ */
+function runNetwork(flags: Flags): void {
+  const { basename } = require('node:path') as typeof import('node:path');
+  const { loadConfig } = require('../io/config') as typeof import('../io/config');
+  const { readWeights, loadInto } = require('../io/weights') as typeof import('../io/weights');
+  const { networkFromConfig } = require('../net/from-config') as typeof import('../net/from-config');
+  const { loadTrainSet } = require('../data/source') as typeof import('../data/source');
+  const { gatherBatch } = require('../data/dataset') as typeof import('../data/dataset');
+  const { tsKernels } = require('../core/ts-kernels') as typeof import('../core/ts-kernels');
+  const { traceNetwork } = require('../explain/network-trace') as typeof import('../explain/network-trace');
+  const { renderNetworkTrace } = require('../explain/render-network-trace') as typeof import('../explain/render-network-trace');
+  if (flags.dot !== undefined) throw new UserError('--dot draws the fixed examples; for a network use the text or --json');
+
+  const doc = flags.weights !== undefined ? readWeights(flags.weights) : undefined;
+  const where = basename(flags.weights ?? flags.config!);
+  const config = doc?.config ?? loadConfig(flags.config!);
+  const train = loadTrainSet(config.data);
+  const net = networkFromConfig(config, doc?.inputSize ?? train.sampleSize, doc?.classes ?? train.classes, tsKernels, where);
+  if (doc) loadInto(net, doc, flags.weights!);
+
+  const k = number(flags.sample, '--sample') ?? 0;
+  if (!Number.isInteger(k) || k < 0 || k >= train.count) throw new UserError(`--sample: expected a training sample index from 0 to ${train.count - 1}, got '${flags.sample}'`);
+  const x = { data: new Float64Array(train.sampleSize), shape: [1, train.sampleSize] };
+  const labels = new Uint8Array(1);
+  gatherBatch(train, [k], 0, 1, x.data, labels);
+  const trace = traceNetwork(net, x, labels, config.training.learningRate);
+  if (flags.json) console.log(JSON.stringify({ source: where, sample: k, label: labels[0], ...trace }, null, 2));
+  else {
+    console.log(`${where}: training sample ${k} (a ${labels[0]}) through the network${doc ? ' with its trained weights' : ', initial weights from the seed'}\n`);
+    console.log(renderNetworkTrace(trace, paint));
   }
 }
 

@@ -41,8 +41,10 @@ export function main(argv: string[]): void {
   program
     .command('gradcheck')
     .description('compare backprop gradients with numerical ones, for every parameter of a network')
-    .option('--samples <n>', 'number of samples', positiveInt, 3)
+    .option('-c, --config <file>', 'the network to check (default: configs/two-layer.json)')
+    .option('--samples <n>', 'number of MNIST training samples', positiveInt, 3)
     .option('--seed <n>', 'seed for the weights and the choice of samples', nonNegativeInt, 1)
+    .option('--entries <n>', 'check at most N entries of each parameter, chosen at random (for large nets)', positiveInt)
     .option('--threshold <x>', 'largest relative error that passes', positiveNumber)
     .option('--json', 'print the rows as JSON')
     .action((opts) => (require('./gradcheck') as typeof import('./gradcheck')).run(opts));
@@ -59,6 +61,9 @@ export function main(argv: string[]): void {
     .option('--at <x,y,...>', 'relu, sigmoid: inputs to evaluate at')
     .option('--json', 'print the whole trace as JSON')
     .option('--dot [file]', 'write a Graphviz graph (forward values and gradients on the edges) to file, or stdout')
+    .option('-c, --config <file>', 'instead of a topic: one real MNIST sample through this config\'s network, layer by layer')
+    .option('--weights <file>', 'like --config, with the trained weights (and config) of this file')
+    .option('--sample <k>', 'with --config/--weights: which training sample (0)')
     .action((topic, opts) => (require('./explain') as typeof import('./explain')).run(topic, opts));
 
   program

@@ -1,3 +1,4 @@
+import type { Rng } from '../core/rng';
 import type { Tensor } from '../core/tensor';
 import type { Layer } from '../layers/layer';
 import type { Labels } from '../layers/softmax-with-loss';
@@ -8,12 +9,17 @@ export interface GradcheckOptions {
   h?: number;
   /** An entry passes when its relative error is below this. */
   threshold?: number;
+  /** Check at most this many entries of each parameter, chosen with `rng` (all when unset: large nets take long). */
+  maxEntries?: number;
+  rng?: Rng;
 }
 
 export interface GradcheckRow {
   name: string;
   shape: number[];
-  /** Entries compared (all of them, less those whose nudge crossed a kink). */
+  /** Entries nudged: all of them, or `maxEntries` chosen at random. */
+  entries: number;
+  /** Entries compared (those nudged, less those whose nudge crossed a kink). */
   checked: number;
   /** Entries skipped because a ±h nudge moved some ReLU input across 0 (see below). */
   kinkCrossings: number;
@@ -75,7 +81,8 @@ function checkHeld(net: Network, x: Tensor, labels: Labels, options: GradcheckOp
     const grad = analytic.get(p.name)!;
     const w = p.value;
     let checked = 0, kinkCrossings = 0, sumAbsDiff = 0, maxRelError = 0;
-    for (let i = 0; i < w.length; i++) {
+    const entries = chooseEntries(w.length, options.maxEntries, options.rng);
+    for (const i of entries) {
       const original = w[i];
       w[i] = original + h;
       const lossPlus = net.loss(x, labels, true);
@@ -98,6 +105,7 @@ function checkHeld(net: Network, x: Tensor, labels: Labels, options: GradcheckOp
     return {
       name: p.name,
       shape: p.shape,
+      entries: entries.length,
       checked,
       kinkCrossings,
       meanAbsDiff: checked ? sumAbsDiff / checked : 0,
@@ -105,6 +113,18 @@ function checkHeld(net: Network, x: Tensor, labels: Labels, options: GradcheckOp
       passed: maxRelError < threshold,
     };
   });
+}
+
+/** All indices 0..n−1, or `max` of them drawn without replacement, in increasing order. */
+function chooseEntries(n: number, max: number | undefined, rng: Rng | undefined): Int32Array {
+  const all = Int32Array.from({ length: n }, (_, i) => i);
+  if (max === undefined || max >= n) return all;
+  if (!rng) throw new Error('gradientCheck: maxEntries needs an rng');
+  for (let i = 0; i < max; i++) {
+    const j = i + rng.int(n - i);
+    [all[i], all[j]] = [all[j], all[i]];
+  }
+  return all.subarray(0, max).sort();
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
