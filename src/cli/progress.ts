@@ -52,7 +52,7 @@ export function progressReporter(mode: ProgressMode, out: NodeJS.WriteStream = p
             stream: out,
             fps: 10,
           });
-          bar.start(p.batches, 0);
+          bar.start(p.batches, 0, { epoch: `${p.epoch}/${p.epochs}`, loss: '-', acc: '-', speed: '-' });
           lastPrint = 0;
         }
         if (now - lastPrint < BAR_EVERY_MS && p.batch !== p.batches) return;
