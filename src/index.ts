@@ -19,3 +19,4 @@ export { SoftmaxWithLoss, type Labels } from './layers/softmax-with-loss';
 export { Network } from './net/network';
 export { buildNetwork, twoLayerSpec, layerTypes, type NetworkSpec, type LayerSpec, type InitSpec } from './net/build';
 export { gradientCheck, inputGradientError, type GradcheckRow, type GradcheckOptions } from './net/gradcheck';
+export { createKernels, defaultThreads, wasmSupport, type BackendName, type BackendOptions, type WasmVariant } from './core/backend';
