@@ -18,6 +18,7 @@ import { WorkerPool } from './wasm-pool';
 interface KernelExports {
   gemm: Gemm;
   gemm_sparse: Gemm;
+  gemm_tn_sparse: Gemm;
   transpose(src: number, dst: number, rows: number, cols: number): void;
 }
 type Gemm = (
@@ -25,8 +26,8 @@ type Gemm = (
   r0: number, r1: number, nq: number, n: number, list: number,
 ) => void;
 
-const GEMM = 0, GEMM_SPARSE = 1;
-const POOL_FUNCTIONS = ['gemm', 'gemm_sparse'] as const;
+const GEMM = 0, GEMM_SPARSE = 1, GEMM_TN_SPARSE = 2;
+const POOL_FUNCTIONS = ['gemm', 'gemm_sparse', 'gemm_tn_sparse'] as const;
 
 /** Below this many multiply-adds a product runs on the calling thread alone: waking a worker would cost more. */
 const MIN_WORK_PER_THREAD = 150_000;
@@ -45,14 +46,14 @@ export class WasmKernels implements Kernels {
   private readonly gemms: Gemm[];
   private readonly pool?: WorkerPool;
   private readonly scratch: Float64Array[] = [];
-  /** Per thread: room for the packed list of one row of A (nq doubles and nq offsets). */
+  /** Per thread: room for the packed lists of nonzero entries of A. */
   private readonly lists: Float64Array[] = [];
   private readonly args = new Int32Array(12);
 
   constructor(module: WebAssembly.Module, variant: WasmVariant, readonly threads: number) {
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
     this.wasm = new WebAssembly.Instance(module, { env: { memory: this.heap.memory } }).exports as unknown as KernelExports;
-    this.gemms = [this.wasm.gemm, this.wasm.gemm_sparse];
+    this.gemms = POOL_FUNCTIONS.map((name) => this.wasm[name]);
     if (threads > 1) this.pool = new WorkerPool(module, this.heap.memory, threads - 1, POOL_FUNCTIONS);
     this.name = `wasm-${variant} ×${threads} thread${threads > 1 ? 's' : ''}`;
   }
@@ -111,10 +112,17 @@ export class WasmKernels implements Kernels {
     if (rows === 0 || n === 0) return;
     const zeros = zeroFraction(a, aLength);
     const sparse = zeros > SPARSE_ABOVE;
-    const fn = sparse ? GEMM_SPARSE : GEMM;
+    // A sparse Aᵀ is dealt into per-column lists in one pass over A's rows (see kernels.wat).
+    const transposed = ars === 8 && aqs !== 8;
+    const fn = !sparse ? GEMM : transposed ? GEMM_TN_SPARSE : GEMM_SPARSE;
     const work = rows * nq * n * (sparse ? 1 - zeros : 1);
     const threads = this.pool ? Math.max(1, Math.min(this.threads, Math.floor(work / MIN_WORK_PER_THREAD), rows)) : 1;
-    for (let t = 0; t < threads; t++) if (!(this.lists[t]?.length >= nq * 1.5)) this.lists[t] = this.heap.alloc(Math.ceil(nq * 1.5));
+    // Whole blocks of four rows per thread; the calling thread takes the first part.
+    const part = Math.ceil(rows / threads / 4) * 4;
+    const listBytes = fn === GEMM_TN_SPARSE ? part * (12 * nq + 4) : 12 * nq;
+    for (let t = 0; t < threads; t++) {
+      if (!(this.lists[t]?.length >= listBytes / 8)) this.lists[t] = this.heap.alloc(Math.ceil(listBytes / 8));
+    }
 
     const args = this.args;
     args[0] = this.place(a, SLOT_A, aLength, true);
@@ -128,8 +136,6 @@ export class WasmKernels implements Kernels {
     args[9] = nq;
     args[10] = n;
 
-    // Whole blocks of four rows per thread; the calling thread takes the first part.
-    const part = Math.ceil(rows / threads / 4) * 4;
     for (let t = 1; t < threads; t++) {
       args[7] = Math.min(rows, t * part);
       args[8] = Math.min(rows, (t + 1) * part);
