@@ -56,7 +56,7 @@
   ;; gemm_sparse for A read transposed (ars = 8: A(r, q) is the stored A[q][r], and aqs is
   ;; the stored row's size in bytes), as in dW = Xᵀ·dY; rows p0..p1 of C, summing over m.
   ;; Row p of C needs column p of the stored A, which is strided; instead of walking each
-  ;; column, one pass over the stored rows (contiguous, skipping runs of zeros) deals every
+  ;; column, one pass over the stored rows (contiguous, eight entries to a bit mask) deals every
   ;; nonzero A[i][p] into the list of its column, in increasing i. Then each row of C is a
   ;; list product. `list` is scratch of (p1 − p0)·(12·m + 4) bytes.
   (func (export "gemm_tn_sparse")
@@ -65,6 +65,7 @@
     (param $n i32) (param $list i32)
     (local $width i32) (local $offsets i32) (local $counts i32) (local $i i32) (local $p i32)
     (local $pa i32) (local $stop i32) (local $bRow i32) (local $v f64) (local $slot i32) (local $pc i32)
+    (local $mask i32) (local $column i32)
     (local.set $width (i32.sub (local.get $p1) (local.get $p0)))
     (local.set $offsets (i32.add (local.get $list) (i32.shl (i32.mul (local.get $width) (local.get $m)) (i32.const 3))))
     (local.set $counts (i32.add (local.get $offsets) (i32.shl (i32.mul (local.get $width) (local.get $m)) (i32.const 2))))
@@ -76,9 +77,26 @@
       (local.set $p (i32.const 0))
       (block $doneP (loop $nextP
         (br_if $doneP (i32.ge_u (local.get $p) (local.get $width)))
-        (if (i32.and (i32.le_u (i32.add (local.get $p) (i32.const 8)) (local.get $width))
-                     (i32.eqz (call $anyNonzero8 (local.get $pa))))
+        (if (i32.le_u (i32.add (local.get $p) (i32.const 8)) (local.get $width))
           (then
+            ;; Eight entries at once: a bit per nonzero entry, then a turn per set bit only.
+            (local.set $mask (i32.or
+          (i32.or (i64x2.bitmask (f64x2.ne (v128.load offset=0 (local.get $pa)) (v128.const f64x2 0 0)))
+                  (i32.shl (i64x2.bitmask (f64x2.ne (v128.load offset=16 (local.get $pa)) (v128.const f64x2 0 0))) (i32.const 2)))
+          (i32.or (i32.shl (i64x2.bitmask (f64x2.ne (v128.load offset=32 (local.get $pa)) (v128.const f64x2 0 0))) (i32.const 4))
+                  (i32.shl (i64x2.bitmask (f64x2.ne (v128.load offset=48 (local.get $pa)) (v128.const f64x2 0 0))) (i32.const 6)))))
+            (block $doneBits (loop $nextBit
+              (br_if $doneBits (i32.eqz (local.get $mask)))
+              (local.set $column (i32.add (local.get $p) (i32.ctz (local.get $mask))))
+              (local.set $slot (i32.add (i32.mul (local.get $column) (local.get $m))
+                (i32.load (i32.add (local.get $counts) (i32.shl (local.get $column) (i32.const 2))))))
+              (f64.store (i32.add (local.get $list) (i32.shl (local.get $slot) (i32.const 3)))
+                (f64.load (i32.add (local.get $pa) (i32.shl (i32.ctz (local.get $mask)) (i32.const 3)))))
+              (i32.store (i32.add (local.get $offsets) (i32.shl (local.get $slot) (i32.const 2))) (local.get $bRow))
+              (i32.store (i32.add (local.get $counts) (i32.shl (local.get $column) (i32.const 2)))
+                (i32.add (i32.sub (local.get $slot) (i32.mul (local.get $column) (local.get $m))) (i32.const 1)))
+              (local.set $mask (i32.and (local.get $mask) (i32.sub (local.get $mask) (i32.const 1))))
+              (br $nextBit)))
             (local.set $pa (i32.add (local.get $pa) (i32.const 64)))
             (local.set $p (i32.add (local.get $p) (i32.const 8)))
             (br $nextP)))
@@ -113,12 +131,6 @@
       (local.set $p (i32.add (local.get $p) (i32.const 1)))
       (br $next))))
 
-  ;; Whether any of the eight doubles at p is nonzero (as bits: −0 counts as nonzero here).
-  (func $anyNonzero8 (param $p i32) (result i32)
-    (v128.any_true (v128.or
-      (v128.or (v128.load (local.get $p)) (v128.load offset=16 (local.get $p)))
-      (v128.or (v128.load offset=32 (local.get $p)) (v128.load offset=48 (local.get $p))))))
-
   ;; Rows r..r1 of C, one at a time: pack the row of A into a list, then a list product.
   (func $rows
     (param $a i32) (param $ars i32) (param $aqs i32) (param $b i32) (param $bqs i32)
@@ -137,13 +149,14 @@
 
   ;; Packs A(q) = a + q·aqs, q < nq, into values[] and the byte offsets q·bqs of the matching
   ;; rows of B into offsets[]: every entry, or only the nonzero ones. Returns how many.
-  ;; Without a branch per entry: each is written, and the count advances when it is kept.
-  ;; Where A is contiguous, eight zeros in a row are passed over with one test.
+  ;; Where A is contiguous and zeros are skipped, eight entries at a time become a bit mask
+  ;; of the nonzero ones, and only those are visited. Elsewhere, without a branch per entry:
+  ;; each is written, and the count advances when it is kept.
   (func $pack
     (param $a i32) (param $aqs i32) (param $nq i32) (param $bqs i32)
     (param $values i32) (param $offsets i32) (param $skipZeros i32) (result i32)
     (local $q i32) (local $stop i32) (local $count i32) (local $keepAll i32) (local $skipRuns i32)
-    (local $v f64) (local $pa i32)
+    (local $v f64) (local $pa i32) (local $mask i32) (local $t i32)
     (local.set $keepAll (i32.eqz (local.get $skipZeros)))
     (local.set $skipRuns (i32.and (local.get $skipZeros) (i32.eq (local.get $aqs) (i32.const 8))))
     (local.set $pa (local.get $a))
@@ -151,9 +164,24 @@
       (br_if $done (i32.ge_u (local.get $q) (local.get $nq)))
       (local.set $stop (select (i32.add (local.get $q) (i32.const 8)) (local.get $nq)
         (i32.le_u (i32.add (local.get $q) (i32.const 8)) (local.get $nq))))
-      (if (i32.and (i32.and (local.get $skipRuns) (i32.eq (local.get $stop) (i32.add (local.get $q) (i32.const 8))))
-                   (i32.eqz (call $anyNonzero8 (local.get $pa))))
+      (if (i32.and (local.get $skipRuns) (i32.eq (local.get $stop) (i32.add (local.get $q) (i32.const 8))))
         (then
+          ;; Eight entries at once: a bit per nonzero entry, then a turn per set bit only.
+          (local.set $mask (i32.or
+          (i32.or (i64x2.bitmask (f64x2.ne (v128.load offset=0 (local.get $pa)) (v128.const f64x2 0 0)))
+                  (i32.shl (i64x2.bitmask (f64x2.ne (v128.load offset=16 (local.get $pa)) (v128.const f64x2 0 0))) (i32.const 2)))
+          (i32.or (i32.shl (i64x2.bitmask (f64x2.ne (v128.load offset=32 (local.get $pa)) (v128.const f64x2 0 0))) (i32.const 4))
+                  (i32.shl (i64x2.bitmask (f64x2.ne (v128.load offset=48 (local.get $pa)) (v128.const f64x2 0 0))) (i32.const 6)))))
+          (block $doneBits (loop $nextBit
+            (br_if $doneBits (i32.eqz (local.get $mask)))
+            (local.set $t (i32.ctz (local.get $mask)))
+            (f64.store (i32.add (local.get $values) (i32.shl (local.get $count) (i32.const 3)))
+              (f64.load (i32.add (local.get $pa) (i32.shl (local.get $t) (i32.const 3)))))
+            (i32.store (i32.add (local.get $offsets) (i32.shl (local.get $count) (i32.const 2)))
+              (i32.mul (i32.add (local.get $q) (local.get $t)) (local.get $bqs)))
+            (local.set $count (i32.add (local.get $count) (i32.const 1)))
+            (local.set $mask (i32.and (local.get $mask) (i32.sub (local.get $mask) (i32.const 1))))
+            (br $nextBit)))
           (local.set $pa (i32.add (local.get $pa) (i32.const 64)))
           (local.set $q (local.get $stop))
           (br $next)))
@@ -359,6 +387,51 @@
     (f64.store (local.get $c) (local.get $s2))
     (local.set $c (i32.add (local.get $c) (local.get $crs)))
     (f64.store (local.get $c) (local.get $s3)))
+
+  ;; x (rows×cols) += bias on every row, two columns at a time; the same bits as one at a time.
+  (func (export "add_row_vector") (param $x i32) (param $bias i32) (param $rows i32) (param $cols i32)
+    (local $i i32) (local $j i32) (local $px i32)
+    (local.set $px (local.get $x))
+    (block $doneI (loop $nextI
+      (br_if $doneI (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $j (i32.const 0))
+      (block $doneJ (loop $nextJ
+        (br_if $doneJ (i32.gt_u (i32.add (local.get $j) (i32.const 2)) (local.get $cols)))
+        (v128.store (i32.add (local.get $px) (i32.shl (local.get $j) (i32.const 3)))
+          (f64x2.add (v128.load (i32.add (local.get $px) (i32.shl (local.get $j) (i32.const 3))))
+                     (v128.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 3))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 2)))
+        (br $nextJ)))
+      (if (i32.lt_u (local.get $j) (local.get $cols))
+        (then (f64.store (i32.add (local.get $px) (i32.shl (local.get $j) (i32.const 3)))
+          (f64.add (f64.load (i32.add (local.get $px) (i32.shl (local.get $j) (i32.const 3))))
+                   (f64.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 3))))))))
+      (local.set $px (i32.add (local.get $px) (i32.shl (local.get $cols) (i32.const 3))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $nextI))))
+
+  ;; out (cols) = the sums of the columns of x (rows×cols), adding the rows in order.
+  (func (export "column_sums") (param $x i32) (param $out i32) (param $rows i32) (param $cols i32)
+    (local $i i32) (local $j i32) (local $px i32)
+    (memory.fill (local.get $out) (i32.const 0) (i32.shl (local.get $cols) (i32.const 3)))
+    (local.set $px (local.get $x))
+    (block $doneI (loop $nextI
+      (br_if $doneI (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $j (i32.const 0))
+      (block $doneJ (loop $nextJ
+        (br_if $doneJ (i32.gt_u (i32.add (local.get $j) (i32.const 2)) (local.get $cols)))
+        (v128.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 3)))
+          (f64x2.add (v128.load (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 3))))
+                     (v128.load (i32.add (local.get $px) (i32.shl (local.get $j) (i32.const 3))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 2)))
+        (br $nextJ)))
+      (if (i32.lt_u (local.get $j) (local.get $cols))
+        (then (f64.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 3)))
+          (f64.add (f64.load (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 3))))
+                   (f64.load (i32.add (local.get $px) (i32.shl (local.get $j) (i32.const 3))))))))
+      (local.set $px (i32.add (local.get $px) (i32.shl (local.get $cols) (i32.const 3))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $nextI))))
 
   ;; dst (cols×rows) = srcᵀ (src rows×cols), so that A·Bᵀ becomes a product with contiguous rows.
   (func (export "transpose") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)

@@ -7,8 +7,8 @@ import { WorkerPool } from './wasm-pool';
 /**
  * The fast backend: the matrix products run in WebAssembly SIMD (wasm/kernels.wat) on
  * arrays that live in a shared WebAssembly memory, split by rows of the result over worker
- * threads. The small row-wise kernels (bias, column sums, softmax) are cheap next to the
- * products and stay the reference TypeScript.
+ * threads. Bias and column sums are simple SIMD loops on the calling thread; softmax needs
+ * exp, which WebAssembly lacks, and stays the reference TypeScript.
  *
  * Results do not depend on the thread count: each thread computes whole rows of C, and each
  * entry is one sum over the same terms in the same order.
@@ -20,6 +20,8 @@ interface KernelExports {
   gemm_sparse: Gemm;
   gemm_tn_sparse: Gemm;
   transpose(src: number, dst: number, rows: number, cols: number): void;
+  add_row_vector(x: number, bias: number, rows: number, cols: number): void;
+  column_sums(x: number, out: number, rows: number, cols: number): void;
 }
 type Gemm = (
   a: number, ars: number, aqs: number, b: number, bqs: number, c: number, crs: number,
@@ -81,11 +83,20 @@ export class WasmKernels implements Kernels {
   }
 
   addRowVector(x: Float64Array, bias: Float64Array, rows: number, cols: number): void {
-    tsKernels.addRowVector(x, bias, rows, cols);
+    const xOffset = this.heap.offsetOf(x), biasOffset = this.heap.offsetOf(bias);
+    // In place on x: only worth it (and only safe) on arrays already in the memory.
+    if (xOffset < 0 || biasOffset < 0) return tsKernels.addRowVector(x, bias, rows, cols);
+    checkLength('x', x, rows * cols);
+    checkLength('bias', bias, cols);
+    this.wasm.add_row_vector(xOffset, biasOffset, rows, cols);
   }
 
   columnSums(x: Float64Array, out: Float64Array, rows: number, cols: number): void {
-    tsKernels.columnSums(x, out, rows, cols);
+    const xOffset = this.heap.offsetOf(x), outOffset = this.heap.offsetOf(out);
+    if (xOffset < 0 || outOffset < 0) return tsKernels.columnSums(x, out, rows, cols);
+    checkLength('x', x, rows * cols);
+    checkLength('out', out, cols);
+    this.wasm.column_sums(xOffset, outOffset, rows, cols);
   }
 
   softmaxRows(x: Float64Array, out: Float64Array, rows: number, cols: number): void {

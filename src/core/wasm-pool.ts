@@ -17,7 +17,8 @@ const SLOT = 4 + ARGS;
 const REQUEST = 0, DONE = 1, FAILED = 2, FUNCTION = 3, FIRST_ARG = 4;
 const QUIT = -1;
 /** Polls before sleeping: about 50–100 µs on a current core. */
-const SPINS = 20000;
+const SPINS = Number(process.env.NNT_SPINS ?? 20000);
+const MAIN_SPINS = Number(process.env.NNT_MAIN_SPINS ?? 20000);
 
 /** Plain JavaScript run in each worker (eval), so it works the same from src (ts-node/jest) and dist. */
 const workerSource = `
@@ -82,7 +83,7 @@ export class WorkerPool {
   wait(w: number): void {
     const c = this.control, base = w * SLOT;
     const request = Atomics.load(c, base + REQUEST);
-    for (let spin = SPINS; Atomics.load(c, base + DONE) !== request && spin > 0; spin--);
+    for (let spin = MAIN_SPINS; Atomics.load(c, base + DONE) !== request && spin > 0; spin--);
     for (let done; (done = Atomics.load(c, base + DONE)) !== request; ) Atomics.wait(c, base + DONE, done);
     if (c[base + FAILED]) throw new Error(`kernel worker thread ${w + 1} failed`);
   }
