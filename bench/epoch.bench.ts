@@ -33,7 +33,10 @@ function images(file: string): Float64Array {
   return x;
 }
 
-const trainX = images('train-images-idx3-ubyte');
+// Training pixels stay bytes (47 MB, not 376 MB) and become the same doubles, b / 255, through
+// a table as each batch is gathered: an eighth of the memory traffic of copying doubles.
+const trainBytes = readIdx('train-images-idx3-ubyte').bytes;
+const pixel = Float64Array.from({ length: 256 }, (_, b) => b / 255);
 const trainT = readIdx('train-labels-idx1-ubyte').bytes;
 const testX = images('t10k-images-idx3-ubyte');
 const testT = readIdx('t10k-labels-idx1-ubyte').bytes;
@@ -62,7 +65,7 @@ class Trainer {
       for (let i = 0; i < batch; i++) {
         const row = order[it + i];
         labels[i] = trainT[row];
-        for (let j = 0, from = row * d, to = i * d; j < d; j++) x.data[to + j] = trainX[from + j];
+        for (let j = 0, from = row * d, to = i * d; j < d; j++) x.data[to + j] = pixel[trainBytes[from + j]];
       }
       net.gradient(x, labels);
       for (const p of params) {

@@ -41,10 +41,11 @@ function gflops(kernels: Kernels, s: Shape): number {
     const a = fill(m * n), b = fill(k * n), c = kernels.alloc(m * k);
     run = () => kernels.matmulTransB(a, b, c, m, n, k);
   }
-  // Enough calls per timing for ~20 ms, after a warm-up that lets the JIT settle.
-  const once = median(time(run, 20));
+  // A warm-up that lets the JIT settle, then timings of ~20 ms of calls each.
+  const once = median(time(run, 50));
   const reps = Math.max(1, Math.round(0.02 / Math.max(once, 1e-7)));
-  const seconds = median(time(() => { for (let r = 0; r < reps; r++) run(); }, 7)) / reps;
+  time(() => { for (let r = 0; r < reps; r++) run(); }, 3);
+  const seconds = median(time(() => { for (let r = 0; r < reps; r++) run(); }, 9)) / reps;
   return (2 * m * k * n) / seconds / 1e9;
 }
 
@@ -55,7 +56,7 @@ for (const variant of [...support].reverse()) {
   backends.push(createKernels('wasm', { variant, threads: 1 }));
   if (cores > 1) backends.push(createKernels('wasm', { variant, threads: cores }));
 }
-console.log(`GFLOP/s (median of 7), wasm support: ${support.join(', ') || 'none'}; other processes may share the cores`);
+console.log(`GFLOP/s (median of 9), wasm support: ${support.join(', ') || 'none'}; other processes may share the cores`);
 const header = ['shape'.padEnd(30), ...backends.map((b) => b.name.padStart(24))].join(' ');
 console.log(header);
 for (const s of shapes) {

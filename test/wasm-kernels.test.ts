@@ -106,3 +106,18 @@ describe('wasm memory', () => {
     expect(() => kernels.matmulTransB(a, new Float64Array(2), c, 2, 3, 1)).toThrow(/B has 2/);
   });
 });
+
+test.each([[1, 1], [3, 5], [100, 50], [7, 10]])('addRowVector and columnSums on %i×%i arrays in WASM memory give the reference bits', (rows, cols) => {
+  const kernels = wasm('relaxed-simd', 1);
+  const rng = new Rng(rows * cols);
+  const x = kernels.alloc(rows * cols), bias = kernels.alloc(cols), sums = kernels.alloc(cols).fill(NaN);
+  for (let i = 0; i < x.length; i++) x[i] = rng.uniform() - 0.5;
+  for (let j = 0; j < cols; j++) bias[j] = rng.uniform();
+  const expectedX = Float64Array.from(x), expectedSums = new Float64Array(cols);
+  tsKernels.addRowVector(expectedX, bias, rows, cols);
+  kernels.addRowVector(x, bias, rows, cols);
+  expect(x).toEqual(expectedX);
+  tsKernels.columnSums(expectedX, expectedSums, rows, cols);
+  kernels.columnSums(x, sums, rows, cols);
+  expect(sums).toEqual(expectedSums);
+});

@@ -6,19 +6,19 @@ import { Worker } from 'node:worker_threads';
  * small shared control block, bumps a request counter and notifies; the worker runs the
  * call on its own instance of the module (same memory) and bumps a done counter.
  *
- * A wake-up through Atomics.wait/notify costs tens to hundreds of microseconds, about as
- * much as one small matrix product, so both sides first poll the counter for a short while
- * (the next call usually comes within microseconds during training) and only then sleep.
- * With no more threads than cores, that polling does not steal a core from the caller.
+ * Idle workers sleep in Atomics.wait: a worker that polled for the next call between two
+ * products (which lie a few hundred microseconds apart in training, with the caller's own
+ * layer code in between) was measured to slow the whole step down more than the tens of
+ * microseconds a wake-up costs. The caller, once its own part is done, polls briefly for
+ * the workers' parts, which usually end within microseconds of its own.
  */
 const ARGS = 14;
 /** Per worker: request counter, done counter, failure flag, function number, arguments. */
 const SLOT = 4 + ARGS;
 const REQUEST = 0, DONE = 1, FAILED = 2, FUNCTION = 3, FIRST_ARG = 4;
 const QUIT = -1;
-/** Polls before sleeping: about 50–100 µs on a current core. */
-const SPINS = Number(process.env.NNT_SPINS ?? 20000);
-const MAIN_SPINS = Number(process.env.NNT_MAIN_SPINS ?? 20000);
+/** Polls of the caller for the workers' parts before it sleeps (about a millisecond). */
+const SPINS = 20000;
 
 /** Plain JavaScript run in each worker (eval), so it works the same from src (ts-node/jest) and dist. */
 const workerSource = `
@@ -32,7 +32,6 @@ try {
 } catch {}
 let seen = 0;
 for (;;) {
-  for (let spin = ${SPINS}; Atomics.load(c, ${REQUEST}) === seen && spin > 0; spin--);
   while (Atomics.load(c, ${REQUEST}) === seen) Atomics.wait(c, ${REQUEST}, seen);
   seen = Atomics.load(c, ${REQUEST});
   const fn = c[${FUNCTION}];
@@ -83,7 +82,7 @@ export class WorkerPool {
   wait(w: number): void {
     const c = this.control, base = w * SLOT;
     const request = Atomics.load(c, base + REQUEST);
-    for (let spin = MAIN_SPINS; Atomics.load(c, base + DONE) !== request && spin > 0; spin--);
+    for (let spin = SPINS; Atomics.load(c, base + DONE) !== request && spin > 0; spin--);
     for (let done; (done = Atomics.load(c, base + DONE)) !== request; ) Atomics.wait(c, base + DONE, done);
     if (c[base + FAILED]) throw new Error(`kernel worker thread ${w + 1} failed`);
   }
