@@ -31,4 +31,7 @@ export interface Kernels {
 
   /** out (rows×cols) = softmax of each row of x, computed stably (the row maximum is subtracted). */
   softmaxRows(x: Float64Array, out: Float64Array, rows: number, cols: number): void;
+
+  /** Releases what the backend holds beyond memory (worker threads), for backends that have any. */
+  dispose?(): void;
 }

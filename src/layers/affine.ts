@@ -2,6 +2,8 @@ import type { Kernels } from '../core/kernels';
 import { asMatrix, shapeString, type Tensor } from '../core/tensor';
 import { makeParam, reuse, type Layer, type Param } from './layer';
 
+const noGradient: Tensor = { data: new Float64Array(0), shape: [0] };
+
 /**
  * The fully connected layer on a batch: out = X·W + b, with X (N×D), W (D×M), b (M).
  *
@@ -12,6 +14,12 @@ import { makeParam, reuse, type Layer, type Param } from './layer';
  * An input of higher rank (e.g. N×1×28×28 images) is read as N×D; dX gets the input's shape back.
  */
 export class Affine implements Layer {
+  /**
+   * Whether backward computes dX. The Network turns it off for its first layer: there dX
+   * would be the gradient with respect to the data, which nothing uses, and dY·Wᵀ into the
+   * 784-wide input is the largest product of the step. Off, backward returns an empty tensor.
+   */
+  computeInputGradient = true;
   readonly W: Param;
   readonly b: Param;
   private x?: Tensor;
@@ -45,10 +53,11 @@ export class Affine implements Layer {
     const x = this.x!;
     const [n, d] = asMatrix(x.shape);
     const m = this.outputSize;
-    const dx = (this.dx = reuse(this.kernels, this.dx, x.shape));
-    this.kernels.matmulTransB(dout.data, this.W.value, dx.data, n, m, d);
     this.kernels.matmulTransA(x.data, dout.data, this.W.grad, n, d, m);
     this.kernels.columnSums(dout.data, this.b.grad, n, m);
+    if (!this.computeInputGradient) return noGradient;
+    const dx = (this.dx = reuse(this.kernels, this.dx, x.shape));
+    this.kernels.matmulTransB(dout.data, this.W.value, dx.data, n, m, d);
     return dx;
   }
 

@@ -3,6 +3,7 @@ import type { Layer, Param, StateArray } from '../layers/layer';
 import { SoftmaxWithLoss, type Labels } from '../layers/softmax-with-loss';
 import { argmaxRows } from '../core/ops';
 import { asMatrix } from '../core/tensor';
+import { Affine } from '../layers/affine';
 
 /**
  * A sequential network: layers run forward in order and backward in reverse, and the loss
@@ -24,6 +25,7 @@ export class Network {
     readonly lossLayer: SoftmaxWithLoss,
   ) {
     this.paramList = layers.flatMap((layer) => layer.params());
+    if (layers[0] instanceof Affine) layers[0].computeInputGradient = false;
     const names = new Set<string>();
     for (const p of this.paramList) {
       if (names.has(p.name)) throw new Error(`two parameters are named ${p.name}`);
@@ -56,7 +58,11 @@ export class Network {
     return 0.5 * lambda * sum;
   }
 
-  /** Backward from the loss to the input; fills every parameter's `grad`. Call after `loss`. */
+  /**
+   * Backward from the loss to the input; fills every parameter's `grad`. Call after `loss`.
+   * A first Affine layer skips dL/d(input) (see `Affine.computeInputGradient`): then the
+   * returned tensor is empty.
+   */
   backward(): Tensor {
     let dout = this.lossLayer.backward(1);
     for (let i = this.layers.length - 1; i >= 0; i--) dout = this.layers[i].backward(dout);

@@ -1,0 +1,189 @@
+import type { WasmVariant } from './backend';
+import type { Kernels } from './kernels';
+import { tsKernels } from './ts-kernels';
+import { WasmHeap } from './wasm-heap';
+import { WorkerPool } from './wasm-pool';
+
+/**
+ * The fast backend: the matrix products run in WebAssembly SIMD (wasm/kernels.wat) on
+ * arrays that live in a shared WebAssembly memory, split by rows of the result over worker
+ * threads. Bias and column sums are simple SIMD loops on the calling thread; softmax needs
+ * exp, which WebAssembly lacks, and stays the reference TypeScript.
+ *
+ * Results do not depend on the thread count: each thread computes whole rows of C, and each
+ * entry is one sum over the same terms in the same order.
+ */
+
+/** The exports of kernels.wat (all addresses are byte offsets into the memory). */
+interface KernelExports {
+  gemm: Gemm;
+  gemm_sparse: Gemm;
+  gemm_tn_sparse: Gemm;
+  transpose(src: number, dst: number, rows: number, cols: number): void;
+  add_row_vector(x: number, bias: number, rows: number, cols: number): void;
+  column_sums(x: number, out: number, rows: number, cols: number): void;
+}
+type Gemm = (
+  a: number, ars: number, aqs: number, b: number, bqs: number, c: number, crs: number,
+  r0: number, r1: number, nq: number, n: number, list: number,
+) => void;
+
+const GEMM = 0, GEMM_SPARSE = 1, GEMM_TN_SPARSE = 2;
+const POOL_FUNCTIONS = ['gemm', 'gemm_sparse', 'gemm_tn_sparse'] as const;
+
+/** Below this many multiply-adds a product runs on the calling thread alone: waking a worker would cost more. */
+const MIN_WORK_PER_THREAD = 150_000;
+/** A left operand with more zeros than this fraction goes through the zero-skipping product. */
+const SPARSE_ABOVE = 0.5;
+/** How many entries of A are looked at to guess its fraction of zeros. */
+const ZERO_SAMPLES = 97;
+
+/** Scratch slots for operands that are not in the memory, and for Bᵀ. */
+const SLOT_A = 0, SLOT_B = 1, SLOT_C = 2, SLOT_BT = 3;
+
+export class WasmKernels implements Kernels {
+  readonly name: string;
+  private readonly heap = new WasmHeap();
+  private readonly wasm: KernelExports;
+  private readonly gemms: Gemm[];
+  private readonly pool?: WorkerPool;
+  private readonly scratch: Float64Array[] = [];
+  /** Per thread: room for the packed lists of nonzero entries of A. */
+  private readonly lists: Float64Array[] = [];
+  private readonly args = new Int32Array(12);
+
+  constructor(module: WebAssembly.Module, variant: WasmVariant, readonly threads: number) {
+    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
+    this.wasm = new WebAssembly.Instance(module, { env: { memory: this.heap.memory } }).exports as unknown as KernelExports;
+    this.gemms = POOL_FUNCTIONS.map((name) => this.wasm[name]);
+    if (threads > 1) this.pool = new WorkerPool(module, this.heap.memory, threads - 1, POOL_FUNCTIONS);
+    this.name = `wasm-${variant} ×${threads} thread${threads > 1 ? 's' : ''}`;
+  }
+
+  alloc(length: number): Float64Array {
+    return this.heap.alloc(length);
+  }
+
+  matmul(a: Float64Array, b: Float64Array, c: Float64Array, m: number, k: number, n: number): void {
+    // Row i of C sums over p: A(i, p) is at a + (i·k + p)·8.
+    this.product(a, m * k, k * 8, 8, b, k * n, c, m, k, n);
+  }
+
+  matmulTransA(a: Float64Array, b: Float64Array, c: Float64Array, m: number, k: number, n: number): void {
+    // Row p of C (k×n) sums over the m rows i: Aᵀ(p, i) = A[i][p] is at a + (i·k + p)·8.
+    this.product(a, m * k, 8, k * 8, b, m * n, c, k, m, n);
+  }
+
+  matmulTransB(a: Float64Array, b: Float64Array, c: Float64Array, m: number, n: number, k: number): void {
+    // A·Bᵀ with Bᵀ made once (n×k, O(n·k) next to the O(m·n·k) product) is a plain product.
+    checkLength('B', b, k * n);
+    const bt = this.slot(SLOT_BT, n * k);
+    this.wasm.transpose(this.place(b, SLOT_B, k * n, true), bt.byteOffset, k, n);
+    this.product(a, m * n, n * 8, 8, bt, n * k, c, m, n, k);
+  }
+
+  addRowVector(x: Float64Array, bias: Float64Array, rows: number, cols: number): void {
+    const xOffset = this.heap.offsetOf(x), biasOffset = this.heap.offsetOf(bias);
+    // In place on x: only worth it (and only safe) on arrays already in the memory.
+    if (xOffset < 0 || biasOffset < 0) return tsKernels.addRowVector(x, bias, rows, cols);
+    checkLength('x', x, rows * cols);
+    checkLength('bias', bias, cols);
+    this.wasm.add_row_vector(xOffset, biasOffset, rows, cols);
+  }
+
+  columnSums(x: Float64Array, out: Float64Array, rows: number, cols: number): void {
+    const xOffset = this.heap.offsetOf(x), outOffset = this.heap.offsetOf(out);
+    if (xOffset < 0 || outOffset < 0) return tsKernels.columnSums(x, out, rows, cols);
+    checkLength('x', x, rows * cols);
+    checkLength('out', out, cols);
+    this.wasm.column_sums(xOffset, outOffset, rows, cols);
+  }
+
+  softmaxRows(x: Float64Array, out: Float64Array, rows: number, cols: number): void {
+    tsKernels.softmaxRows(x, out, rows, cols);
+  }
+
+  /** Stops the worker threads. The kernels still work afterwards, on the calling thread only. */
+  dispose(): void {
+    this.pool?.dispose();
+  }
+
+  /**
+   * C (rows×n) = Σ_q A(r, q)·B[q][j], with A read through the strides ars/aqs (bytes),
+   * B (nq×n) and C row-major. Splits the rows of C over the threads when that pays.
+   */
+  private product(
+    a: Float64Array, aLength: number, ars: number, aqs: number,
+    b: Float64Array, bLength: number, c: Float64Array,
+    rows: number, nq: number, n: number,
+  ): void {
+    checkLength('A', a, aLength);
+    checkLength('B', b, bLength);
+    checkLength('C', c, rows * n);
+    if (rows === 0 || n === 0) return;
+    const zeros = zeroFraction(a, aLength);
+    const sparse = zeros > SPARSE_ABOVE;
+    // A sparse Aᵀ is dealt into per-column lists in one pass over A's rows (see kernels.wat).
+    const transposed = ars === 8 && aqs !== 8;
+    const fn = !sparse ? GEMM : transposed ? GEMM_TN_SPARSE : GEMM_SPARSE;
+    const work = rows * nq * n * (sparse ? 1 - zeros : 1);
+    const threads = this.pool ? Math.max(1, Math.min(this.threads, Math.floor(work / MIN_WORK_PER_THREAD), rows)) : 1;
+    // Whole blocks of four rows per thread; the calling thread takes the first part.
+    const part = Math.ceil(rows / threads / 4) * 4;
+    const listBytes = fn === GEMM_TN_SPARSE ? part * (12 * nq + 4) : 12 * nq;
+    for (let t = 0; t < threads; t++) {
+      if (!(this.lists[t]?.length >= listBytes / 8)) this.lists[t] = this.heap.alloc(Math.ceil(listBytes / 8));
+    }
+
+    const args = this.args;
+    args[0] = this.place(a, SLOT_A, aLength, true);
+    args[1] = ars;
+    args[2] = aqs;
+    args[3] = this.place(b, SLOT_B, bLength, true);
+    args[4] = n * 8;
+    const cOffset = this.heap.offsetOf(c);
+    args[5] = cOffset >= 0 ? cOffset : this.slot(SLOT_C, rows * n).byteOffset;
+    args[6] = n * 8;
+    args[9] = nq;
+    args[10] = n;
+
+    for (let t = 1; t < threads; t++) {
+      args[7] = Math.min(rows, t * part);
+      args[8] = Math.min(rows, (t + 1) * part);
+      args[11] = this.lists[t].byteOffset;
+      this.pool!.start(t - 1, fn, args);
+    }
+    this.gemms[fn](args[0], ars, aqs, args[3], n * 8, args[5], n * 8, 0, Math.min(rows, part), nq, n, this.lists[0].byteOffset);
+    for (let t = 1; t < threads; t++) this.pool!.wait(t - 1);
+
+    if (cOffset < 0) c.set(this.scratch[SLOT_C].subarray(0, rows * n));
+  }
+
+  /** Byte offset of the array in the memory; an array from elsewhere is copied into a scratch slot first. */
+  private place(array: Float64Array, slot: number, length: number, copyIn: boolean): number {
+    const offset = this.heap.offsetOf(array);
+    if (offset >= 0) return offset;
+    const copy = this.slot(slot, length);
+    if (copyIn) copy.set(array.subarray(0, length));
+    return copy.byteOffset;
+  }
+
+  private slot(slot: number, length: number): Float64Array {
+    if (!(this.scratch[slot]?.length >= length)) this.scratch[slot] = this.heap.alloc(length);
+    return this.scratch[slot];
+  }
+}
+
+function checkLength(what: string, array: Float64Array, length: number): void {
+  // The kernels write through raw addresses: a short array would spill into its neighbours.
+  if (array.length < length) throw new RangeError(`${what} has ${array.length} values, the product needs ${length}`);
+}
+
+/** A guess at the fraction of zeros in a[0..length), from entries spread evenly over it. */
+function zeroFraction(a: Float64Array, length: number): number {
+  const samples = Math.min(length, ZERO_SAMPLES);
+  if (samples === 0) return 0;
+  let zeros = 0;
+  for (let s = 0; s < samples; s++) if (a[Math.floor(((s + 0.5) * length) / samples)] === 0) zeros++;
+  return zeros / samples;
+}

@@ -1,0 +1,88 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { createKernels, defaultThreads, wasmSupport } from '../src/core/backend';
+import { tsKernels } from '../src/core/ts-kernels';
+import { Rng } from '../src/core/rng';
+import { buildNetwork, twoLayerSpec } from '../src/net/build';
+import { Affine } from '../src/layers/affine';
+import type { Kernels } from '../src/core/kernels';
+import { randomLabels, randomTensor } from './helpers';
+
+const made: Kernels[] = [];
+afterAll(() => made.forEach((k) => k.dispose?.()));
+function make(...args: Parameters<typeof createKernels>): Kernels {
+  const k = createKernels(...args);
+  made.push(k);
+  return k;
+}
+
+describe('createKernels', () => {
+  test('ts is the reference backend', () => {
+    expect(createKernels('ts')).toBe(tsKernels);
+  });
+
+  test('auto picks the best WebAssembly build this Node has, with one thread per core by default', () => {
+    expect(wasmSupport()).toContain('simd');
+    const best = wasmSupport()[0];
+    const threads = defaultThreads();
+    expect(make('auto').name).toBe(`wasm-${best} ×${threads} thread${threads > 1 ? 's' : ''}`);
+    expect(make('wasm', { threads: 1, variant: 'simd' }).name).toBe('wasm-simd ×1 thread');
+  });
+
+  test('bad names and thread counts are refused', () => {
+    expect(() => createKernels('gpu' as 'ts')).toThrow(/unknown backend "gpu"/);
+    expect(() => createKernels('wasm', { threads: 0 })).toThrow(/threads must be a positive integer/);
+    expect(() => createKernels('auto', { threads: 1.5 })).toThrow(/threads must be a positive integer/);
+  });
+
+  test('worker threads do not keep the process alive', () => {
+    const script = `
+      const { createKernels } = require(${JSON.stringify(join(__dirname, '..', 'src', 'core', 'backend'))});
+      const k = createKernels('wasm', { threads: 2 });
+      const a = k.alloc(400 * 400), c = k.alloc(400 * 400);
+      a.fill(1);
+      k.matmul(a, a, c, 400, 400, 400);
+      console.log(k.name, c[0]);`;
+    const child = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(child.error).toBeUndefined();
+    expect(child.stdout.trim()).toMatch(/^wasm-.* ×2 threads 400$/);
+    expect(child.status).toBe(0);
+  });
+});
+
+describe('training on the wasm backend', () => {
+  /** A few SGD steps of the two-layer net on mostly-zero inputs; returns the losses and the final weights. */
+  function train(kernels: Kernels) {
+    const rng = new Rng(5);
+    const net = buildNetwork(twoLayerSpec, kernels, new Rng(1));
+    const x = randomTensor([100, 784], rng, 0, 1);
+    for (let i = 0; i < x.data.length; i++) if (rng.uniform() < 0.8) x.data[i] = 0;
+    const labels = randomLabels(100, 10, rng);
+    const losses: number[] = [];
+    for (let step = 0; step < 5; step++) {
+      losses.push(net.gradient(x, labels));
+      for (const p of net.params()) for (let i = 0; i < p.value.length; i++) p.value[i] -= 0.1 * p.grad[i];
+    }
+    return { losses, weights: net.params().map((p) => Float64Array.from(p.value)) };
+  }
+
+  test('plain SIMD trains to the same bits as the reference, fused multiply-add to rounding', () => {
+    const reference = train(tsKernels);
+    const plain = train(make('wasm', { variant: 'simd', threads: 2 }));
+    expect(plain.losses).toEqual(reference.losses);
+    expect(plain.weights).toEqual(reference.weights);
+    const fused = train(make('wasm', { variant: 'relaxed-simd', threads: 2 }));
+    fused.losses.forEach((loss, i) => expect(loss).toBeCloseTo(reference.losses[i], 12));
+    expect(reference.losses[4]).toBeLessThan(reference.losses[0]);
+  });
+
+  test('the network skips the input gradient of its first Affine layer only', () => {
+    const net = buildNetwork(twoLayerSpec, tsKernels, new Rng(1));
+    const [first, , second] = net.layers as [Affine, unknown, Affine];
+    expect(first.computeInputGradient).toBe(false);
+    expect(second.computeInputGradient).toBe(true);
+    const rng = new Rng(2);
+    net.loss(randomTensor([3, 784], rng), randomLabels(3, 10, rng), true);
+    expect(net.backward().shape).toEqual([0]);
+  });
+});
