@@ -1,4 +1,4 @@
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
 /**
  * The command line. Each command lives in its own file, loaded only when it runs, so
@@ -24,6 +24,8 @@ export function main(argv: string[]): void {
     .option('--limit <n>', 'use only the first N training and test samples (quick runs)', positiveInt)
     .option('-o, --out <file>', 'weights file; metrics and checkpoint go beside it')
     .option('--resume <checkpoint>', 'continue an interrupted run from its checkpoint')
+    .addOption(new Option('--backend <name>', 'kernels: wasm (SIMD), ts (reference), auto (wasm when it works)').choices(['auto', 'wasm', 'ts']))
+    .option('--threads <n>', 'threads for the wasm kernels (default: the number of cores)', positiveInt)
     .option('-q, --quiet', 'print only one line per epoch')
     .option('--json', 'print one JSON object per epoch, nothing else')
     .action((opts) => (require('./train') as typeof import('./train')).run(opts));

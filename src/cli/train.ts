@@ -4,7 +4,7 @@ import { loadConfig, validateConfig } from '../io/config';
 import type { Config } from '../io/config-schema';
 import { readWeights } from '../io/weights';
 import { train } from '../train/trainer';
-import { tsKernels } from '../core/ts-kernels';
+import { createKernels } from '../core/backend';
 import { progressMode, progressReporter } from './progress';
 
 export interface TrainOptions {
@@ -17,6 +17,8 @@ export interface TrainOptions {
   out?: string;
   limit?: number;
   resume?: string;
+  backend?: 'auto' | 'wasm' | 'ts';
+  threads?: number;
   quiet?: boolean;
   json?: boolean;
 }
@@ -27,6 +29,8 @@ export const DEFAULT_CONFIG = resolve(__dirname, '../../configs/two-layer.json')
 export async function run(opts: TrainOptions): Promise<void> {
   const { config, where, resume } = resolveConfig(opts);
   const mode = progressMode(opts, Boolean(process.stdout.isTTY));
+  const kernels = kernelsFor(config);
+  if (mode !== 'json') process.stdout.write(`backend: ${kernels.name}\n`);
   const reporter = progressReporter(mode);
 
   // Ctrl-C: finish the current batch, save a checkpoint, exit non-zero. A second Ctrl-C quits at once.
@@ -39,7 +43,7 @@ export async function run(opts: TrainOptions): Promise<void> {
   };
   process.on('SIGINT', onSigint);
   try {
-    const outcome = await train({ config, where, kernels: tsKernels, resume, shouldStop: () => stopRequested, events: reporter });
+    const outcome = await train({ config, where, kernels, resume, shouldStop: () => stopRequested, events: reporter });
     reporter.stop();
     if (outcome.status === 'diverged') throw new UserError(outcome.message!);
     if (outcome.status === 'interrupted') throw new UserError(outcome.message!, 130);
@@ -50,6 +54,15 @@ export async function run(opts: TrainOptions): Promise<void> {
     }
   } finally {
     process.off('SIGINT', onSigint);
+    kernels.dispose?.();
+  }
+}
+
+function kernelsFor(config: Config) {
+  try {
+    return createKernels(config.training.backend, { threads: config.training.threads });
+  } catch (error) {
+    throw new UserError(`backend ${config.training.backend}: ${(error as Error).message}`);
   }
 }
 
@@ -76,6 +89,8 @@ function resolveConfig(opts: TrainOptions): { config: Config; where: string; res
   if (opts.batchSize !== undefined) raw.data.batchSize = opts.batchSize;
   if (opts.limit !== undefined) raw.data = { ...raw.data, trainLimit: opts.limit, testLimit: Math.min(opts.limit, raw.data.testLimit ?? Infinity) };
   if (opts.out !== undefined) raw.output.weights = opts.out;
+  if (opts.backend !== undefined) raw.training.backend = opts.backend;
+  if (opts.threads !== undefined) raw.training.threads = opts.threads;
   return { config: validateConfig(stripUndefined(raw), file), where: file };
 }
 
