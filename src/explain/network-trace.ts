@@ -1,6 +1,7 @@
 import { norm } from '../core/ops';
 import type { Tensor } from '../core/tensor';
 import type { Labels } from '../layers/softmax-with-loss';
+import { Affine } from '../layers/affine';
 import type { Network } from '../net/network';
 
 export interface Stats {
@@ -61,6 +62,18 @@ export interface NetworkTrace {
  * that call this are unaffected (the layers' cached buffers do change).
  */
 export function traceNetwork(net: Network, x: Tensor, labels: Labels, learningRate: number): NetworkTrace {
+  // Training skips the first layer's dL/d(input) (nothing uses it); a learner wants to see it.
+  const first = net.layers[0];
+  const skipped = first instanceof Affine && !first.computeInputGradient;
+  if (skipped) first.computeInputGradient = true;
+  try {
+    return traceAll(net, x, labels, learningRate);
+  } finally {
+    if (skipped) first.computeInputGradient = false;
+  }
+}
+
+function traceAll(net: Network, x: Tensor, labels: Labels, learningRate: number): NetworkTrace {
   const params = net.params();
   const savedValues = params.map((p) => Float64Array.from(p.value));
   const savedGrads = params.map((p) => Float64Array.from(p.grad));
