@@ -125,8 +125,20 @@ function knownKeysAt(path: readonly PropertyKey[], raw: unknown): string[] {
       if (member) schema = member;
     }
   }
-  const def = (unwrap(schema) as { def?: { shape?: Record<string, unknown> } }).def;
+  const def = (memberFor(unwrap(schema), valueAt(raw, [...path, 'type'])) as { def?: { shape?: Record<string, unknown> } }).def;
   return def?.shape ? Object.keys(def.shape).filter((k) => k !== '$schema') : [];
+}
+
+/** In a union of objects (an optimizer, a schedule), the member whose `type` is the given one; otherwise the schema itself. */
+function memberFor(schema: unknown, type: unknown): unknown {
+  const options = (schema as { def?: { options?: unknown[] } })?.def?.options;
+  if (!options) return schema;
+  for (const option of options) {
+    const member = memberFor(unwrap(option), type);
+    const values = (member as { def?: { shape?: { type?: { def?: { values?: unknown[] } } } } }).def?.shape?.type?.def?.values;
+    if (values?.includes(type)) return member;
+  }
+  return schema;
 }
 
 function unwrap(schema: unknown): unknown {
