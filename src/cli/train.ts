@@ -3,7 +3,7 @@ import { UserError } from './errors';
 import { loadConfig, validateConfig } from '../io/config';
 import type { Config } from '../io/config-schema';
 import { readWeights } from '../io/weights';
-import { train } from '../train/trainer';
+import { formatMetric, train } from '../train/trainer';
 import { tsKernels } from '../core/ts-kernels';
 import { progressMode, progressReporter } from './progress';
 
@@ -45,7 +45,12 @@ export async function run(opts: TrainOptions): Promise<void> {
     if (outcome.status === 'interrupted') throw new UserError(outcome.message!, 130);
     const last = outcome.history.at(-1);
     if (mode !== 'json') {
-      process.stdout.write(`weights saved to ${outcome.paths.weights}; metrics in ${outcome.paths.metrics}\n`);
+      if (outcome.status === 'early-stopped') process.stdout.write(`${outcome.message}\n`);
+      else if (outcome.best) {
+        const b = outcome.best;
+        process.stdout.write(`best ${b.evalSet} ${formatMetric(b.metric, b.value)} at epoch ${b.epoch}; its weights are in ${outcome.paths.best}\n`);
+      }
+      process.stdout.write(`${outcome.best ? 'last weights' : 'weights'} saved to ${outcome.paths.weights}; metrics in ${outcome.paths.metrics}\n`);
       if (last?.evalAccuracy != null) process.stdout.write(`final ${last.evalSet} accuracy: ${(100 * last.evalAccuracy).toFixed(2)}%\n`);
     }
   } finally {
