@@ -60,3 +60,4 @@ export { createOptimizer, defaultLearningRates, optimizerTypes, type OptimizerSp
 export { clipGradientNorm } from './optim/clip';
 export { learningRateAt, scheduleTypes, type ScheduleSpec, type Warmup, type TrainingProgress } from './optim/schedule';
 export { EarlyStopping, type EarlyStoppingState } from './train/early-stopping';
+export { compareRuns, sweepRuns, configLabel, type CompareRun, type CompareRow, type CompareOptions } from './train/compare';

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, parseConfig } from '../src/io/config';
@@ -15,9 +15,9 @@ describe('configs', () => {
   });
 
   test('every shipped config is valid', () => {
-    for (const file of ['two-layer.json', 'two-layer.yaml', 'two-layer-sigmoid.yaml', 'deep.yaml']) {
-      expect(() => loadConfig(join(configs, file))).not.toThrow();
-    }
+    const files = readdirSync(configs).filter((f) => /\.(ya?ml|json)$/.test(f) && f !== 'config.schema.json');
+    expect(files).toEqual(expect.arrayContaining(['two-layer.json', 'adam.yaml', 'momentum.yaml', 'dropout-batchnorm.yaml', 'early-stopping.yaml']));
+    for (const file of files) expect(() => loadConfig(join(configs, file))).not.toThrow();
   });
 
   test('defaults fill what a config leaves out', () => {

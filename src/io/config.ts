@@ -12,13 +12,18 @@ import { configSchema, type Config } from './config-schema';
  *   two-layer.json: layers[1].units must be a positive integer, got -5
  */
 export function loadConfig(file: string): Config {
+  return validateConfig(loadRawConfig(file), file);
+}
+
+/** The file's settings as written, not yet validated nor completed with defaults (to apply overrides to first). */
+export function loadRawConfig(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new UserError(`${file}: cannot read the config (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
-  return parseConfig(text, file);
+  return parseText(text, file);
 }
 
 export function parseConfig(text: string, file: string): Config {
