@@ -61,3 +61,4 @@ export { clipGradientNorm } from './optim/clip';
 export { learningRateAt, scheduleTypes, type ScheduleSpec, type Warmup, type TrainingProgress } from './optim/schedule';
 export { EarlyStopping, type EarlyStoppingState } from './train/early-stopping';
 export { createKernels, defaultThreads, wasmSupport, type BackendName, type BackendOptions, type WasmVariant } from './core/backend';
+export { compareRuns, sweepRuns, configLabel, type CompareRun, type CompareRow, type CompareOptions } from './train/compare';

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readWeights } from '../src/io/weights';
 
 // These run the built command (bin/nnt → dist/), as a user does: `npm install` builds it.
 const bin = join(__dirname, '../bin/nnt');
@@ -133,3 +134,59 @@ describe('nnt gradcheck and nnt explain --config, on real MNIST samples', () => 
     expect(JSON.parse(text).sample).toBe(3);
   });
 });
+
+describe('training techniques on the command line', () => {
+  const configs = join(__dirname, '../configs');
+
+  test('a shipped config with Adam, batch norm, dropout and a warm-up: the settings line and the current rate', () => {
+    const r = nnt('train', '--config', join(configs, 'dropout-batchnorm.yaml'), '--limit', '300', '--epochs', '2', '--out', join(dir, 'dbn', 'w.json'));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('adam, learning rate 0.002, cosine schedule, warm-up 1 epoch, weight decay 0.0001, gradient norm clipped at 5');
+    // Warm-up over epoch 1 ends at the full rate; epoch 2 is half-way down the cosine of 2 epochs.
+    expect(r.stdout).toMatch(/^epoch 1\/2 .* lr 0\.002 /m);
+    expect(r.stdout).toMatch(/^epoch 2\/2 .* lr 0\.001 /m);
+  });
+
+  test('early stopping says which set it watched, which epoch was best and where its weights are', () => {
+    writeFileSync(
+      join(dir, 'early.yaml'),
+      'layers: [{type: affine, units: 50}, {type: relu}, {type: affine, units: 10}]\n' +
+        'data: {trainLimit: 300, validation: 100, batchSize: 20}\n' +
+        'training: {epochs: 40, optimizer: adam, learningRate: 0.01, earlyStopping: {patience: 2, metric: loss}}\n' +
+        'output: {weights: early/w.json}\n',
+    );
+    const r = nnt('train', '--config', 'early.yaml', '--quiet');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('early stopping on validation loss (patience 2)');
+    expect(r.stdout).toMatch(/early stopping: validation loss has not improved for 2 epochs; the best was epoch (\d+) \(loss [\d.]+\), its weights are in early\/w\.best\.json/);
+    expect(r.stdout).toContain('last weights saved to early/w.json');
+    expect(r.stdout).not.toMatch(/^epoch 40\/40/m);
+    expect(existsSync(join(dir, 'early', 'w.best.json'))).toBe(true);
+  });
+
+  test('compare and --sweep: one folder per run and a table of the final figures', () => {
+    const r = nnt('train', '--config', join(configs, 'optimizer-compare.yaml'), '--sweep', 'training.optimizer=sgd,adam', '--limit', '300', '--epochs', '1', '--quiet', '--out-dir', 'sweep');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^run 1\/2: optimizer=sgd \(seed 1\) → sweep\/optimizer-sgd$/m);
+    expect(r.stdout).toContain('adam, learning rate 0.001'); // no rate in the config: Adam's default
+    expect(r.stdout).toMatch(/^run +status +epochs +train loss +test acc +test loss +time +metrics$/m);
+    expect(r.stdout).toMatch(/^optimizer=adam +completed +1 +[\d.]+ +[\d.]+% +[\d.]+ +[\d.]+s +sweep\/optimizer-adam\/weights\.metrics\.jsonl$/m);
+    expect(existsSync(join(dir, 'sweep', 'optimizer-sgd', 'weights.json'))).toBe(true);
+
+    const json = nnt('compare', join(configs, 'momentum.yaml'), join(configs, 'adam.yaml'), '--limit', '300', '--epochs', '1', '--seed', '3', '--out-dir', 'cmp', '--json');
+    expect(json.code).toBe(0);
+    const rows = JSON.parse(json.stdout);
+    expect(rows.map((row: { label: string }) => row.label)).toEqual(['momentum', 'adam']);
+    for (const row of rows) {
+      expect(readWeights(join(dir, row.weights)).config.training.seed).toBe(3);
+      expect(readFileSync(join(dir, row.metrics), 'utf8').trim().split('\n').map((l) => JSON.parse(l).trainLoss)).toEqual([row.trainLoss]);
+    }
+    expect(rows[0].weights).toBe(join('cmp', 'momentum', 'weights.json'));
+
+    expectOneLineError(nnt('train', '--sweep', 'training.optimizer=sgd,adamw', '--limit', '100'), /training\.optimizer must be one of .* got "adamw" \(with --sweep training\.optimizer=adamw\)/);
+    expectOneLineError(nnt('train', '--sweep', 'optimizer', '--limit', '100'), /--sweep optimizer: expected FIELD=VALUE,VALUE/);
+  }, 30000);
+});
+

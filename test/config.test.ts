@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, parseConfig } from '../src/io/config';
@@ -15,15 +15,20 @@ describe('configs', () => {
   });
 
   test('every shipped config is valid', () => {
-    for (const file of ['two-layer.json', 'two-layer.yaml', 'two-layer-sigmoid.yaml', 'deep.yaml']) {
-      expect(() => loadConfig(join(configs, file))).not.toThrow();
-    }
+    const files = readdirSync(configs).filter((f) => /\.(ya?ml|json)$/.test(f) && f !== 'config.schema.json');
+    expect(files).toEqual(expect.arrayContaining(['two-layer.json', 'adam.yaml', 'momentum.yaml', 'dropout-batchnorm.yaml', 'early-stopping.yaml']));
+    for (const file of files) expect(() => loadConfig(join(configs, file))).not.toThrow();
   });
 
   test('defaults fill what a config leaves out', () => {
     const c = parseConfig('{"layers":[{"type":"affine","units":10}]}', 'x.json');
     expect(c.data).toEqual({ batchSize: 100, shuffle: true, sampling: 'epoch', dropLast: false, validation: 0 });
-    expect(c.training).toMatchObject({ learningRate: 0.1, optimizer: 'sgd', seed: 1, backend: 'auto' });
+    expect(c.training).toMatchObject({ learningRate: 0.01, optimizer: { type: 'sgd' }, schedule: { type: 'constant' }, weightDecay: 0, seed: 1, backend: 'auto' });
+    expect(c.training.clipNorm).toBeUndefined();
+    expect(c.training.earlyStopping).toBeUndefined();
+    // Without a learning rate, the optimizer's default from the book.
+    expect(parseConfig('{"layers":[{"type":"affine","units":10}],"training":{"optimizer":"adam"}}', 'x.json').training.learningRate).toBe(0.001);
+    expect(parseConfig('{"layers":[{"type":"dropout"},{"type":"affine","units":10}]}', 'x.json').layers[0]).toEqual({ type: 'dropout', ratio: 0.5 });
     expect(c.output.weights).toBe('runs/weights.json');
   });
 
@@ -45,7 +50,21 @@ describe('invalid configs give one specific message naming the file and the fiel
   test.each([
     ['negative units', 'two-layer.json', '{"layers":[{"type":"affine","units":50},{"type":"relu"},{"type":"affine","units":-5}]}', 'two-layer.json: layers[2].units must be a positive integer, got -5'],
     ['fractional units', 'a.json', '{"layers":[{"type":"affine","units":10.5}]}', 'a.json: layers[0].units must be a positive integer, got 10.5'],
-    ['unknown layer type lists the known ones', 'a.json', '{"layers":[{"type":"conv"},{"type":"affine","units":10}]}', 'a.json: layers[0].type must be one of affine, relu, sigmoid, got "conv"'],
+    ['unknown layer type lists the known ones', 'a.json', '{"layers":[{"type":"conv"},{"type":"affine","units":10}]}', 'a.json: layers[0].type must be one of affine, relu, sigmoid, dropout, batchnorm, got "conv"'],
+    ['unknown optimizer lists the known ones', 'a.json', `{${layers},"training":{"optimizer":"adamw"}}`, 'a.json: training.optimizer must be one of sgd, momentum, nesterov, adagrad, rmsprop or adam'],
+    ['unknown optimizer object', 'a.json', `{${layers},"training":{"optimizer":{"type":"lion"}}}`, 'a.json: training.optimizer must be one of sgd, momentum, nesterov, adagrad, rmsprop or adam (or an object such as {"type": "adam", "beta1": 0.9}), got {"type":"lion"}'],
+    ['optimizer hyper-parameter out of range', 'a.json', `{${layers},"training":{"optimizer":{"type":"adam","beta1":1}}}`, 'a.json: training.optimizer.beta1 must be a number in [0, 1), got 1'],
+    ['misspelt optimizer hyper-parameter', 'a.json', `{${layers},"training":{"optimizer":{"type":"momentum","mu":0.9}}}`, 'a.json: training.optimizer: unknown key "mu"; known keys: type, momentum'],
+    ['dropout ratio of 1', 'a.json', '{"layers":[{"type":"affine","units":50},{"type":"dropout","ratio":1},{"type":"affine","units":10}]}', 'a.json: layers[1].ratio must be a number in [0, 1), got 1'],
+    ['negative dropout ratio', 'a.json', '{"layers":[{"type":"dropout","ratio":-0.1},{"type":"affine","units":10}]}', 'a.json: layers[0].ratio must be a number in [0, 1), got -0.1'],
+    ['unknown schedule', 'a.json', `{${layers},"training":{"schedule":{"type":"linear"}}}`, 'a.json: training.schedule.type must be one of constant, step, exponential, cosine, got "linear"'],
+    ['step schedule without every', 'a.json', `{${layers},"training":{"schedule":{"type":"step","gamma":0.5}}}`, 'a.json: training.schedule.every is missing'],
+    ['two warm-ups', 'a.json', `{${layers},"training":{"schedule":{"type":"cosine","warmupSteps":10,"warmupEpochs":1}}}`, 'a.json: training.schedule.warmupEpochs cannot be given together with warmupSteps'],
+    ['negative weight decay', 'a.json', `{${layers},"training":{"weightDecay":-0.001}}`, 'a.json: training.weightDecay must be a non-negative number, got -0.001'],
+    ['zero clip norm', 'a.json', `{${layers},"training":{"clipNorm":0}}`, 'a.json: training.clipNorm must be a positive number, got 0'],
+    ['early stopping without patience', 'a.json', `{${layers},"training":{"earlyStopping":{"metric":"loss"}}}`, 'a.json: training.earlyStopping.patience is missing'],
+    ['early stopping on an unknown metric', 'a.json', `{${layers},"training":{"earlyStopping":{"patience":2,"metric":"f1"}}}`, 'a.json: training.earlyStopping.metric must be "accuracy" or "loss", got "f1"'],
+    ['early stopping without evaluation every epoch', 'a.json', `{${layers},"training":{"earlyStopping":{"patience":2}},"output":{"evaluateEvery":2}}`, 'a.json: training.earlyStopping needs an evaluation after every epoch'],
     ['unknown key in a layer', 'a.json', '{"layers":[{"type":"affine","unit":10}]}', 'a.json: layers[0]: unknown key "unit" (did you mean "units"?)'],
     ['unknown top-level key', 'a.json', `{${layers},"trainig":{}}`, 'a.json: unknown key "trainig" (did you mean "training"?)'],
     ['unknown training key', 'a.json', `{${layers},"training":{"epoch":3}}`, 'a.json: training: unknown key "epoch" (did you mean "epochs"?)'],

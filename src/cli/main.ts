@@ -28,7 +28,24 @@ export function main(argv: string[]): void {
     .option('--threads <n>', 'threads for the wasm kernels (default: the number of cores)', positiveInt)
     .option('-q, --quiet', 'print only one line per epoch')
     .option('--json', 'print one JSON object per epoch, nothing else')
+    .option('--sweep <field=a,b,...>', 'train one run per value of a config field (e.g. training.optimizer=sgd,adam) and compare them')
+    .option('--out-dir <dir>', 'with --sweep: each run writes into its own folder here (default: runs/compare)')
     .action((opts) => (require('./train') as typeof import('./train')).run(opts));
+
+  program
+    .command('compare')
+    .description('train several configs with the same seed and data order, and compare loss, accuracy and time in a table')
+    .argument('<configs...>', 'config files, JSON or YAML')
+    .option('--epochs <n>', 'number of epochs (every run)', positiveInt)
+    .option('--iterations <n>', 'number of batches in all, instead of epochs', positiveInt)
+    .option('--lr <x>', 'learning rate (every run)', positiveNumber)
+    .option('--batch-size <n>', 'samples per batch', positiveInt)
+    .option('--seed <n>', "the seed of every run (default: the first config's)", nonNegativeInt)
+    .option('--limit <n>', 'use only the first N training and test samples (quick runs)', positiveInt)
+    .option('--out-dir <dir>', 'each run writes into its own folder here (default: runs/compare)')
+    .option('-q, --quiet', 'print only the epoch lines and the table')
+    .option('--json', 'print the table as JSON, nothing else')
+    .action((files, opts) => (require('./compare') as typeof import('./compare')).run(files, opts));
 
   program
     .command('eval')

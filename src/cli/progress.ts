@@ -1,5 +1,6 @@
 import chalk from 'chalk';
 import type { SingleBar } from 'cli-progress';
+import type { Config } from '../io/config-schema';
 import type { BatchProgress, EpochMetrics, TrainEvents } from '../train/trainer';
 
 export type ProgressMode = 'bar' | 'lines' | 'quiet' | 'json';
@@ -22,7 +23,7 @@ export function progressReporter(mode: ProgressMode, out: NodeJS.WriteStream = p
 
   const describe = (p: BatchProgress) =>
     `epoch ${p.epoch}/${p.epochs}  batch ${p.batch}/${p.batches}  loss ${p.loss.toFixed(4)}  acc ${percent(p.accuracy)}  ` +
-    `${Math.round(p.samplesPerSecond)} samples/s  lr ${p.learningRate}`;
+    `${Math.round(p.samplesPerSecond)} samples/s  lr ${formatRate(p.learningRate)}`;
 
   return {
     start(info) {
@@ -30,7 +31,7 @@ export function progressReporter(mode: ProgressMode, out: NodeJS.WriteStream = p
       const resumed = info.resumedAt ? `, resumed at epoch ${info.resumedAt.epoch + 1} batch ${info.resumedAt.batch}` : '';
       out.write(
         `training on ${info.train.count} samples (${info.train.imageShape.join('×')}), evaluating on ${info.evalSet.count} ${info.evalSet.name} samples; ` +
-          `${info.epochs} epochs of ${info.batches} batches${resumed}\n`,
+          `${info.epochs} epochs of ${info.batches} batches${resumed}\n${describeTraining(info.config, info.evalSet.name)}\n`,
       );
     },
 
@@ -44,7 +45,7 @@ export function progressReporter(mode: ProgressMode, out: NodeJS.WriteStream = p
         if (!bar) {
           const { SingleBar: Bar } = require('cli-progress') as typeof import('cli-progress');
           bar = new Bar({
-            format: `${chalk.cyan('epoch {epoch}')} {bar} {value}/{total} | loss {loss} | acc {acc} | {speed} samples/s | ETA {eta_formatted}`,
+            format: `${chalk.cyan('epoch {epoch}')} {bar} {value}/{total} | loss {loss} | acc {acc} | lr {lr} | {speed} samples/s | ETA {eta_formatted}`,
             barCompleteChar: '█',
             barIncompleteChar: '░',
             hideCursor: true,
@@ -62,6 +63,7 @@ export function progressReporter(mode: ProgressMode, out: NodeJS.WriteStream = p
           loss: p.loss.toFixed(4),
           acc: percent(p.accuracy),
           speed: Math.round(p.samplesPerSecond),
+          lr: formatRate(p.learningRate),
         });
       }
     },
@@ -78,7 +80,7 @@ export function progressReporter(mode: ProgressMode, out: NodeJS.WriteStream = p
       const evalPart = m.evalAccuracy === null ? '' : `  ${m.evalSet} acc ${colour(percent(m.evalAccuracy), mode)}  ${m.evalSet} loss ${m.evalLoss!.toFixed(4)}`;
       out.write(
         `epoch ${String(m.epoch).padStart(String(m.epochs).length)}/${m.epochs}  train loss ${m.trainLoss.toFixed(4)}  train acc ${percent(m.trainAccuracy)}` +
-          `${evalPart}  lr ${m.learningRate}  ${m.seconds.toFixed(2)}s\n`,
+          `${evalPart}  lr ${formatRate(m.learningRate)}  ${m.seconds.toFixed(2)}s\n`,
       );
     },
 
@@ -87,6 +89,29 @@ export function progressReporter(mode: ProgressMode, out: NodeJS.WriteStream = p
       bar = undefined;
     },
   };
+}
+
+/** One line on how the network learns: optimizer, learning rate and schedule, regularisation, stopping. */
+export function describeTraining(config: Config, evalName: string): string {
+  const t = config.training;
+  const { type, ...hyper } = t.optimizer;
+  const settings = Object.entries(hyper).map(([k, v]) => `${k} ${v}`);
+  const parts = [`${type}${settings.length ? ` (${settings.join(', ')})` : ''}`, `learning rate ${formatRate(t.learningRate)}`];
+  const { type: scheduleType, warmupSteps, warmupEpochs, ...scheduleSettings } = t.schedule as Config['training']['schedule'] & Record<string, unknown>;
+  if (scheduleType !== 'constant') {
+    parts.push(`${scheduleType} schedule${Object.keys(scheduleSettings).length ? ` (${Object.entries(scheduleSettings).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`);
+  }
+  if (warmupSteps) parts.push(`warm-up ${warmupSteps} batches`);
+  if (warmupEpochs) parts.push(`warm-up ${warmupEpochs} epoch${warmupEpochs === 1 ? '' : 's'}`);
+  if (t.weightDecay) parts.push(`weight decay ${t.weightDecay}`);
+  if (t.clipNorm !== undefined) parts.push(`gradient norm clipped at ${t.clipNorm}`);
+  if (t.earlyStopping) parts.push(`early stopping on ${evalName} ${t.earlyStopping.metric} (patience ${t.earlyStopping.patience})`);
+  return parts.join(', ');
+}
+
+/** A learning rate to four significant digits, without trailing zeros: 0.1, 0.0009755. */
+export function formatRate(lr: number): string {
+  return String(Number(lr.toPrecision(4)));
 }
 
 function percent(x: number): string {

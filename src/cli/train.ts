@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { UserError } from './errors';
-import { loadConfig, validateConfig } from '../io/config';
+import { loadRawConfig, validateConfig } from '../io/config';
 import type { Config } from '../io/config-schema';
 import { readWeights } from '../io/weights';
-import { train } from '../train/trainer';
+import { formatMetric, train } from '../train/trainer';
 import { createKernels } from '../core/backend';
 import { progressMode, progressReporter } from './progress';
 
@@ -21,12 +21,16 @@ export interface TrainOptions {
   threads?: number;
   quiet?: boolean;
   json?: boolean;
+  sweep?: string;
+  outDir?: string;
 }
 
 /** The config `nnt train` uses without --config: the book's two-layer net. */
 export const DEFAULT_CONFIG = resolve(__dirname, '../../configs/two-layer.json');
 
 export async function run(opts: TrainOptions): Promise<void> {
+  if (opts.sweep !== undefined) return sweep(opts);
+  if (opts.outDir !== undefined) throw new UserError('--out-dir goes with --sweep (one run writes to --out)');
   const { config, where, resume } = resolveConfig(opts);
   const mode = progressMode(opts, Boolean(process.stdout.isTTY));
   const kernels = kernelsFor(config);
@@ -49,7 +53,12 @@ export async function run(opts: TrainOptions): Promise<void> {
     if (outcome.status === 'interrupted') throw new UserError(outcome.message!, 130);
     const last = outcome.history.at(-1);
     if (mode !== 'json') {
-      process.stdout.write(`weights saved to ${outcome.paths.weights}; metrics in ${outcome.paths.metrics}\n`);
+      if (outcome.status === 'early-stopped') process.stdout.write(`${outcome.message}\n`);
+      else if (outcome.best) {
+        const b = outcome.best;
+        process.stdout.write(`best ${b.evalSet} ${formatMetric(b.metric, b.value)} at epoch ${b.epoch}; its weights are in ${outcome.paths.best}\n`);
+      }
+      process.stdout.write(`${outcome.best ? 'last weights' : 'weights'} saved to ${outcome.paths.weights}; metrics in ${outcome.paths.metrics}\n`);
       if (last?.evalAccuracy != null) process.stdout.write(`final ${last.evalSet} accuracy: ${(100 * last.evalAccuracy).toFixed(2)}%\n`);
     }
   } finally {
@@ -81,7 +90,30 @@ function resolveConfig(opts: TrainOptions): { config: Config; where: string; res
     return { config: validateConfig(stripUndefined(raw), opts.resume), where: opts.resume, resume: doc };
   }
   const file = opts.config ?? DEFAULT_CONFIG;
-  const raw = structuredClone(loadConfig(file)) as Config;
+  return { config: validateConfig(overridden(file, opts), file), where: file };
+}
+
+/** `nnt train --sweep FIELD=A,B,C`: one run per value, compared in a table. */
+async function sweep(opts: TrainOptions): Promise<void> {
+  const clashes = (['resume', 'out'] as const).filter((k) => opts[k] !== undefined);
+  if (clashes.length) throw new UserError(`--sweep trains several runs, each in its own folder under --out-dir; it cannot be combined with --${clashes.join(', --')}`);
+  const file = opts.config ?? DEFAULT_CONFIG;
+  const { sweepRuns } = require('../train/compare') as typeof import('../train/compare');
+  const { runComparison } = require('./compare') as typeof import('./compare');
+  await runComparison(sweepRuns(overridden(file, opts), file, opts.sweep!), opts);
+}
+
+/** The config file's settings with the command-line overrides applied, not yet validated (the overrides may be wrong too). */
+export function overridden(file: string, opts: Omit<TrainOptions, 'config' | 'resume'>): Config {
+  const read = loadRawConfig(file);
+  if (read === null || typeof read !== 'object' || Array.isArray(read)) return validateConfig(read, file); // throws the usual message
+  const group = (key: 'training' | 'data' | 'output') => {
+    const value = (read as Record<string, unknown>)[key];
+    if (value !== undefined && (value === null || typeof value !== 'object' || Array.isArray(value))) validateConfig(read, file); // throws
+    return { ...(value as object) };
+  };
+  // Typed as a config for the assignments below; validated by the caller.
+  const raw = { ...read, training: group('training'), data: group('data'), output: group('output') } as Config;
   if (opts.epochs !== undefined) raw.training = { ...raw.training, epochs: opts.epochs, iterations: undefined };
   if (opts.iterations !== undefined) raw.training = { ...raw.training, iterations: opts.iterations, epochs: undefined };
   if (opts.lr !== undefined) raw.training.learningRate = opts.lr;
@@ -91,7 +123,7 @@ function resolveConfig(opts: TrainOptions): { config: Config; where: string; res
   if (opts.out !== undefined) raw.output.weights = opts.out;
   if (opts.backend !== undefined) raw.training.backend = opts.backend;
   if (opts.threads !== undefined) raw.training.threads = opts.threads;
-  return { config: validateConfig(stripUndefined(raw), file), where: file };
+  return stripUndefined(raw);
 }
 
 function stripUndefined<T>(value: T): T {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { defaultLearningRates, optimizerTypes, type OptimizerSpec } from '../optim/create';
+import { scheduleTypes } from '../optim/schedule';
 
 /**
  * The one definition of a training config. Validation, the TypeScript types and the JSON
@@ -20,6 +22,14 @@ const positiveNumber = z
   .number({ error: 'must be a positive number' })
   .positive({ error: 'must be a positive number' })
   .max(Number.MAX_VALUE, { error: 'must be a positive number' });
+const nonNegativeNumber = z
+  .number({ error: 'must be a non-negative number' })
+  .nonnegative({ error: 'must be a non-negative number' })
+  .max(Number.MAX_VALUE, { error: 'must be a non-negative number' });
+const fraction = z
+  .number({ error: 'must be a number in [0, 1)' })
+  .min(0, { error: 'must be a number in [0, 1)' })
+  .lt(1, { error: 'must be a number in [0, 1)' });
 const path = z.string({ error: 'must be a file path (a string)' }).min(1, { error: 'must be a non-empty path' });
 
 export const initSchema = z.discriminatedUnion(
@@ -36,9 +46,12 @@ export const layerSchemas = {
   affine: z.strictObject({ type: z.literal('affine'), units: positiveInt.describe('number of outputs'), init: initSchema.optional() }),
   relu: z.strictObject({ type: z.literal('relu') }),
   sigmoid: z.strictObject({ type: z.literal('sigmoid') }),
+  dropout: z.strictObject({ type: z.literal('dropout'), ratio: fraction.default(0.5).describe('share of units zeroed in training (inverted dropout)') }),
+  batchnorm: z.strictObject({ type: z.literal('batchnorm') }),
 };
 
-export const layerSchema = z.discriminatedUnion('type', Object.values(layerSchemas) as unknown as [typeof layerSchemas.affine, typeof layerSchemas.relu, typeof layerSchemas.sigmoid]);
+type LayerSchemas = typeof layerSchemas;
+export const layerSchema = z.discriminatedUnion('type', Object.values(layerSchemas) as unknown as [LayerSchemas[keyof LayerSchemas], ...LayerSchemas[keyof LayerSchemas][]]);
 
 export const dataSchema = z.strictObject({
   dir: path.optional().describe('folder with the four IDX files (plain or .gz); default: the embedded MNIST'),
@@ -56,15 +69,68 @@ export const dataSchema = z.strictObject({
   testLimit: positiveInt.optional().describe('evaluate on the first N test samples only'),
 });
 
+const optimizerNames = `${optimizerTypes.slice(0, -1).join(', ')} or ${optimizerTypes.at(-1)}`;
+const optimizerObjects = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('sgd') }),
+  z.strictObject({ type: z.literal('momentum'), momentum: fraction.optional().describe('μ, default 0.9') }),
+  z.strictObject({ type: z.literal('nesterov'), momentum: fraction.optional().describe('μ, default 0.9') }),
+  z.strictObject({ type: z.literal('adagrad'), eps: positiveNumber.optional().describe('default 1e-7') }),
+  z.strictObject({ type: z.literal('rmsprop'), decay: fraction.optional().describe('ρ, default 0.99'), eps: positiveNumber.optional().describe('default 1e-7') }),
+  z.strictObject({
+    type: z.literal('adam'),
+    beta1: fraction.optional().describe('default 0.9'),
+    beta2: fraction.optional().describe('default 0.999'),
+    eps: positiveNumber.optional().describe('default 1e-8'),
+  }),
+]);
+/** A name (`adam`) or an object with hyper-parameters (`{type: adam, beta1: 0.9}`); always an object once parsed. */
+export const optimizerSchema = z.union(
+  [z.enum(optimizerTypes).transform((type): OptimizerSpec => ({ type })), optimizerObjects],
+  { error: `must be one of ${optimizerNames} (or an object such as {"type": "adam", "beta1": 0.9})` },
+);
+
+const warmup = {
+  warmupSteps: nonNegativeInt.optional().describe('linear warm-up over the first N batches'),
+  warmupEpochs: nonNegativeInt.optional().describe('linear warm-up over the first N epochs'),
+};
+export const scheduleSchema = z
+  .discriminatedUnion(
+    'type',
+    [
+      z.strictObject({ type: z.literal('constant'), ...warmup }),
+      z.strictObject({ type: z.literal('step'), every: positiveInt.describe('epochs between decays'), gamma: positiveNumber.describe('factor per decay'), ...warmup }),
+      z.strictObject({ type: z.literal('exponential'), gamma: positiveNumber.describe('factor per epoch'), ...warmup }),
+      z.strictObject({ type: z.literal('cosine'), minLr: nonNegativeNumber.optional().describe('the rate it decays towards, default 0'), ...warmup }),
+    ],
+    { error: `must be an object such as {"type": "cosine", "warmupEpochs": 1} (types: ${scheduleTypes.join(', ')})` },
+  )
+  .superRefine((s, ctx) => {
+    if (s.warmupSteps !== undefined && s.warmupEpochs !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['warmupEpochs'], message: 'cannot be given together with warmupSteps' });
+    }
+  });
+
+export const earlyStoppingSchema = z.strictObject(
+  {
+    patience: positiveInt.describe('stop after this many epochs without improvement'),
+    metric: z.enum(['accuracy', 'loss'], { error: 'must be "accuracy" or "loss"' }).default('accuracy').describe('of the validation set (the test set without one)'),
+  },
+  { error: 'must be an object such as {"patience": 3, "metric": "accuracy"}' },
+);
+
 export const trainingSchema = z.strictObject({
   epochs: positiveInt.optional().describe('default 17, unless iterations is given'),
   iterations: positiveInt.optional().describe('total number of batches, instead of epochs'),
-  learningRate: positiveNumber.default(0.1),
-  optimizer: z.enum(['sgd'], { error: 'must be "sgd"' }).default('sgd'),
+  learningRate: positiveNumber.optional().describe("default: the optimizer's book default (0.01; adam 0.001)"),
+  optimizer: optimizerSchema.default({ type: 'sgd' }),
+  schedule: scheduleSchema.default({ type: 'constant' }).describe('learning-rate schedule'),
+  weightDecay: nonNegativeNumber.default(0).describe('λ of L2 weight decay on the weights (not biases), part of the loss'),
+  clipNorm: positiveNumber.optional().describe('scale the gradients down when their global norm exceeds this'),
+  earlyStopping: earlyStoppingSchema.optional(),
   seed: nonNegativeInt.max(0xffffffff, { error: 'must be an integer from 0 to 4294967295' }).default(1),
   backend: z.enum(['auto', 'wasm', 'ts'], { error: 'must be "auto", "wasm" or "ts"' }).default('auto'),
   threads: positiveInt.optional().describe('worker threads for the wasm backend; default: the number of cores'),
-});
+}).transform((t) => ({ ...t, learningRate: t.learningRate ?? defaultLearningRates[t.optimizer.type] }));
 
 export const outputSchema = z.strictObject({
   weights: path.default('runs/weights.json').describe('where the final weights go; metrics and checkpoint are written beside it'),
@@ -91,6 +157,9 @@ export const configSchema = z
     const last = config.layers[config.layers.length - 1];
     if (last && last.type !== 'affine') {
       ctx.addIssue({ code: 'custom', path: ['layers', config.layers.length - 1], message: 'must be an affine layer: the last layer gives the class scores' });
+    }
+    if (config.training.earlyStopping && config.output.evaluateEvery !== 1) {
+      ctx.addIssue({ code: 'custom', path: ['training', 'earlyStopping'], message: 'needs an evaluation after every epoch (output.evaluateEvery: 1)' });
     }
   });
 

@@ -12,13 +12,18 @@ import { configSchema, type Config } from './config-schema';
  *   two-layer.json: layers[1].units must be a positive integer, got -5
  */
 export function loadConfig(file: string): Config {
+  return validateConfig(loadRawConfig(file), file);
+}
+
+/** The file's settings as written, not yet validated nor completed with defaults (to apply overrides to first). */
+export function loadRawConfig(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new UserError(`${file}: cannot read the config (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
-  return parseConfig(text, file);
+  return parseText(text, file);
 }
 
 export function parseConfig(text: string, file: string): Config {
@@ -125,8 +130,20 @@ function knownKeysAt(path: readonly PropertyKey[], raw: unknown): string[] {
       if (member) schema = member;
     }
   }
-  const def = (unwrap(schema) as { def?: { shape?: Record<string, unknown> } }).def;
+  const def = (memberFor(unwrap(schema), valueAt(raw, [...path, 'type'])) as { def?: { shape?: Record<string, unknown> } }).def;
   return def?.shape ? Object.keys(def.shape).filter((k) => k !== '$schema') : [];
+}
+
+/** In a union of objects (an optimizer, a schedule), the member whose `type` is the given one; otherwise the schema itself. */
+function memberFor(schema: unknown, type: unknown): unknown {
+  const options = (schema as { def?: { options?: unknown[] } })?.def?.options;
+  if (!options) return schema;
+  for (const option of options) {
+    const member = memberFor(unwrap(option), type);
+    const values = (member as { def?: { shape?: { type?: { def?: { values?: unknown[] } } } } }).def?.shape?.type?.def?.values;
+    if (values?.includes(type)) return member;
+  }
+  return schema;
 }
 
 function unwrap(schema: unknown): unknown {

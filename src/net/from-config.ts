@@ -16,6 +16,15 @@ export function networkSpec(config: Config, dataInputSize: number): NetworkSpec 
  * user errors, named after the config field.
  */
 export function networkFromConfig(config: Config, inputSize: number, classes: number, kernels: Kernels, where: string): Network {
+  return buildFromConfig(config, inputSize, classes, kernels, where).network;
+}
+
+/**
+ * The same, with the generator that drew the initial weights and goes on to draw the dropout
+ * masks: a trainer keeps it, and saves its state in checkpoints so a resumed run draws the
+ * same masks.
+ */
+export function buildFromConfig(config: Config, inputSize: number, classes: number, kernels: Kernels, where: string): { network: Network; rng: Rng } {
   if (config.inputSize !== undefined && config.inputSize !== inputSize) {
     throw new UserError(`${where}: inputSize is ${config.inputSize}, but the data has ${inputSize} values per sample`);
   }
@@ -23,5 +32,6 @@ export function networkFromConfig(config: Config, inputSize: number, classes: nu
   if (last.type === 'affine' && last.units !== classes) {
     throw new UserError(`${where}: layers[${config.layers.length - 1}].units is ${last.units}, but the data has ${classes} classes`);
   }
-  return buildNetwork(networkSpec(config, inputSize), kernels, Rng.stream(config.training.seed, 'init'));
+  const rng = Rng.stream(config.training.seed, 'init');
+  return { network: buildNetwork(networkSpec(config, inputSize), kernels, rng), rng };
 }

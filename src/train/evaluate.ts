@@ -15,7 +15,8 @@ export interface Evaluation {
 }
 
 /**
- * Runs a whole dataset through the network in evaluation mode, in batches whose buffers are
+ * Runs a whole dataset through the network in evaluation mode (mean cross-entropy, without
+ * the weight-decay term, so runs with different λ compare), in batches whose buffers are
  * allocated once per Evaluator, so evaluating every epoch allocates nothing new.
  */
 export class Evaluator {
@@ -51,7 +52,8 @@ export class Evaluator {
       gatherBatch(ds, this.order, start, end, this.x, this.labels);
       const x = { data: this.x.subarray(0, n * ds.sampleSize), shape: [n, ds.sampleSize] };
       const labels = this.labels.subarray(0, n);
-      lossSum += net.loss(x, labels, false) * n;
+      // The data loss alone: weight decay is part of what training minimises, not of how well the net predicts.
+      lossSum += net.lossLayer.forward(net.predict(x, false), labels) * n;
       const probabilities = net.lossLayer.probabilities();
       const predicted = argmaxRows(probabilities.data, n, probabilities.shape[1], this.batchPredictions);
       for (let i = 0; i < n; i++) {

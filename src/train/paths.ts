@@ -5,10 +5,12 @@ export interface RunPaths {
   weights: string;
   checkpoint: string;
   metrics: string;
+  /** The weights of the best evaluated epoch (written when early stopping is on). */
+  best: string;
 }
 
 export function runPaths(weightsFile: string): RunPaths {
   const ext = extname(weightsFile);
   const stem = join(dirname(weightsFile), basename(weightsFile, ext === '.json' ? ext : ''));
-  return { weights: weightsFile, checkpoint: `${stem}.checkpoint.json`, metrics: `${stem}.metrics.jsonl` };
+  return { weights: weightsFile, checkpoint: `${stem}.checkpoint.json`, metrics: `${stem}.metrics.jsonl`, best: `${stem}.best.json` };
 }

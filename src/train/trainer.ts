@@ -7,9 +7,15 @@ import { sliceDataset, type Dataset } from '../data/dataset';
 import { loadTestSet, loadTrainSet, splitValidation, type DataSourceSpec } from '../data/source';
 import { writeFileAtomic } from '../io/atomic';
 import type { Config } from '../io/config-schema';
-import { loadInto, saveWeights, weightsDocument, type WeightsDocument } from '../io/weights';
-import { networkFromConfig } from '../net/from-config';
+import { UserError } from '../cli/errors';
+import { decodeArray, encodeArray, loadInto, saveWeights, weightsDocument, type EncodedArray, type WeightsDocument } from '../io/weights';
+import { buildFromConfig } from '../net/from-config';
 import type { Network } from '../net/network';
+import { clipGradientNorm } from '../optim/clip';
+import { createOptimizer } from '../optim/create';
+import type { Optimizer } from '../optim/optimizer';
+import { learningRateAt } from '../optim/schedule';
+import { EarlyStopping, type EarlyStoppingState } from './early-stopping';
 import { Evaluator } from './evaluate';
 import { runPaths, type RunPaths } from './paths';
 
@@ -17,6 +23,7 @@ export interface EpochMetrics {
   epoch: number;
   epochs: number;
   step: number;
+  /** The learning rate of the epoch's last batch (schedules change it). */
   learningRate: number;
   /** Running mean of the batch losses and accuracies seen during the epoch (before each update). */
   trainLoss: number;
@@ -40,7 +47,7 @@ export interface BatchProgress {
 }
 
 export interface TrainEvents {
-  start?(info: { network: Network; train: Dataset; evalSet: Dataset; epochs: number; batches: number; resumedAt?: { epoch: number; batch: number } }): void;
+  start?(info: { config: Config; network: Network; train: Dataset; evalSet: Dataset; epochs: number; batches: number; resumedAt?: { epoch: number; batch: number } }): void;
   batch?(progress: BatchProgress): void;
   epoch?(metrics: EpochMetrics): void;
 }
@@ -58,11 +65,21 @@ export interface TrainSetup {
 }
 
 export interface TrainOutcome {
-  status: 'completed' | 'interrupted' | 'diverged';
+  /** 'early-stopped': the evaluation metric stopped improving before the last epoch. */
+  status: 'completed' | 'early-stopped' | 'interrupted' | 'diverged';
   message?: string;
   history: EpochMetrics[];
   paths: RunPaths;
   network: Network;
+  /** With early stopping: the best evaluated epoch, whose weights are in paths.best. */
+  best?: BestEpoch;
+}
+
+export interface BestEpoch {
+  epoch: number;
+  metric: 'accuracy' | 'loss';
+  value: number;
+  evalSet: 'test' | 'validation';
 }
 
 /** Where a run stands: what a checkpoint saves so a resumed run continues bit for bit. */
@@ -78,12 +95,22 @@ interface Progress {
   history: EpochMetrics[];
 }
 
+/** A checkpoint's `checkpoint` section: where the run stands, and the state of everything that draws or remembers. */
+interface Checkpoint extends Progress {
+  /** The generator of the initial weights, which draws the dropout masks. */
+  modelRng: number[];
+  optimizer: { type: string; step: number; buffers: EncodedArray[] };
+  earlyStopping: EarlyStoppingState | null;
+}
+
 /** How long the loop may run before it lets the event loop in (Ctrl-C, progress rendering). */
 const YIELD_EVERY_MS = 50;
 
 /**
- * Trains the config's network by minibatch SGD: forward, backward and update for every batch,
- * an evaluation and a checkpoint after every epoch (as configured), the weights at the end.
+ * Trains the config's network by minibatch gradient descent with the config's optimizer:
+ * forward, backward (weight decay included), optional clipping, and an update at the
+ * scheduled learning rate for every batch; an evaluation and a checkpoint after every epoch
+ * (as configured), the best weights when early stopping is on, the last weights at the end.
  */
 export async function train(setup: TrainSetup): Promise<TrainOutcome> {
   const { config, kernels, events = {} } = setup;
@@ -104,7 +131,11 @@ export async function train(setup: TrainSetup): Promise<TrainOutcome> {
   }
   const classes = Math.max(trainSet.classes, evalSet.classes);
 
-  const net = networkFromConfig(config, trainSet.sampleSize, classes, kernels, setup.where);
+  const { network: net, rng: modelRng } = buildFromConfig(config, trainSet.sampleSize, classes, kernels, setup.where);
+  net.weightDecay = config.training.weightDecay;
+  const optimizer = createOptimizer(config.training.optimizer);
+  const stopping = config.training.earlyStopping;
+  const stopper = stopping && new EarlyStopping(stopping.patience, stopping.metric === 'accuracy' ? 'max' : 'min');
   if (setup.resume) loadInto(net, setup.resume, setup.where);
 
   const dataRng = Rng.stream(config.training.seed, 'data');
@@ -120,12 +151,13 @@ export async function train(setup: TrainSetup): Promise<TrainOutcome> {
   const evaluator = new Evaluator(evalSet, classes, 500, (n) => kernels.alloc(n));
 
   const progress: Progress = setup.resume
-    ? (setup.resume.checkpoint as Progress)
+    ? restore(setup.resume.checkpoint as Checkpoint, setup.where, { net, modelRng, optimizer, stopper })
     : { epoch: 0, batch: 0, step: 0, dataRngAtEpochStart: dataRng.getState(), lossSum: 0, correct: 0, seen: 0, seconds: 0, history: [] };
   if (setup.resume) writeFileAtomic(paths.metrics, progress.history.map((m) => `${JSON.stringify(m)}\n`).join(''));
   else writeFileAtomic(paths.metrics, '');
 
   events.start?.({
+    config,
     network: net,
     train: trainSet,
     evalSet,
@@ -134,15 +166,19 @@ export async function train(setup: TrainSetup): Promise<TrainOutcome> {
     resumedAt: setup.resume ? { epoch: progress.epoch, batch: progress.batch } : undefined,
   });
 
-  const lr = config.training.learningRate;
+  const { schedule, learningRate: baseLr, clipNorm } = config.training;
+  const learningRate = () => learningRateAt(schedule, baseLr, { epoch: progress.epoch, step: progress.step, stepsPerEpoch: batches, totalEpochs: epochs });
+  let lr = learningRate();
   const params = net.params();
   const predicted = new Int32Array(config.data.batchSize);
   const save = (file: string, metrics: unknown, checkpoint?: Progress) => {
     const doc = weightsDocument(net, config, trainSet.sampleSize, classes, metrics);
-    if (checkpoint) doc.checkpoint = checkpoint;
+    if (checkpoint) doc.checkpoint = { ...checkpoint, ...stateOf(modelRng, optimizer, stopper) } satisfies Checkpoint;
     saveWeights(file, doc);
   };
-  const outcome = (status: TrainOutcome['status'], message?: string): TrainOutcome => ({ status, message, history: progress.history, paths, network: net });
+  const best = (): BestEpoch | undefined =>
+    stopper && stopper.best !== undefined ? { epoch: stopper.bestEpoch, metric: stopping!.metric, value: stopper.best, evalSet: evalName } : undefined;
+  const outcome = (status: TrainOutcome['status'], message?: string): TrainOutcome => ({ status, message, history: progress.history, paths, network: net, best: best() });
 
   let lastYield = performance.now();
   for (; progress.epoch < epochs; progress.epoch++) {
@@ -153,6 +189,7 @@ export async function train(setup: TrainSetup): Promise<TrainOutcome> {
 
     for (; progress.batch < lastBatch; ) {
       const batch = stream.batch(progress.batch);
+      lr = learningRate();
       const loss = net.gradient(batch.x, batch.labels);
       if (!Number.isFinite(loss)) {
         return outcome(
@@ -168,10 +205,8 @@ export async function train(setup: TrainSetup): Promise<TrainOutcome> {
       progress.lossSum += loss * batch.size;
       progress.seen += batch.size;
 
-      for (const p of params) {
-        const w = p.value, g = p.grad;
-        for (let i = 0; i < w.length; i++) w[i] -= lr * g[i];
-      }
+      if (clipNorm !== undefined) clipGradientNorm(params, clipNorm);
+      optimizer.step(params, lr);
       progress.batch++;
       progress.step++;
 
@@ -216,7 +251,23 @@ export async function train(setup: TrainSetup): Promise<TrainOutcome> {
     appendFileSync(paths.metrics, `${JSON.stringify(metrics)}\n`);
     events.epoch?.(metrics);
 
+    let stopEarly = false;
+    if (stopper && evaluation) {
+      const { improved, stop } = stopper.update(stopping!.metric === 'accuracy' ? evaluation.accuracy : evaluation.loss, metrics.epoch);
+      if (improved) save(paths.best, metrics);
+      stopEarly = stop && !isLast;
+    }
+
     Object.assign(progress, { batch: 0, lossSum: 0, correct: 0, seen: 0, seconds: 0, dataRngAtEpochStart: dataRng.getState() });
+    if (stopEarly) {
+      save(paths.weights, metrics);
+      const b = best()!;
+      return outcome(
+        'early-stopped',
+        `early stopping: ${evalName} ${b.metric} has not improved for ${stopping!.patience} epoch${stopping!.patience === 1 ? '' : 's'}; ` +
+          `the best was epoch ${b.epoch} (${formatMetric(b.metric, b.value)}), its weights are in ${paths.best}`,
+      );
+    }
     const checkpointEvery = config.output.checkpointEvery;
     if (!isLast && checkpointEvery > 0 && (progress.epoch + 1) % checkpointEvery === 0) {
       save(paths.checkpoint, metrics, { ...progress, epoch: progress.epoch + 1 });
@@ -230,4 +281,41 @@ export async function train(setup: TrainSetup): Promise<TrainOutcome> {
 
   save(paths.weights, progress.history.at(-1) ?? null);
   return outcome('completed');
+}
+
+export function formatMetric(metric: 'accuracy' | 'loss', value: number): string {
+  return metric === 'accuracy' ? `accuracy ${(100 * value).toFixed(2)}%` : `loss ${value.toFixed(4)}`;
+}
+
+function stateOf(modelRng: Rng, optimizer: Optimizer, stopper: EarlyStopping | undefined): Omit<Checkpoint, keyof Progress> {
+  const { step, buffers } = optimizer.getState();
+  return {
+    modelRng: modelRng.getState(),
+    optimizer: { type: optimizer.name, step, buffers: Object.entries(buffers).map(([name, b]) => encodeArray(name, [b.length], b)) },
+    earlyStopping: stopper?.getState() ?? null,
+  };
+}
+
+/** Puts the generator, optimizer and early-stopping states back as the checkpoint saved them; returns where the run stands. */
+function restore(
+  checkpoint: Checkpoint,
+  where: string,
+  into: { net: Network; modelRng: Rng; optimizer: Optimizer; stopper: EarlyStopping | undefined },
+): Progress {
+  const { modelRng, optimizer, earlyStopping, ...progress } = checkpoint;
+  if (!modelRng || !optimizer) throw new UserError(`${where}: the checkpoint has no random-generator or optimizer state (written by an older nnt?)`);
+  if (optimizer.type !== into.optimizer.name) {
+    throw new UserError(`${where}: the checkpoint holds ${optimizer.type} optimizer state, but its config trains with ${into.optimizer.name}`);
+  }
+  try {
+    into.modelRng.setState(modelRng);
+    const buffers: Record<string, Float64Array> = {};
+    for (const b of optimizer.buffers) buffers[b.name] = decodeArray(b, where);
+    into.optimizer.setState({ step: optimizer.step, buffers }, into.net.params());
+    if (into.stopper && earlyStopping) into.stopper.setState(earlyStopping);
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    throw new UserError(`${where}: the checkpoint's state does not fit its network: ${(error as Error).message}`);
+  }
+  return progress;
 }
