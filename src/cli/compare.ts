@@ -1,10 +1,10 @@
 import { UserError } from './errors';
 import { table } from './format';
 import { validateConfig } from '../io/config';
-import { tsKernels } from '../core/ts-kernels';
+import { catchInterrupt } from './interrupt';
 import { compareRuns, configLabel, type CompareRow, type CompareRun } from '../train/compare';
 import { progressMode, progressReporter } from './progress';
-import { overridden, type TrainOptions } from './train';
+import { kernelsFor, overridden, type TrainOptions } from './train';
 
 export interface CompareOptions extends Pick<TrainOptions, 'epochs' | 'iterations' | 'lr' | 'batchSize' | 'seed' | 'limit' | 'quiet' | 'json'> {
   outDir?: string;
@@ -25,21 +25,17 @@ export async function run(files: string[], opts: CompareOptions): Promise<void> 
 /** Trains the runs one after the other, reporting each as `nnt train` does, then prints the table. */
 export async function runComparison(runs: CompareRun[], opts: CompareOptions): Promise<void> {
   const mode = progressMode({ quiet: opts.quiet || opts.json }, Boolean(process.stdout.isTTY));
-  let stopRequested = false;
   let reporter: ReturnType<typeof progressReporter> | undefined;
-  const onSigint = () => {
-    if (stopRequested) process.exit(130);
-    stopRequested = true;
-    reporter?.stop();
-    process.stderr.write('\nnnt: stopping after this batch (Ctrl-C again to quit now)\n');
-  };
-  process.on('SIGINT', onSigint);
+  const interrupt = catchInterrupt(() => reporter?.stop());
+  // One backend for every run, so their times compare.
+  const kernels = kernelsFor(runs[0].config);
   try {
+    if (!opts.json) process.stdout.write(`backend: ${kernels.name}\n`);
     const rows = await compareRuns(runs, {
-      kernels: tsKernels,
+      kernels,
       outDir: opts.outDir ?? DEFAULT_OUT_DIR,
       seed: opts.seed,
-      shouldStop: () => stopRequested,
+      shouldStop: interrupt.requested,
       events: (run, index, outDir) => {
         if (opts.json) return {};
         process.stdout.write(`${index ? '\n' : ''}run ${index + 1}/${runs.length}: ${run.label} (seed ${run.config.training.seed}) → ${outDir}\n`);
@@ -56,7 +52,8 @@ export async function runComparison(runs: CompareRun[], opts: CompareOptions): P
     process.stdout.write(`\n${comparisonTable(rows)}\n`);
     for (const r of rows) if (r.status === 'diverged' || r.status === 'early-stopped') process.stdout.write(`${r.label}: ${r.message}\n`);
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.release();
+    kernels.dispose?.();
   }
 }
 

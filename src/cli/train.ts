@@ -6,6 +6,7 @@ import { readWeights } from '../io/weights';
 import { formatMetric, train } from '../train/trainer';
 import { createKernels } from '../core/backend';
 import { progressMode, progressReporter } from './progress';
+import { catchInterrupt } from './interrupt';
 
 export interface TrainOptions {
   config?: string;
@@ -37,17 +38,9 @@ export async function run(opts: TrainOptions): Promise<void> {
   if (mode !== 'json') process.stdout.write(`backend: ${kernels.name}\n`);
   const reporter = progressReporter(mode);
 
-  // Ctrl-C: finish the current batch, save a checkpoint, exit non-zero. A second Ctrl-C quits at once.
-  let stopRequested = false;
-  const onSigint = () => {
-    if (stopRequested) process.exit(130);
-    stopRequested = true;
-    reporter.stop();
-    process.stderr.write('\nnnt: stopping after this batch (Ctrl-C again to quit now)\n');
-  };
-  process.on('SIGINT', onSigint);
+  const interrupt = catchInterrupt(() => reporter.stop());
   try {
-    const outcome = await train({ config, where, kernels, resume, shouldStop: () => stopRequested, events: reporter });
+    const outcome = await train({ config, where, kernels, resume, shouldStop: interrupt.requested, events: reporter });
     reporter.stop();
     if (outcome.status === 'diverged') throw new UserError(outcome.message!);
     if (outcome.status === 'interrupted') throw new UserError(outcome.message!, 130);
@@ -62,12 +55,13 @@ export async function run(opts: TrainOptions): Promise<void> {
       if (last?.evalAccuracy != null) process.stdout.write(`final ${last.evalSet} accuracy: ${(100 * last.evalAccuracy).toFixed(2)}%\n`);
     }
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.release();
     kernels.dispose?.();
   }
 }
 
-function kernelsFor(config: Config) {
+/** The config's backend; a backend that cannot run here is the user's error, not a crash. */
+export function kernelsFor(config: Config) {
   try {
     return createKernels(config.training.backend, { threads: config.training.threads });
   } catch (error) {
