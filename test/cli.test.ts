@@ -126,6 +126,15 @@ describe('nnt gradcheck and nnt explain --config, on real MNIST samples', () => 
     expect(strict.stdout).toMatch(/FAIL/);
   });
 
+  test('gradcheck passes batch norm and dropout, re-measuring with h/10 where the central difference is too coarse', () => {
+    const r = nnt('gradcheck', '--config', join(__dirname, '../configs/dropout-batchnorm.yaml'), '--entries', '500', '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.rows.map((row: { name: string }) => row.name)).toContain('batchnorm1.gamma');
+    expect(out.rows.reduce((s: number, row: { refined: number }) => s + row.refined, 0)).toBeGreaterThan(0);
+    expect(out.passed).toBe(true);
+  });
+
   test('explain --config traces one sample through every layer and parameter of the network', () => {
     const r = nnt('explain', '--config', join(__dirname, '../configs/two-layer.json'), '--sample', '3', '--json');
     expect(r.code).toBe(0);
