@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, parseConfig } from '../src/io/config';
 import { configJsonSchema } from '../src/io/config-schema';
-import { UserError } from '../src/cli/errors';
+import { UserError } from '../src/errors';
 
 const configs = join(__dirname, '../configs');
 

@@ -1,4 +1,4 @@
-import { UserError } from '../src/cli/errors';
+import { UserError } from '../src/errors';
 import { Rng } from '../src/core/rng';
 import { BatchStream, type BatchStreamOptions } from '../src/data/batches';
 import { gatherBatch, type Dataset } from '../src/data/dataset';

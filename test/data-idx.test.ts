@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { UserError } from '../src/cli/errors';
+import { UserError } from '../src/errors';
 import { Rng } from '../src/core/rng';
 import { encodeIdx, readIdx } from '../src/data/idx';
 

@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { UserError } from '../src/cli/errors';
+import { UserError } from '../src/errors';
 import { Rng } from '../src/core/rng';
 import { classCounts, gatherBatch, sliceDataset } from '../src/data/dataset';
 import { encodeIdx } from '../src/data/idx';

@@ -1,4 +1,4 @@
-import { UserError } from '../src/cli/errors';
+import { UserError } from '../src/errors';
 import { renderDot } from '../src/explain/dot';
 import { toGraph } from '../src/explain/graph';
 import { renderText } from '../src/explain/render-text';

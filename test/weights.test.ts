@@ -5,7 +5,7 @@ import { tsKernels } from '../src/core/ts-kernels';
 import { parseConfig } from '../src/io/config';
 import { decodeArray, encodeArray, loadInto, readWeights, saveWeights, weightsDocument } from '../src/io/weights';
 import { networkFromConfig } from '../src/net/from-config';
-import { UserError } from '../src/cli/errors';
+import { UserError } from '../src/errors';
 
 const config = parseConfig('{"layers":[{"type":"affine","units":6},{"type":"relu"},{"type":"affine","units":3}],"training":{"seed":5}}', 'w.json');
 const dir = mkdtempSync(join(tmpdir(), 'nnt-weights-'));

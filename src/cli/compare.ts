@@ -1,4 +1,4 @@
-import { UserError } from './errors';
+import { UserError } from '../errors';
 import { table } from './format';
 import { validateConfig } from '../io/config';
 import { catchInterrupt } from './interrupt';

@@ -1,5 +1,5 @@
 import { relative, isAbsolute } from 'node:path';
-import { UserError } from './errors';
+import { UserError } from '../errors';
 import { table } from './format';
 import { Rng } from '../core/rng';
 import { classCounts, type Dataset } from '../data/dataset';

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { UserError } from './errors';
+import { UserError } from '../errors';
 import { table } from './format';
 import { tsKernels } from '../core/ts-kernels';
 import { loadTestSet } from '../data/source';

@@ -5,7 +5,7 @@ import { toGraph } from '../explain/graph';
 import { renderText } from '../explain/render-text';
 import { columns, type Paint } from '../explain/text-format';
 import { explain, topics, type ExplainOptions } from '../explain/topics';
-import { UserError } from './errors';
+import { UserError } from '../errors';
 
 /** Flags arrive as strings (commander leaves them unparsed) and are checked here, by name. */
 interface Flags {

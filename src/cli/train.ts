@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { UserError } from './errors';
+import { UserError } from '../errors';
 import { loadRawConfig, validateConfig } from '../io/config';
 import type { Config } from '../io/config-schema';
 import { readWeights } from '../io/weights';

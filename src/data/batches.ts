@@ -1,4 +1,4 @@
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 import type { Rng } from '../core/rng';
 import type { Tensor } from '../core/tensor';
 import { gatherBatch, type Dataset } from './dataset';

@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { constants as bufferConstants } from 'node:buffer';
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 
 /**
  * The IDX file format of MNIST (http://yann.lecun.com/exdb/mnist/): a 4-byte magic number

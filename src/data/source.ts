@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 import { sizeOf } from '../core/tensor';
 import { sliceDataset, type DataFileInfo, type Dataset } from './dataset';
 import { describeDims, IDX_UBYTE, readIdx, type IdxFile } from './idx';

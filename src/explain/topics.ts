@@ -1,4 +1,4 @@
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 import { explainAffine, type AffineTrace } from './affine';
 import { explainRelu, type ReluTrace } from './relu';
 import { explainShopping, type ShoppingOptions, type ShoppingTrace } from './shopping';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 import { configSchema, type Config } from './config-schema';
 
 /**

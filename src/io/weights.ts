@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 import { sameShape, sizeOf } from '../core/tensor';
 import type { Network } from '../net/network';
 import { writeFileAtomic } from './atomic';

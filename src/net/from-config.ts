@@ -1,6 +1,6 @@
 import type { Kernels } from '../core/kernels';
 import { Rng } from '../core/rng';
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 import type { Config } from '../io/config-schema';
 import { buildNetwork, type NetworkSpec } from './build';
 import type { Network } from './network';

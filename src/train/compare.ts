@@ -1,6 +1,6 @@
 import { basename, extname, join } from 'node:path';
 import YAML from 'yaml';
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 import type { Kernels } from '../core/kernels';
 import { validateConfig } from '../io/config';
 import type { Config } from '../io/config-schema';

@@ -7,7 +7,7 @@ import { sliceDataset, type Dataset } from '../data/dataset';
 import { loadTestSet, loadTrainSet, splitValidation, type DataSourceSpec } from '../data/source';
 import { writeFileAtomic } from '../io/atomic';
 import type { Config } from '../io/config-schema';
-import { UserError } from '../cli/errors';
+import { UserError } from '../errors';
 import { decodeArray, encodeArray, loadInto, saveWeights, weightsDocument, type EncodedArray, type WeightsDocument } from '../io/weights';
 import { buildFromConfig } from '../net/from-config';
 import type { Network } from '../net/network';
