@@ -12,16 +12,13 @@ export function main(argv: string[]): void {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
-  program
-    .command('train')
-    .description('train a network from a config (default: the book\'s two-layer net on the embedded MNIST)')
-    .option('-c, --config <file>', 'config file, JSON or YAML (default: configs/two-layer.json)')
-    .option('--epochs <n>', 'number of epochs', positiveInt)
-    .option('--iterations <n>', 'number of batches in all, instead of epochs', positiveInt)
-    .option('--lr <x>', 'learning rate', positiveNumber)
-    .option('--batch-size <n>', 'samples per batch', positiveInt)
-    .option('--seed <n>', 'random seed (weights, data order)', nonNegativeInt)
-    .option('--limit <n>', 'use only the first N training and test samples (quick runs)', positiveInt)
+  withTrainingOverrides(
+    program
+      .command('train')
+      .description('train a network from a config (default: the book\'s two-layer net on the embedded MNIST)')
+      .option('-c, --config <file>', 'config file, JSON or YAML (default: configs/two-layer.json)'),
+    'random seed (weights, data order)',
+  )
     .option('-o, --out <file>', 'weights file; metrics and checkpoint go beside it')
     .option('--resume <checkpoint>', 'continue an interrupted run from its checkpoint')
     .addOption(new Option('--backend <name>', 'kernels: wasm (SIMD), ts (reference), auto (wasm when it works)').choices(['auto', 'wasm', 'ts']))
@@ -32,16 +29,13 @@ export function main(argv: string[]): void {
     .option('--out-dir <dir>', 'with --sweep: each run writes into its own folder here (default: runs/compare)')
     .action((opts) => (require('./train') as typeof import('./train')).run(opts));
 
-  program
-    .command('compare')
-    .description('train several configs with the same seed and data order, and compare loss, accuracy and time in a table')
-    .argument('<configs...>', 'config files, JSON or YAML')
-    .option('--epochs <n>', 'number of epochs (every run)', positiveInt)
-    .option('--iterations <n>', 'number of batches in all, instead of epochs', positiveInt)
-    .option('--lr <x>', 'learning rate (every run)', positiveNumber)
-    .option('--batch-size <n>', 'samples per batch', positiveInt)
-    .option('--seed <n>', "the seed of every run (default: the first config's)", nonNegativeInt)
-    .option('--limit <n>', 'use only the first N training and test samples (quick runs)', positiveInt)
+  withTrainingOverrides(
+    program
+      .command('compare')
+      .description('train several configs with the same seed and data order, and compare loss, accuracy and time in a table')
+      .argument('<configs...>', 'config files, JSON or YAML'),
+    "the seed of every run (default: the first config's)",
+  )
     .option('--out-dir <dir>', 'each run writes into its own folder here (default: runs/compare)')
     .option('-q, --quiet', 'print only the epoch lines and the table')
     .option('--json', 'print the table as JSON, nothing else')
@@ -96,6 +90,17 @@ export function main(argv: string[]): void {
     .action((action, opts) => (require('./data') as typeof import('./data')).run(action, opts));
 
   program.parseAsync(argv).catch(handleError);
+}
+
+/** The flags that override a config's usual knobs, shared by train and compare. */
+function withTrainingOverrides(command: Command, seedHelp: string): Command {
+  return command
+    .option('--epochs <n>', 'number of epochs', positiveInt)
+    .option('--iterations <n>', 'number of batches in all, instead of epochs', positiveInt)
+    .option('--lr <x>', 'learning rate', positiveNumber)
+    .option('--batch-size <n>', 'samples per batch', positiveInt)
+    .option('--seed <n>', seedHelp, nonNegativeInt)
+    .option('--limit <n>', 'use only the first N training and test samples (quick runs)', positiveInt);
 }
 
 function handleError(error: unknown): void {
