@@ -3,19 +3,18 @@ import type { Kernels } from '../core/kernels';
 import { argmaxRows } from '../core/ops';
 import { Rng } from '../core/rng';
 import { BatchStream } from '../data/batches';
-import { sliceDataset, type Dataset } from '../data/dataset';
-import { loadTestSet, loadTrainSet, splitValidation, type DataSourceSpec } from '../data/source';
+import type { Dataset } from '../data/dataset';
 import { writeFileAtomic } from '../io/atomic';
 import type { Config } from '../io/config-schema';
-import { UserError } from '../errors';
-import { decodeArray, encodeArray, loadInto, saveWeights, weightsDocument, type EncodedArray, type WeightsDocument } from '../io/weights';
+import { loadInto, saveWeights, weightsDocument, type WeightsDocument } from '../io/weights';
 import { buildFromConfig } from '../net/from-config';
 import type { Network } from '../net/network';
 import { clipGradientNorm } from '../optim/clip';
 import { createOptimizer } from '../optim/create';
-import type { Optimizer } from '../optim/optimizer';
 import { learningRateAt } from '../optim/schedule';
-import { EarlyStopping, type EarlyStoppingState } from './early-stopping';
+import { EarlyStopping } from './early-stopping';
+import { restore, stateOf, type Checkpoint, type Progress } from './checkpoint';
+import { loadRunData } from './run-data';
 import { Evaluator } from './evaluate';
 import { runPaths, type RunPaths } from './paths';
 
@@ -82,27 +81,6 @@ export interface BestEpoch {
   evalSet: 'test' | 'validation';
 }
 
-/** Where a run stands: what a checkpoint saves so a resumed run continues bit for bit. */
-interface Progress {
-  epoch: number; // 0-based epoch in progress
-  batch: number; // batches of it already done
-  step: number; // batches done in the whole run
-  dataRngAtEpochStart: number[];
-  lossSum: number;
-  correct: number;
-  seen: number;
-  seconds: number;
-  history: EpochMetrics[];
-}
-
-/** A checkpoint's `checkpoint` section: where the run stands, and the state of everything that draws or remembers. */
-interface Checkpoint extends Progress {
-  /** The generator of the initial weights, which draws the dropout masks. */
-  modelRng: number[];
-  optimizer: { type: string; step: number; buffers: EncodedArray[] };
-  earlyStopping: EarlyStoppingState | null;
-}
-
 /** How long the loop may run before it lets the event loop in (Ctrl-C, progress rendering). */
 const YIELD_EVERY_MS = 50;
 
@@ -115,21 +93,8 @@ const YIELD_EVERY_MS = 50;
 export async function train(setup: TrainSetup): Promise<TrainOutcome> {
   const { config, kernels, events = {} } = setup;
   const paths = runPaths(config.output.weights);
-  const source: DataSourceSpec = config.data;
 
-  let trainSet = loadTrainSet(source);
-  if (config.data.trainLimit !== undefined) trainSet = sliceDataset(trainSet, 0, Math.min(config.data.trainLimit, trainSet.count), 'train');
-  let evalSet: Dataset;
-  let evalName: 'test' | 'validation';
-  if (config.data.validation > 0) {
-    ({ train: trainSet, validation: evalSet } = splitValidation(trainSet, config.data.validation));
-    evalName = 'validation';
-  } else {
-    evalSet = loadTestSet(source);
-    if (config.data.testLimit !== undefined) evalSet = sliceDataset(evalSet, 0, Math.min(config.data.testLimit, evalSet.count), 'test');
-    evalName = 'test';
-  }
-  const classes = Math.max(trainSet.classes, evalSet.classes);
+  const { trainSet, evalSet, evalName, classes } = loadRunData(config);
 
   const { network: net, rng: modelRng } = buildFromConfig(config, trainSet.sampleSize, classes, kernels, setup.where);
   net.weightDecay = config.training.weightDecay;
@@ -180,6 +145,8 @@ export async function train(setup: TrainSetup): Promise<TrainOutcome> {
     stopper && stopper.best !== undefined ? { epoch: stopper.bestEpoch, metric: stopping!.metric, value: stopper.best, evalSet: evalName } : undefined;
   const outcome = (status: TrainOutcome['status'], message?: string): TrainOutcome => ({ status, message, history: progress.history, paths, network: net, best: best() });
 
+  // One progress record, updated in place: the loop allocates nothing per batch.
+  const batchProgress: BatchProgress = { epoch: 0, epochs, batch: 0, batches, loss: 0, accuracy: 0, samplesPerSecond: 0, learningRate: lr };
   let lastYield = performance.now();
   for (; progress.epoch < epochs; progress.epoch++) {
     dataRng.setState(progress.dataRngAtEpochStart);
@@ -212,16 +179,17 @@ export async function train(setup: TrainSetup): Promise<TrainOutcome> {
 
       const now = performance.now();
       progress.seconds = (now - epochStart) / 1000;
-      events.batch?.({
-        epoch: progress.epoch + 1,
-        epochs,
-        batch: progress.batch,
-        batches: lastBatch,
-        loss: progress.lossSum / progress.seen,
-        accuracy: progress.correct / progress.seen,
-        samplesPerSecond: progress.seen / progress.seconds,
-        learningRate: lr,
-      });
+      if (events.batch) {
+        const p = batchProgress;
+        p.epoch = progress.epoch + 1;
+        p.batch = progress.batch;
+        p.batches = lastBatch;
+        p.loss = progress.lossSum / progress.seen;
+        p.accuracy = progress.correct / progress.seen;
+        p.samplesPerSecond = progress.seen / progress.seconds;
+        p.learningRate = lr;
+        events.batch(batchProgress);
+      }
       if (now - lastYield > YIELD_EVERY_MS) {
         await new Promise((resolve) => setImmediate(resolve));
         lastYield = performance.now();
@@ -287,35 +255,3 @@ export function formatMetric(metric: 'accuracy' | 'loss', value: number): string
   return metric === 'accuracy' ? `accuracy ${(100 * value).toFixed(2)}%` : `loss ${value.toFixed(4)}`;
 }
 
-function stateOf(modelRng: Rng, optimizer: Optimizer, stopper: EarlyStopping | undefined): Omit<Checkpoint, keyof Progress> {
-  const { step, buffers } = optimizer.getState();
-  return {
-    modelRng: modelRng.getState(),
-    optimizer: { type: optimizer.name, step, buffers: Object.entries(buffers).map(([name, b]) => encodeArray(name, [b.length], b)) },
-    earlyStopping: stopper?.getState() ?? null,
-  };
-}
-
-/** Puts the generator, optimizer and early-stopping states back as the checkpoint saved them; returns where the run stands. */
-function restore(
-  checkpoint: Checkpoint,
-  where: string,
-  into: { net: Network; modelRng: Rng; optimizer: Optimizer; stopper: EarlyStopping | undefined },
-): Progress {
-  const { modelRng, optimizer, earlyStopping, ...progress } = checkpoint;
-  if (!modelRng || !optimizer) throw new UserError(`${where}: the checkpoint has no random-generator or optimizer state (written by an older nnt?)`);
-  if (optimizer.type !== into.optimizer.name) {
-    throw new UserError(`${where}: the checkpoint holds ${optimizer.type} optimizer state, but its config trains with ${into.optimizer.name}`);
-  }
-  try {
-    into.modelRng.setState(modelRng);
-    const buffers: Record<string, Float64Array> = {};
-    for (const b of optimizer.buffers) buffers[b.name] = decodeArray(b, where);
-    into.optimizer.setState({ step: optimizer.step, buffers }, into.net.params());
-    if (into.stopper && earlyStopping) into.stopper.setState(earlyStopping);
-  } catch (error) {
-    if (error instanceof UserError) throw error;
-    throw new UserError(`${where}: the checkpoint's state does not fit its network: ${(error as Error).message}`);
-  }
-  return progress;
-}

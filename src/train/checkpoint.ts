@@ -1,0 +1,62 @@
+import type { Rng } from '../core/rng';
+import { UserError } from '../errors';
+import { decodeArray, encodeArray, type EncodedArray } from '../io/weights';
+import type { Network } from '../net/network';
+import type { Optimizer } from '../optim/optimizer';
+import type { EarlyStopping, EarlyStoppingState } from './early-stopping';
+import type { EpochMetrics } from './trainer';
+
+/** Where a run stands: what a checkpoint saves so a resumed run continues bit for bit. */
+export interface Progress {
+  epoch: number; // 0-based epoch in progress
+  batch: number; // batches of it already done
+  step: number; // batches done in the whole run
+  dataRngAtEpochStart: number[];
+  lossSum: number;
+  correct: number;
+  seen: number;
+  seconds: number;
+  history: EpochMetrics[];
+}
+
+/** A checkpoint's `checkpoint` section: where the run stands, and the state of everything that draws or remembers. */
+export interface Checkpoint extends Progress {
+  /** The generator of the initial weights, which draws the dropout masks. */
+  modelRng: number[];
+  optimizer: { type: string; step: number; buffers: EncodedArray[] };
+  earlyStopping: EarlyStoppingState | null;
+}
+
+/** The states a checkpoint saves beside the run's progress. */
+export function stateOf(modelRng: Rng, optimizer: Optimizer, stopper: EarlyStopping | undefined): Omit<Checkpoint, keyof Progress> {
+  const { step, buffers } = optimizer.getState();
+  return {
+    modelRng: modelRng.getState(),
+    optimizer: { type: optimizer.name, step, buffers: Object.entries(buffers).map(([name, b]) => encodeArray(name, [b.length], b)) },
+    earlyStopping: stopper?.getState() ?? null,
+  };
+}
+
+/** Puts the generator, optimizer and early-stopping states back as the checkpoint saved them; returns where the run stands. */
+export function restore(
+  checkpoint: Checkpoint,
+  where: string,
+  into: { net: Network; modelRng: Rng; optimizer: Optimizer; stopper: EarlyStopping | undefined },
+): Progress {
+  const { modelRng, optimizer, earlyStopping, ...progress } = checkpoint;
+  if (!modelRng || !optimizer) throw new UserError(`${where}: the checkpoint has no random-generator or optimizer state (written by an older nnt?)`);
+  if (optimizer.type !== into.optimizer.name) {
+    throw new UserError(`${where}: the checkpoint holds ${optimizer.type} optimizer state, but its config trains with ${into.optimizer.name}`);
+  }
+  try {
+    into.modelRng.setState(modelRng);
+    const buffers: Record<string, Float64Array> = {};
+    for (const b of optimizer.buffers) buffers[b.name] = decodeArray(b, where);
+    into.optimizer.setState({ step: optimizer.step, buffers }, into.net.params());
+    if (into.stopper && earlyStopping) into.stopper.setState(earlyStopping);
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    throw new UserError(`${where}: the checkpoint's state does not fit its network: ${(error as Error).message}`);
+  }
+  return progress;
+}
