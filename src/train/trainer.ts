@@ -133,7 +133,7 @@ export async function train(setup: TrainSetup): Promise<TrainOutcome> {
 
   const { network: net, rng: modelRng } = buildFromConfig(config, trainSet.sampleSize, classes, kernels, setup.where);
   net.weightDecay = config.training.weightDecay;
-  const optimizer = createOptimizer(config.training.optimizer);
+  const optimizer = createOptimizer(config.training.optimizer, kernels);
   const stopping = config.training.earlyStopping;
   const stopper = stopping && new EarlyStopping(stopping.patience, stopping.metric === 'accuracy' ? 'max' : 'min');
   if (setup.resume) loadInto(net, setup.resume, setup.where);
@@ -144,6 +144,7 @@ export async function train(setup: TrainSetup): Promise<TrainOutcome> {
     { batchSize: config.data.batchSize, shuffle: config.data.shuffle, dropLast: config.data.dropLast, sampling: config.data.sampling },
     dataRng,
     (n) => kernels.alloc(n),
+    kernels,
   );
   const batches = stream.batchesPerEpoch;
   const totalSteps = config.training.iterations ?? batches * (config.training.epochs ?? 17);
