@@ -51,6 +51,7 @@ export class WasmHeap {
   private block<T extends ArrayBufferView>(length: number, view: (buffer: ArrayBufferLike, offset: number) => T): T {
     const bytes = Math.max(ALIGN, Math.ceil(length / ALIGN) * ALIGN);
     let offset = this.free.get(bytes)?.pop();
+    const reused = offset !== undefined;
     if (offset === undefined) {
       offset = this.top;
       this.ensure(offset + bytes);
@@ -58,7 +59,8 @@ export class WasmHeap {
     }
     const buffer = this.memory.buffer;
     this.buffers.add(buffer);
-    new Uint8Array(buffer, offset, length).fill(0);
+    // Memory above the old top was never handed out, and a memory grows zeroed.
+    if (reused) new Uint8Array(buffer, offset, length).fill(0);
     const array = view(buffer, offset);
     this.reclaim.register(array, [offset, bytes]);
     return array;
