@@ -34,10 +34,13 @@ type Gemm = (
 ) => void;
 
 const GEMM = 0, GEMM_SPARSE = 1, GEMM_TN_SPARSE = 2;
-const POOL_FUNCTIONS = ['gemm', 'gemm_sparse', 'gemm_tn_sparse'] as const;
+const GATHER_ROWS = 3;
+const POOL_FUNCTIONS = ['gemm', 'gemm_sparse', 'gemm_tn_sparse', 'gather_rows'] as const;
 
 /** Below this many multiply-adds a product runs on the calling thread alone: waking a worker would cost more. */
 const MIN_WORK_PER_THREAD = 150_000;
+/** Below this many values a gather runs on the calling thread alone. */
+const MIN_GATHER_PER_THREAD = 20_000;
 /** A left operand with more zeros than this fraction goes through the zero-skipping product. */
 const SPARSE_ABOVE = 0.5;
 /** How many entries of A are looked at to guess its fraction of zeros. */
@@ -166,7 +169,23 @@ export class WasmKernels implements Kernels {
     }
     const t = this.slot(SLOT_TABLE, 256);
     for (let b = 0; b < 256; b++) t[b] = table[b];
-    this.wasm.gather_rows(this.bytesInMemory(src), ids.byteOffset, rows, cols, t.byteOffset, outOffset);
+    const srcOffset = this.bytesInMemory(src);
+    // Large gathers are split by rows over the threads: it is memory traffic, which each core adds to.
+    const threads = this.pool ? Math.max(1, Math.min(this.threads, Math.floor((rows * cols) / MIN_GATHER_PER_THREAD))) : 1;
+    const part = Math.ceil(rows / threads);
+    const args = this.args;
+    for (let w = 1; w < threads; w++) {
+      const r0 = Math.min(rows, w * part), r1 = Math.min(rows, (w + 1) * part);
+      args[0] = srcOffset;
+      args[1] = ids.byteOffset + 4 * r0;
+      args[2] = r1 - r0;
+      args[3] = cols;
+      args[4] = t.byteOffset;
+      args[5] = outOffset + 8 * r0 * cols;
+      this.pool!.start(w - 1, GATHER_ROWS, args);
+    }
+    this.wasm.gather_rows(srcOffset, ids.byteOffset, Math.min(rows, part), cols, t.byteOffset, outOffset);
+    for (let w = 1; w < threads; w++) this.pool!.wait(w - 1);
   }
 
   /** Stops the worker threads. The kernels still work afterwards, on the calling thread only. */
