@@ -167,9 +167,10 @@ export class WasmKernels implements Kernels {
       if (!(Number.isInteger(row) && row >= 0 && row < count)) throw new RangeError(`gatherRows: row ${row} is not one of the ${count} rows of src`);
       ids[r] = row;
     }
+    const srcOffset = this.bytesInMemory(src);
+    if (srcOffset < 0) return tsKernels.gatherRows(src, indices, start, rows, cols, table, out);
     const t = this.slot(SLOT_TABLE, 256);
     for (let b = 0; b < 256; b++) t[b] = table[b];
-    const srcOffset = this.bytesInMemory(src);
     // Large gathers are split by rows over the threads: it is memory traffic, which each core adds to.
     const threads = this.pool ? Math.max(1, Math.min(this.threads, Math.floor((rows * cols) / MIN_GATHER_PER_THREAD))) : 1;
     const part = Math.ceil(rows / threads);
@@ -253,13 +254,20 @@ export class WasmKernels implements Kernels {
     return copy.byteOffset;
   }
 
-  /** Byte offset of src in the memory, or of the copy of its buffer (see gatherRows). */
+  /**
+   * Byte offset of src in the memory, or of the copy of its buffer (see gatherRows); −1 when
+   * the memory has no room for a copy (then the gather runs in TypeScript, on src itself).
+   */
   private bytesInMemory(src: Uint8Array): number {
     const offset = this.heap.offsetOf(src);
     if (offset >= 0) return offset;
     let copy = this.byteCopies.get(src.buffer);
     if (!copy) {
-      copy = this.heap.allocBytes(src.buffer.byteLength);
+      try {
+        copy = this.heap.allocBytes(src.buffer.byteLength);
+      } catch {
+        return -1;
+      }
       copy.set(new Uint8Array(src.buffer));
       this.byteCopies.set(src.buffer, copy);
     }

@@ -149,7 +149,7 @@ export async function train(setup: TrainSetup): Promise<TrainOutcome> {
   const batches = stream.batchesPerEpoch;
   const totalSteps = config.training.iterations ?? batches * (config.training.epochs ?? 17);
   const epochs = Math.ceil(totalSteps / batches);
-  const evaluator = new Evaluator(evalSet, classes, 500, (n) => kernels.alloc(n));
+  const evaluator = new Evaluator(evalSet, classes, 500, (n) => kernels.alloc(n), kernels);
 
   const progress: Progress = setup.resume
     ? restore(setup.resume.checkpoint as Checkpoint, setup.where, { net, modelRng, optimizer, stopper })
