@@ -5,6 +5,7 @@ import { tsKernels } from '../src/core/ts-kernels';
 import { Rng } from '../src/core/rng';
 import { buildNetwork, twoLayerSpec } from '../src/net/build';
 import { Affine } from '../src/layers/affine';
+import { createOptimizer } from '../src/optim/create';
 import type { Kernels } from '../src/core/kernels';
 import { randomLabels, randomTensor } from './helpers';
 
@@ -74,6 +75,32 @@ describe('training on the wasm backend', () => {
     const fused = train(make('wasm', { variant: 'relaxed-simd', threads: 2 }));
     fused.losses.forEach((loss, i) => expect(loss).toBeCloseTo(reference.losses[i], 12));
     expect(reference.losses[4]).toBeLessThan(reference.losses[0]);
+  });
+
+  test('the SGD optimizer updates through the kernels: plain SIMD to the same bits as the reference', () => {
+    /** Five steps of createOptimizer's SGD (which updates through the kernels) instead of a loop here. */
+    function trainWithSgd(kernels: Kernels) {
+      const rng = new Rng(5);
+      const net = buildNetwork(twoLayerSpec, kernels, new Rng(1));
+      const x = randomTensor([100, 784], rng, 0, 1);
+      for (let i = 0; i < x.data.length; i++) if (rng.uniform() < 0.8) x.data[i] = 0;
+      const labels = randomLabels(100, 10, rng);
+      const sgd = createOptimizer({ type: 'sgd' }, kernels);
+      const losses: number[] = [];
+      for (let step = 0; step < 5; step++) {
+        losses.push(net.gradient(x, labels));
+        sgd.step(net.params(), 0.1);
+      }
+      return { losses, weights: net.params().map((p) => Float64Array.from(p.value)) };
+    }
+    const reference = train(tsKernels);
+    expect(trainWithSgd(tsKernels)).toEqual(reference);
+    expect(trainWithSgd(make('wasm', { variant: 'simd', threads: 1 }))).toEqual(reference);
+    const fused = trainWithSgd(make('wasm', { variant: 'relaxed-simd', threads: 1 }));
+    fused.losses.forEach((loss, i) => expect(loss).toBeCloseTo(reference.losses[i], 12));
+    let worst = 0;
+    fused.weights.forEach((w, k) => w.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - reference.weights[k][i])))));
+    expect(worst).toBeLessThan(1e-12);
   });
 
   test('the network skips the input gradient of its first Affine layer only', () => {

@@ -101,7 +101,7 @@ describe('wasm memory', () => {
 
   test('a too-short operand is refused instead of writing past it', () => {
     const a = kernels.alloc(6), b = kernels.alloc(6), c = kernels.alloc(3);
-    expect(() => kernels.matmul(a, b, c, 2, 3, 2)).toThrow(/C has 3 values, the product needs 4/);
+    expect(() => kernels.matmul(a, b, c, 2, 3, 2)).toThrow(/C has 3 values, the kernel needs 4/);
     expect(() => kernels.matmulTransA(a, b, c, 3, 2, 2)).toThrow(/C has 3/);
     expect(() => kernels.matmulTransB(a, new Float64Array(2), c, 2, 3, 1)).toThrow(/B has 2/);
   });
@@ -120,4 +120,58 @@ test.each([[1, 1], [3, 5], [100, 50], [7, 10]])('addRowVector and columnSums on 
   tsKernels.columnSums(expectedX, expectedSums, rows, cols);
   kernels.columnSums(x, sums, rows, cols);
   expect(sums).toEqual(expectedSums);
+});
+
+describe('the element-wise kernels in WASM memory', () => {
+  const n = 39760 + 3; // W1's size, and a tail that is not a whole vector
+  const rng = new Rng(11);
+  const w0 = Float64Array.from({ length: n }, () => rng.gaussian() * 0.01);
+  const g0 = Float64Array.from({ length: n }, () => rng.uniform() - 0.5);
+  const inMemory = (kernels: Kernels, from: Float64Array) => {
+    const copy = kernels.alloc(from.length);
+    copy.set(from);
+    return copy;
+  };
+
+  test('addScaled (the SGD update): plain SIMD gives the bits of w − lr·g, fused multiply-add agrees to rounding', () => {
+    const expected = Float64Array.from(w0, (w, i) => w - 0.1 * g0[i]);
+    const plain = inMemory(wasm('simd', 1), w0);
+    wasm('simd', 1).addScaled(plain, inMemory(wasm('simd', 1), g0), -0.1, n);
+    expect(plain).toEqual(expected);
+    const fused = inMemory(wasm('relaxed-simd', 1), w0);
+    wasm('relaxed-simd', 1).addScaled(fused, inMemory(wasm('relaxed-simd', 1), g0), -0.1, n);
+    let worst = 0;
+    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(fused[i] - expected[i]) / (1e-3 + Math.abs(expected[i])));
+    expect(worst).toBeLessThan(1e-14);
+  });
+
+  test('reluForward and reluBackward give the reference bits', () => {
+    for (const variant of ['simd', 'relaxed-simd'] as const) {
+      const kernels = wasm(variant, 1);
+      const x = inMemory(kernels, g0), dy = inMemory(kernels, w0), y = kernels.alloc(n), dx = kernels.alloc(n);
+      const refY = new Float64Array(n), refDx = new Float64Array(n);
+      tsKernels.reluForward(g0, refY, n);
+      tsKernels.reluBackward(refY, w0, refDx, n);
+      kernels.reluForward(x, y, n);
+      kernels.reluBackward(y, dy, dx, n);
+      expect(y).toEqual(refY);
+      expect(dx).toEqual(refDx);
+    }
+  });
+
+  test('gatherRows reads a byte array from outside the memory, and refuses rows it does not have', () => {
+    const kernels = wasm('simd', 1);
+    const bytes = Uint8Array.from({ length: 10 * 784 }, (_, i) => (i % 3 === 0 ? i % 256 : 0));
+    const src = bytes.subarray(784); // a view that does not start its buffer: 9 rows
+    const table = Float64Array.from({ length: 256 }, (_, b) => b / 255);
+    const out = kernels.alloc(3 * 784), ref = new Float64Array(3 * 784);
+    for (const rows of [[8, 0, 4], [1, 1, 2]]) {
+      kernels.gatherRows(src, rows, 0, 3, 784, table, out);
+      tsKernels.gatherRows(src, rows, 0, 3, 784, table, ref);
+      expect(out).toEqual(ref);
+    }
+    expect(() => kernels.gatherRows(src, [0, 9, 1], 0, 3, 784, table, out)).toThrow(/row 9 is not one of the 9 rows/);
+    expect(() => kernels.gatherRows(src, [0, -1, 1], 0, 3, 784, table, out)).toThrow(/row -1/);
+    expect(() => kernels.gatherRows(src, [0, 1, 2], 0, 4, 784, table, out)).toThrow(/out has 2352 values/);
+  });
 });

@@ -29,8 +29,31 @@ export interface Kernels {
   /** out (cols) = the sum of each column of x (rows×cols). Affine backward: db. */
   columnSums(x: Float64Array, out: Float64Array, rows: number, cols: number): void;
 
-  /** out (rows×cols) = softmax of each row of x, computed stably (the row maximum is subtracted). */
-  softmaxRows(x: Float64Array, out: Float64Array, rows: number, cols: number): void;
+  /**
+   * out (rows×cols) = softmax of each row of x, computed stably (the row maximum is subtracted).
+   * With `logSumExp` (rows), also log Σ_j exp(x_ij) of each row, from the same sums: the
+   * cross-entropy loss of row i is then logSumExp[i] − x[i][t_i].
+   */
+  softmaxRows(x: Float64Array, out: Float64Array, rows: number, cols: number, logSumExp?: Float64Array): void;
+
+  /** y (n) += alpha · x (n), in place. SGD's update w −= lr·g is addScaled(w, g, −lr, n). */
+  addScaled(y: Float64Array, x: Float64Array, alpha: number, n: number): void;
+
+  /** y (n) = max(0, x): x where x > 0, else 0. ReLU forward. */
+  reluForward(x: Float64Array, y: Float64Array, n: number): void;
+
+  /** dx (n) = dy where y > 0, else 0, with y the forward output (y > 0 exactly where x > 0). ReLU backward. */
+  reluBackward(y: Float64Array, dy: Float64Array, dx: Float64Array, n: number): void;
+
+  /**
+   * out (rows×cols): row r is row indices[start + r] of the byte matrix src (cols bytes a row),
+   * each byte b becoming table[b] (256 entries). The batch gather: pixels stored as bytes become
+   * doubles, table[b] = b/255. The indices must be rows of src (the caller checks).
+   */
+  gatherRows(
+    src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number,
+    table: Float64Array, out: Float64Array,
+  ): void;
 
   /** Releases what the backend holds beyond memory (worker threads), for backends that have any. */
   dispose?(): void;

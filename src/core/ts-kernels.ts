@@ -69,7 +69,7 @@ export const tsKernels: Kernels = {
     }
   },
 
-  softmaxRows(x, out, rows, cols) {
+  softmaxRows(x, out, rows, cols, logSumExp) {
     for (let i = 0; i < rows; i++) {
       const row = i * cols;
       let max = -Infinity;
@@ -81,6 +81,27 @@ export const tsKernels: Kernels = {
         sum += e;
       }
       for (let j = 0; j < cols; j++) out[row + j] /= sum;
+      // log Σ exp(x_j) = max + log Σ exp(x_j − max), never overflowing.
+      if (logSumExp) logSumExp[i] = max + Math.log(sum);
+    }
+  },
+
+  addScaled(y, x, alpha, n) {
+    for (let i = 0; i < n; i++) y[i] += alpha * x[i];
+  },
+
+  reluForward(x, y, n) {
+    for (let i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0;
+  },
+
+  reluBackward(y, dy, dx, n) {
+    for (let i = 0; i < n; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
+  },
+
+  gatherRows(src, indices, start, rows, cols, table, out) {
+    for (let r = 0; r < rows; r++) {
+      const from = indices[start + r] * cols, to = r * cols;
+      for (let j = 0; j < cols; j++) out[to + j] = table[src[from + j]];
     }
   },
 };

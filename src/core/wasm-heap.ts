@@ -33,8 +33,25 @@ export class WasmHeap {
    */
   alloc(length: number): Float64Array {
     if (!Number.isInteger(length) || length < 0) throw new RangeError(`cannot allocate ${length} doubles`);
-    const bytes = Math.max(ALIGN, Math.ceil((length * 8) / ALIGN) * ALIGN);
+    return this.block(length * 8, (buffer, offset) => new Float64Array(buffer, offset, length));
+  }
+
+  /** `length` zero bytes in the shared memory, reused like `alloc`'s blocks. */
+  allocBytes(length: number): Uint8Array {
+    if (!Number.isInteger(length) || length < 0) throw new RangeError(`cannot allocate ${length} bytes`);
+    return this.block(length, (buffer, offset) => new Uint8Array(buffer, offset, length));
+  }
+
+  /** Byte offset of the array in the memory, or −1 when it is not a view of this memory. */
+  offsetOf(array: ArrayBufferView): number {
+    return this.buffers.has(array.buffer) ? array.byteOffset : -1;
+  }
+
+  /** A view, made by `view`, of a zeroed block of `length` bytes; the block is reused once the view is collected. */
+  private block<T extends ArrayBufferView>(length: number, view: (buffer: ArrayBufferLike, offset: number) => T): T {
+    const bytes = Math.max(ALIGN, Math.ceil(length / ALIGN) * ALIGN);
     let offset = this.free.get(bytes)?.pop();
+    const reused = offset !== undefined;
     if (offset === undefined) {
       offset = this.top;
       this.ensure(offset + bytes);
@@ -42,15 +59,11 @@ export class WasmHeap {
     }
     const buffer = this.memory.buffer;
     this.buffers.add(buffer);
-    const view = new Float64Array(buffer, offset, length);
-    view.fill(0);
-    this.reclaim.register(view, [offset, bytes]);
-    return view;
-  }
-
-  /** Byte offset of the array in the memory, or −1 when it is not a view of this memory. */
-  offsetOf(array: Float64Array): number {
-    return this.buffers.has(array.buffer) ? array.byteOffset : -1;
+    // Memory above the old top was never handed out, and a memory grows zeroed.
+    if (reused) new Uint8Array(buffer, offset, length).fill(0);
+    const array = view(buffer, offset);
+    this.reclaim.register(array, [offset, bytes]);
+    return array;
   }
 
   private ensure(end: number): void {

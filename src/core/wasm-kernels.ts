@@ -7,8 +7,9 @@ import { WorkerPool } from './wasm-pool';
 /**
  * The fast backend: the matrix products run in WebAssembly SIMD (wasm/kernels.wat) on
  * arrays that live in a shared WebAssembly memory, split by rows of the result over worker
- * threads. Bias and column sums are simple SIMD loops on the calling thread; softmax needs
- * exp, which WebAssembly lacks, and stays the reference TypeScript.
+ * threads. Bias, column sums, the SGD update, ReLU and the batch gather are simple SIMD loops
+ * on the calling thread; softmax needs exp, which WebAssembly lacks, and stays the reference
+ * TypeScript.
  *
  * Results do not depend on the thread count: each thread computes whole rows of C, and each
  * entry is one sum over the same terms in the same order.
@@ -22,6 +23,10 @@ interface KernelExports {
   transpose(src: number, dst: number, rows: number, cols: number): void;
   add_row_vector(x: number, bias: number, rows: number, cols: number): void;
   column_sums(x: number, out: number, rows: number, cols: number): void;
+  add_scaled(y: number, x: number, alpha: number, n: number): void;
+  relu_forward(x: number, y: number, n: number): void;
+  relu_backward(y: number, dy: number, dx: number, n: number): void;
+  gather_rows(src: number, indices: number, rows: number, cols: number, table: number, out: number): void;
 }
 type Gemm = (
   a: number, ars: number, aqs: number, b: number, bqs: number, c: number, crs: number,
@@ -29,10 +34,13 @@ type Gemm = (
 ) => void;
 
 const GEMM = 0, GEMM_SPARSE = 1, GEMM_TN_SPARSE = 2;
-const POOL_FUNCTIONS = ['gemm', 'gemm_sparse', 'gemm_tn_sparse'] as const;
+const GATHER_ROWS = 3;
+const POOL_FUNCTIONS = ['gemm', 'gemm_sparse', 'gemm_tn_sparse', 'gather_rows'] as const;
 
 /** Below this many multiply-adds a product runs on the calling thread alone: waking a worker would cost more. */
 const MIN_WORK_PER_THREAD = 150_000;
+/** Below this many values a gather runs on the calling thread alone. */
+const MIN_GATHER_PER_THREAD = 20_000;
 /** A left operand with more zeros than this fraction goes through the zero-skipping product. */
 const SPARSE_ABOVE = 0.5;
 /** How many entries of A are looked at to guess its fraction of zeros. */
@@ -40,6 +48,8 @@ const ZERO_SAMPLES = 97;
 
 /** Scratch slots for operands that are not in the memory, and for Bᵀ. */
 const SLOT_A = 0, SLOT_B = 1, SLOT_C = 2, SLOT_BT = 3;
+/** Scratch slots of gatherRows: its byte-to-double table, and room for its row indices. */
+const SLOT_TABLE = 4, SLOT_INDICES = 5;
 
 export class WasmKernels implements Kernels {
   readonly name: string;
@@ -51,6 +61,10 @@ export class WasmKernels implements Kernels {
   /** Per thread: room for the packed lists of nonzero entries of A. */
   private readonly lists: Float64Array[] = [];
   private readonly args = new Int32Array(12);
+  /** gatherRows's row indices, as the i32s the kernel reads (a view of the SLOT_INDICES scratch). */
+  private indices: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  /** Byte arrays from outside the memory that rows were gathered from: a copy of each one's whole buffer, kept while that buffer lives. */
+  private readonly byteCopies = new WeakMap<ArrayBufferLike, Uint8Array>();
 
   constructor(module: WebAssembly.Module, variant: WasmVariant, readonly threads: number) {
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
@@ -99,8 +113,80 @@ export class WasmKernels implements Kernels {
     this.wasm.column_sums(xOffset, outOffset, rows, cols);
   }
 
-  softmaxRows(x: Float64Array, out: Float64Array, rows: number, cols: number): void {
-    tsKernels.softmaxRows(x, out, rows, cols);
+  softmaxRows(x: Float64Array, out: Float64Array, rows: number, cols: number, logSumExp?: Float64Array): void {
+    tsKernels.softmaxRows(x, out, rows, cols, logSumExp);
+  }
+
+  addScaled(y: Float64Array, x: Float64Array, alpha: number, n: number): void {
+    const yOffset = this.heap.offsetOf(y), xOffset = this.heap.offsetOf(x);
+    if (yOffset < 0 || xOffset < 0) return tsKernels.addScaled(y, x, alpha, n);
+    checkLength('y', y, n);
+    checkLength('x', x, n);
+    this.wasm.add_scaled(yOffset, xOffset, alpha, n);
+  }
+
+  reluForward(x: Float64Array, y: Float64Array, n: number): void {
+    const xOffset = this.heap.offsetOf(x), yOffset = this.heap.offsetOf(y);
+    if (xOffset < 0 || yOffset < 0) return tsKernels.reluForward(x, y, n);
+    checkLength('x', x, n);
+    checkLength('y', y, n);
+    this.wasm.relu_forward(xOffset, yOffset, n);
+  }
+
+  reluBackward(y: Float64Array, dy: Float64Array, dx: Float64Array, n: number): void {
+    const yOffset = this.heap.offsetOf(y), dyOffset = this.heap.offsetOf(dy), dxOffset = this.heap.offsetOf(dx);
+    if (yOffset < 0 || dyOffset < 0 || dxOffset < 0) return tsKernels.reluBackward(y, dy, dx, n);
+    checkLength('y', y, n);
+    checkLength('dy', dy, n);
+    checkLength('dx', dx, n);
+    this.wasm.relu_backward(yOffset, dyOffset, dxOffset, n);
+  }
+
+  /**
+   * The source bytes must be in the memory for the kernel to read them: a byte array from
+   * elsewhere (a data set read from a file) has its whole buffer copied in the first time,
+   * and the copy is used from then on, so the bytes must not change afterwards.
+   */
+  gatherRows(
+    src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number,
+    table: Float64Array, out: Float64Array,
+  ): void {
+    const outOffset = this.heap.offsetOf(out);
+    if (outOffset < 0) return tsKernels.gatherRows(src, indices, start, rows, cols, table, out);
+    checkLength('out', out, rows * cols);
+    checkLength('table', table, 256);
+    // The kernel reads through raw addresses: a row outside src would read other arrays.
+    const count = Math.floor(src.length / cols);
+    if (this.indices.length < rows) {
+      const slot = this.slot(SLOT_INDICES, Math.ceil(rows / 2));
+      this.indices = new Int32Array(slot.buffer, slot.byteOffset, rows);
+    }
+    const ids = this.indices;
+    for (let r = 0; r < rows; r++) {
+      const row = indices[start + r];
+      if (!(Number.isInteger(row) && row >= 0 && row < count)) throw new RangeError(`gatherRows: row ${row} is not one of the ${count} rows of src`);
+      ids[r] = row;
+    }
+    const srcOffset = this.bytesInMemory(src);
+    if (srcOffset < 0) return tsKernels.gatherRows(src, indices, start, rows, cols, table, out);
+    const t = this.slot(SLOT_TABLE, 256);
+    for (let b = 0; b < 256; b++) t[b] = table[b];
+    // Large gathers are split by rows over the threads: it is memory traffic, which each core adds to.
+    const threads = this.pool ? Math.max(1, Math.min(this.threads, Math.floor((rows * cols) / MIN_GATHER_PER_THREAD))) : 1;
+    const part = Math.ceil(rows / threads);
+    const args = this.args;
+    for (let w = 1; w < threads; w++) {
+      const r0 = Math.min(rows, w * part), r1 = Math.min(rows, (w + 1) * part);
+      args[0] = srcOffset;
+      args[1] = ids.byteOffset + 4 * r0;
+      args[2] = r1 - r0;
+      args[3] = cols;
+      args[4] = t.byteOffset;
+      args[5] = outOffset + 8 * r0 * cols;
+      this.pool!.start(w - 1, GATHER_ROWS, args);
+    }
+    this.wasm.gather_rows(srcOffset, ids.byteOffset, Math.min(rows, part), cols, t.byteOffset, outOffset);
+    for (let w = 1; w < threads; w++) this.pool!.wait(w - 1);
   }
 
   /** Stops the worker threads. The kernels still work afterwards, on the calling thread only. */
@@ -168,6 +254,26 @@ export class WasmKernels implements Kernels {
     return copy.byteOffset;
   }
 
+  /**
+   * Byte offset of src in the memory, or of the copy of its buffer (see gatherRows); −1 when
+   * the memory has no room for a copy (then the gather runs in TypeScript, on src itself).
+   */
+  private bytesInMemory(src: Uint8Array): number {
+    const offset = this.heap.offsetOf(src);
+    if (offset >= 0) return offset;
+    let copy = this.byteCopies.get(src.buffer);
+    if (!copy) {
+      try {
+        copy = this.heap.allocBytes(src.buffer.byteLength);
+      } catch {
+        return -1;
+      }
+      copy.set(new Uint8Array(src.buffer));
+      this.byteCopies.set(src.buffer, copy);
+    }
+    return copy.byteOffset + src.byteOffset;
+  }
+
   private slot(slot: number, length: number): Float64Array {
     if (!(this.scratch[slot]?.length >= length)) this.scratch[slot] = this.heap.alloc(length);
     return this.scratch[slot];
@@ -176,7 +282,7 @@ export class WasmKernels implements Kernels {
 
 function checkLength(what: string, array: Float64Array, length: number): void {
   // The kernels write through raw addresses: a short array would spill into its neighbours.
-  if (array.length < length) throw new RangeError(`${what} has ${array.length} values, the product needs ${length}`);
+  if (array.length < length) throw new RangeError(`${what} has ${array.length} values, the kernel needs ${length}`);
 }
 
 /** A guess at the fraction of zeros in a[0..length), from entries spread evenly over it. */

@@ -1,5 +1,7 @@
 import { UserError } from '../errors';
+import type { Kernels } from '../core/kernels';
 import type { Rng } from '../core/rng';
+import { tsKernels } from '../core/ts-kernels';
 import type { Tensor } from '../core/tensor';
 import { gatherBatch, type Dataset } from './dataset';
 
@@ -43,6 +45,8 @@ export class BatchStream {
     private readonly options: BatchStreamOptions,
     private readonly rng: Rng,
     alloc: (n: number) => Float64Array = (n) => new Float64Array(n),
+    /** Does the conversion of each batch (the backend `alloc` belongs to). */
+    private readonly kernels: Kernels = tsKernels,
   ) {
     const { batchSize, sampling, dropLast } = options;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new UserError(`batch size must be a positive integer, got ${batchSize}`);
@@ -95,7 +99,7 @@ export class BatchStream {
     const start = i * this.options.batchSize;
     const end = Math.min(start + this.options.batchSize, this.order.length);
     const batch = end - start === this.options.batchSize ? this.full! : this.short!;
-    gatherBatch(this.ds, this.order, start, end, batch.x.data, batch.labels);
+    gatherBatch(this.ds, this.order, start, end, batch.x.data, batch.labels, this.kernels);
     return batch;
   }
 

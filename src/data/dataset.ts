@@ -1,3 +1,6 @@
+import type { Kernels } from '../core/kernels';
+import { tsKernels } from '../core/ts-kernels';
+
 /**
  * A labelled image set kept as the bytes it was stored as: 60,000 MNIST digits are 47 MB as
  * Uint8Array but would be 376 MB as float64. Only the current minibatch is ever converted
@@ -41,7 +44,10 @@ export function sliceDataset(ds: Dataset, start: number, end: number, name: stri
 /** k/255 for every byte k: a table lookup gives exactly the division, without dividing per pixel. */
 const PIXEL_SCALE = Float64Array.from({ length: 256 }, (_, k) => k / 255);
 
-/** Fills x with rows indices[start..end) as pixel/255 (float64), and labels likewise. x and labels are caller-owned buffers. */
+/**
+ * Fills x with rows indices[start..end) as pixel/255 (float64), and labels likewise. x and
+ * labels are caller-owned buffers; `kernels` (the backend x was allocated by) does the conversion.
+ */
 export function gatherBatch(
   ds: Dataset,
   indices: ArrayLike<number>,
@@ -49,21 +55,20 @@ export function gatherBatch(
   end: number,
   x: Float64Array,
   labels: Uint8Array,
+  kernels: Kernels = tsKernels,
 ): void {
   const n = end - start;
   const d = ds.sampleSize;
   if (x.length < n * d || labels.length < n) {
     throw new RangeError(`gatherBatch: buffers hold ${x.length / d} rows and ${labels.length} labels, need ${n}`);
   }
-  const images = ds.images;
   for (let r = 0; r < n; r++) {
     const sample = indices[start + r];
     if (!(sample >= 0 && sample < ds.count)) throw new RangeError(`gatherBatch: sample ${sample} is not in '${ds.name}' (${ds.count} samples)`);
-    const src = sample * d;
-    const dst = r * d;
-    for (let j = 0; j < d; j++) x[dst + j] = PIXEL_SCALE[images[src + j]];
     labels[r] = ds.labels[sample];
   }
+  // x[r][j] = PIXEL_SCALE[images[indices[start + r]][j]] (tsKernels.gatherRows).
+  kernels.gatherRows(ds.images, indices, start, n, d, PIXEL_SCALE, x);
 }
 
 /** How many samples of each class: counts[k] = number of labels equal to k. */

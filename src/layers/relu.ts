@@ -2,11 +2,14 @@ import type { Kernels } from '../core/kernels';
 import type { Tensor } from '../core/tensor';
 import { reuse, type Layer, type Param } from './layer';
 
-/** y = max(0, x). Forward caches the mask of x > 0; backward lets the gradient through only there. */
+/**
+ * y = max(0, x). Forward caches its output y; backward lets the gradient through only where
+ * y > 0, which is exactly where x > 0: y is the book's mask and the output in one array.
+ */
 export class Relu implements Layer {
-  private mask = new Uint8Array(0);
   private out?: Tensor;
   private dx?: Tensor;
+  private mask = new Uint8Array(0);
 
   constructor(
     readonly name: string,
@@ -14,22 +17,16 @@ export class Relu implements Layer {
   ) {}
 
   forward(x: Tensor): Tensor {
-    const n = x.data.length;
     const out = (this.out = reuse(this.kernels, this.out, x.shape));
-    if (this.mask.length !== n) this.mask = new Uint8Array(n);
-    const xs = x.data, ys = out.data, mask = this.mask;
-    for (let i = 0; i < n; i++) {
-      const positive = xs[i] > 0;
-      mask[i] = positive ? 1 : 0;
-      ys[i] = positive ? xs[i] : 0;
-    }
+    // y_i = x_i where x_i > 0, else 0 (tsKernels.reluForward).
+    this.kernels.reluForward(x.data, out.data, x.data.length);
     return out;
   }
 
   backward(dout: Tensor): Tensor {
     const dx = (this.dx = reuse(this.kernels, this.dx, dout.shape));
-    const d = dout.data, g = dx.data, mask = this.mask;
-    for (let i = 0; i < g.length; i++) g[i] = mask[i] ? d[i] : 0;
+    // dx_i = dout_i where y_i > 0, else 0 (tsKernels.reluBackward).
+    this.kernels.reluBackward(this.out!.data, dout.data, dx.data, dx.data.length);
     return dx;
   }
 
@@ -37,7 +34,11 @@ export class Relu implements Layer {
     return [];
   }
 
+  /** 1 where the last forward pass's input was > 0, else 0 (the mask, made when asked for). */
   kinkSides(): Uint8Array {
+    const y = this.out?.data ?? new Float64Array(0);
+    if (this.mask.length !== y.length) this.mask = new Uint8Array(y.length);
+    for (let i = 0; i < y.length; i++) this.mask[i] = y[i] > 0 ? 1 : 0;
     return this.mask;
   }
 }

@@ -21,6 +21,7 @@ export class SoftmaxWithLoss {
   private y?: Tensor;
   private t?: Labels;
   private dx?: Tensor;
+  private logSumExp = new Float64Array(0);
 
   constructor(private readonly kernels: Kernels) {}
 
@@ -30,17 +31,15 @@ export class SoftmaxWithLoss {
     checkLabels(labels, n, c);
     const x = scores.data;
     const y = (this.y = reuse(this.kernels, this.y, [n, c]));
-    this.kernels.softmaxRows(x, y.data, n, c);
+    if (this.logSumExp.length < n) this.logSumExp = new Float64Array(n);
+    // y = softmax of each row, and logSumExp_i = log Σ_j exp(x_ij) from the same sums (tsKernels.softmaxRows).
+    this.kernels.softmaxRows(x, y.data, n, c, this.logSumExp);
     this.t = labels;
 
     let total = 0;
     for (let i = 0; i < n; i++) {
       const row = i * c;
-      let max = -Infinity;
-      for (let j = 0; j < c; j++) if (x[row + j] > max) max = x[row + j];
-      let sumExp = 0;
-      for (let j = 0; j < c; j++) sumExp += Math.exp(x[row + j] - max);
-      const logSumExp = max + Math.log(sumExp);
+      const logSumExp = this.logSumExp[i];
       if (isIndexLabels(labels)) {
         total += logSumExp - x[row + labels[i]];
       } else {

@@ -1,3 +1,4 @@
+import type { Kernels } from '../core/kernels';
 import { AdaGrad } from './adagrad';
 import { Adam } from './adam';
 import { Momentum } from './momentum';
@@ -27,7 +28,11 @@ export const defaultLearningRates: Record<OptimizerSpec['type'], number> = {
   adam: 0.001,
 };
 
-export function createOptimizer(spec: OptimizerSpec): Optimizer {
+/**
+ * The optimizer a spec names. `kernels`, the backend the params were allocated by, lets plain
+ * SGD do its update there (e.g. in WebAssembly SIMD); the others update in TypeScript.
+ */
+export function createOptimizer(spec: OptimizerSpec, kernels?: Kernels): Optimizer {
   for (const key of ['momentum', 'decay', 'beta1', 'beta2'] as const) {
     const value = (spec as Record<string, unknown>)[key];
     if (value !== undefined && !(typeof value === 'number' && value >= 0 && value < 1)) {
@@ -38,7 +43,7 @@ export function createOptimizer(spec: OptimizerSpec): Optimizer {
   if (eps !== undefined && !(typeof eps === 'number' && eps > 0)) throw new RangeError(`${spec.type} optimizer: eps must be positive, got ${String(eps)}`);
   switch (spec.type) {
     case 'sgd':
-      return new Sgd();
+      return new Sgd(kernels);
     case 'momentum':
       return new Momentum(spec.momentum);
     case 'nesterov':

@@ -1,3 +1,5 @@
+import type { Kernels } from '../core/kernels';
+import { tsKernels } from '../core/ts-kernels';
 import { BufferedOptimizer } from './optimizer';
 
 /** Stochastic gradient descent: w ← w − lr·g. Keeps no state beyond the step count. */
@@ -5,7 +7,13 @@ export class Sgd extends BufferedOptimizer {
   readonly name = 'sgd';
   protected readonly bufferNames = [] as const;
 
+  /** `kernels`: the backend the network's params live in, which does the update in place. */
+  constructor(private readonly kernels: Kernels = tsKernels) {
+    super();
+  }
+
   protected update(w: Float64Array, g: Float64Array, _buffers: Float64Array[], lr: number): void {
-    for (let i = 0; i < w.length; i++) w[i] -= lr * g[i];
+    // w_i −= lr·g_i, written as w += (−lr)·g: the same bits (tsKernels.addScaled).
+    this.kernels.addScaled(w, g, -lr, w.length);
   }
 }

@@ -1,5 +1,7 @@
 import { argmaxRows } from '../core/ops';
 import type { Dataset } from '../data/dataset';
+import type { Kernels } from '../core/kernels';
+import { tsKernels } from '../core/ts-kernels';
 import { gatherBatch } from '../data/dataset';
 import type { Network } from '../net/network';
 
@@ -31,6 +33,8 @@ export class Evaluator {
     readonly classes: number,
     private readonly batchSize = 500,
     alloc: (n: number) => Float64Array = (n) => new Float64Array(n),
+    /** Converts the batches (the backend `alloc` belongs to). */
+    private readonly kernels: Kernels = tsKernels,
   ) {
     const size = Math.min(batchSize, dataset.count);
     this.x = alloc(size * dataset.sampleSize);
@@ -49,7 +53,7 @@ export class Evaluator {
     for (let start = 0; start < ds.count; start += this.batchSize) {
       const end = Math.min(start + this.batchSize, ds.count);
       const n = end - start;
-      gatherBatch(ds, this.order, start, end, this.x, this.labels);
+      gatherBatch(ds, this.order, start, end, this.x, this.labels, this.kernels);
       const x = { data: this.x.subarray(0, n * ds.sampleSize), shape: [n, ds.sampleSize] };
       const labels = this.labels.subarray(0, n);
       // The data loss alone: weight decay is part of what training minimises, not of how well the net predicts.

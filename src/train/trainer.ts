@@ -98,7 +98,7 @@ export async function train(setup: TrainSetup): Promise<TrainOutcome> {
 
   const { network: net, rng: modelRng } = buildFromConfig(config, trainSet.sampleSize, classes, kernels, setup.where);
   net.weightDecay = config.training.weightDecay;
-  const optimizer = createOptimizer(config.training.optimizer);
+  const optimizer = createOptimizer(config.training.optimizer, kernels);
   const stopping = config.training.earlyStopping;
   const stopper = stopping && new EarlyStopping(stopping.patience, stopping.metric === 'accuracy' ? 'max' : 'min');
   if (setup.resume) loadInto(net, setup.resume, setup.where);
@@ -109,11 +109,12 @@ export async function train(setup: TrainSetup): Promise<TrainOutcome> {
     { batchSize: config.data.batchSize, shuffle: config.data.shuffle, dropLast: config.data.dropLast, sampling: config.data.sampling },
     dataRng,
     (n) => kernels.alloc(n),
+    kernels,
   );
   const batches = stream.batchesPerEpoch;
   const totalSteps = config.training.iterations ?? batches * (config.training.epochs ?? 17);
   const epochs = Math.ceil(totalSteps / batches);
-  const evaluator = new Evaluator(evalSet, classes, 500, (n) => kernels.alloc(n));
+  const evaluator = new Evaluator(evalSet, classes, 500, (n) => kernels.alloc(n), kernels);
 
   const progress: Progress = setup.resume
     ? restore(setup.resume.checkpoint as Checkpoint, setup.where, { net, modelRng, optimizer, stopper })
