@@ -1,4 +1,4 @@
-import { ABS_FLOOR, DEFAULT_H, DEFAULT_THRESHOLD } from '../net/gradcheck';
+import { DEFAULT_H, DEFAULT_THRESHOLD, relativeError } from '../net/gradcheck';
 
 /** A gradient from backprop beside the numerical one, judged like `nnt gradcheck` judges them. */
 export interface NumericalCheck {
@@ -32,6 +32,6 @@ export function entryOf(a: Float64Array, i: number): [get: () => number, set: (v
 }
 
 export function compare(backprop: number, numerical: number, threshold = DEFAULT_THRESHOLD): NumericalCheck {
-  const relError = Math.abs(backprop - numerical) / Math.max(Math.abs(backprop), Math.abs(numerical), ABS_FLOOR);
+  const relError = relativeError(backprop, numerical);
   return { backprop, numerical, relError, passed: relError < threshold };
 }

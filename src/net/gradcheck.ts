@@ -151,7 +151,8 @@ function numericalAt(net: Network, x: Tensor, labels: Labels, w: Float64Array, i
   return crossed ? KINK : (lossPlus - lossMinus) / (2 * step);
 }
 
-function relativeError(backprop: number, numerical: number): number {
+/** The measure every check uses: |backprop − numerical| / max(|backprop|, |numerical|, ABS_FLOOR). */
+export function relativeError(backprop: number, numerical: number): number {
   return Math.abs(backprop - numerical) / Math.max(Math.abs(backprop), Math.abs(numerical), ABS_FLOOR);
 }
 
@@ -193,7 +194,7 @@ function inputGradientErrorHeld(layer: Layer, x: Tensor, r: Float64Array, h: num
     const minus = weightedSum();
     x.data[i] = original;
     const numerical = (plus - minus) / (2 * h);
-    const rel = Math.abs(dx[i] - numerical) / Math.max(Math.abs(dx[i]), Math.abs(numerical), ABS_FLOOR);
+    const rel = relativeError(dx[i], numerical);
     if (rel > worst || Number.isNaN(rel)) worst = rel;
   }
   return worst;

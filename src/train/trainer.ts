@@ -133,7 +133,13 @@ export async function train(setup: TrainSetup): Promise<TrainOutcome> {
   });
 
   const { schedule, learningRate: baseLr, clipNorm } = config.training;
-  const learningRate = () => learningRateAt(schedule, baseLr, { epoch: progress.epoch, step: progress.step, stepsPerEpoch: batches, totalEpochs: epochs });
+  // Updated in place: the schedule is asked every batch, and the loop allocates nothing.
+  const scheduleAt = { epoch: 0, step: 0, stepsPerEpoch: batches, totalEpochs: epochs };
+  const learningRate = () => {
+    scheduleAt.epoch = progress.epoch;
+    scheduleAt.step = progress.step;
+    return learningRateAt(schedule, baseLr, scheduleAt);
+  };
   let lr = learningRate();
   const params = net.params();
   const predicted = new Int32Array(config.data.batchSize);
