@@ -2,6 +2,13 @@ import { UserError } from '../src/errors';
 import { Rng } from '../src/core/rng';
 import { BatchStream, type BatchStreamOptions } from '../src/data/batches';
 import { gatherBatch, type Dataset } from '../src/data/dataset';
+import { allocSparseRows, isSparse, toDense } from '../src/core/sparse';
+import { tsKernels } from '../src/core/ts-kernels';
+import type { Tensor } from '../src/core/tensor';
+import type { Batch } from '../src/data/batches';
+
+/** A batch's x as a dense tensor, whichever form the stream gave it in. */
+const denseX = (batch: Batch): Tensor => (isSparse(batch.x) ? toDense(batch.x) : batch.x);
 
 /** n samples of 2×2 pixels; sample i's pixels are i, i+1, i+2, i+3 (mod 256) and its label is i mod 7, so a row identifies its sample. */
 function toyDataset(n: number): Dataset {
@@ -24,11 +31,12 @@ function epochSamples(stream: BatchStream): number[][] {
   const out: number[][] = [];
   for (let b = 0; b < stream.batchesPerEpoch; b++) {
     const batch = stream.batch(b);
-    expect(batch.x.shape).toEqual([batch.size, 4]);
+    const x = denseX(batch);
+    expect(x.shape).toEqual([batch.size, 4]);
     const rows: number[] = [];
     for (let r = 0; r < batch.size; r++) {
-      const sample = Math.round(batch.x.data[r * 4] * 255);
-      expect(batch.x.data[r * 4 + 1]).toBe(((sample + 1) % 256) / 255);
+      const sample = Math.round(x.data[r * 4] * 255);
+      expect(x.data[r * 4 + 1]).toBe(((sample + 1) % 256) / 255);
       expect(batch.labels[r]).toBe(sample % 7);
       rows.push(sample);
     }
@@ -45,6 +53,20 @@ describe('gatherBatch', () => {
     gatherBatch(ds, [9, 2, 5, 7], 1, 4, x, labels);
     expect(Array.from(x)).toEqual([2, 3, 4, 5, 5, 6, 7, 8, 7, 8, 9, 10].map((v) => v / 255));
     expect(Array.from(labels)).toEqual([2, 5, 0]);
+  });
+
+  test('into SparseRows: the nonzero pixels of each row, in column order, the same values as the dense gather', () => {
+    const ds = toyDataset(300); // sample 0 and every 256th have zero pixels
+    const picks = [0, 255, 256, 3, 254];
+    const sparse = allocSparseRows(tsKernels, 5, 4);
+    const labels = new Uint8Array(5);
+    gatherBatch(ds, picks, 0, 5, sparse, labels);
+    expect(Array.from(sparse.rowStart)).toEqual([0, 3, 6, 9, 13, 16]);
+    expect(Array.from(sparse.column.subarray(0, 6))).toEqual([1, 2, 3, 0, 2, 3]); // 255,0,1,2: the zero is left out
+    const dense = new Float64Array(20);
+    gatherBatch(ds, picks, 0, 5, dense, labels);
+    expect(toDense(sparse).data).toEqual(dense);
+    expect(() => gatherBatch(ds, picks, 0, 5, allocSparseRows(tsKernels, 4, 4), labels)).toThrow(/4 rows/);
   });
 });
 
@@ -103,7 +125,7 @@ describe('BatchStream', () => {
     stream.startEpoch();
     const first = stream.batch(0);
     expect(stream.batch(1)).toBe(first);
-    expect(stream.batch(1).x.data).toBe(first.x.data);
+    expect(denseX(stream.batch(1)).data).toBe(denseX(first).data);
     expect(stream.batch(2).size).toBe(3);
     expect(allocated).toHaveLength(2);
     expect(() => stream.batch(3)).toThrow(RangeError);
@@ -140,10 +162,17 @@ describe('BatchStream', () => {
       resumed.startEpoch();
       const samples = (b: number) => {
         const batch = resumed.batch(b);
-        return Array.from({ length: batch.size }, (_, r) => Math.round(batch.x.data[r * 4] * 255));
+        return Array.from({ length: batch.size }, (_, r) => Math.round(denseX(batch).data[r * 4] * 255));
       };
       for (let b = 3; b < resumed.batchesPerEpoch; b++) expect(samples(b)).toEqual(second[b]);
     }
+  });
+
+  test('a sparse stream gives the same batches, as lists of nonzero pixels', () => {
+    const dense = new BatchStream(toyDataset(103), epochOptions(10), new Rng(5));
+    const sparse = new BatchStream(toyDataset(103), { ...epochOptions(10), sparse: true }, new Rng(5));
+    expect(epochSamples(sparse)).toEqual(epochSamples(dense));
+    expect(isSparse(sparse.batch(0).x)).toBe(true);
   });
 
   test('batch() before startEpoch() is an error', () => {

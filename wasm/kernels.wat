@@ -21,14 +21,13 @@
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
-  ;; Dense product. Rows go four at a time (each load of B serves four rows); the rows that
-  ;; remain go one at a time through $rows, keeping every entry of A.
+  ;; Dense product, rows r0..r1 of C. Rows go four at a time (each load of B serves four rows).
   ;; `list` is scratch of nq·12 bytes that only this call uses.
   (func (export "gemm")
     (param $a i32) (param $ars i32) (param $aqs i32) (param $b i32) (param $bqs i32)
     (param $c i32) (param $crs i32) (param $r0 i32) (param $r1 i32) (param $nq i32)
     (param $n i32) (param $list i32)
-    (local $r i32)
+    (local $r i32) (local $indices i32)
     (local.set $r (local.get $r0))
     (block $done (loop $next
       (br_if $done (i32.gt_u (i32.add (local.get $r) (i32.const 4)) (local.get $r1)))
@@ -39,183 +38,145 @@
         (local.get $nq) (local.get $n))
       (local.set $r (i32.add (local.get $r) (i32.const 4)))
       (br $next)))
-    (call $rows (local.get $a) (local.get $ars) (local.get $aqs) (local.get $b) (local.get $bqs)
-      (local.get $c) (local.get $crs) (local.get $r) (local.get $r1) (local.get $nq) (local.get $n)
-      (local.get $list) (i32.const 0)))
-
-  ;; The same product for an A that is mostly zeros (MNIST pixels): each row of A is first
-  ;; packed into a list of its nonzero entries, and only those are multiplied.
-  (func (export "gemm_sparse")
-    (param $a i32) (param $ars i32) (param $aqs i32) (param $b i32) (param $bqs i32)
-    (param $c i32) (param $crs i32) (param $r0 i32) (param $r1 i32) (param $nq i32)
-    (param $n i32) (param $list i32)
-    (call $rows (local.get $a) (local.get $ars) (local.get $aqs) (local.get $b) (local.get $bqs)
-      (local.get $c) (local.get $crs) (local.get $r0) (local.get $r1) (local.get $nq) (local.get $n)
-      (local.get $list) (i32.const 1)))
-
-  ;; gemm_sparse for A read transposed (ars = 8: A(r, q) is the stored A[q][r], and aqs is
-  ;; the stored row's size in bytes), as in dW = Xᵀ·dY; rows p0..p1 of C, summing over m.
-  ;; Row p of C needs column p of the stored A, which is strided; instead of walking each
-  ;; column, one pass over the stored rows (contiguous, eight entries to a bit mask) deals every
-  ;; nonzero A[i][p] into the list of its column, in increasing i. Then each row of C is a
-  ;; list product. `list` is scratch of (p1 − p0)·(12·m + 4) bytes.
-  (func (export "gemm_tn_sparse")
-    (param $a i32) (param $ars i32) (param $aqs i32) (param $b i32) (param $bqs i32)
-    (param $c i32) (param $crs i32) (param $p0 i32) (param $p1 i32) (param $m i32)
-    (param $n i32) (param $list i32)
-    (local $width i32) (local $offsets i32) (local $counts i32) (local $i i32) (local $p i32)
-    (local $pa i32) (local $stop i32) (local $bRow i32) (local $v f64) (local $slot i32) (local $pc i32)
-    (local $mask i32) (local $column i32)
-    (local.set $width (i32.sub (local.get $p1) (local.get $p0)))
-    (local.set $offsets (i32.add (local.get $list) (i32.shl (i32.mul (local.get $width) (local.get $m)) (i32.const 3))))
-    (local.set $counts (i32.add (local.get $offsets) (i32.shl (i32.mul (local.get $width) (local.get $m)) (i32.const 2))))
-    (memory.fill (local.get $counts) (i32.const 0) (i32.shl (local.get $width) (i32.const 2)))
-    (block $doneI (loop $nextI
-      (br_if $doneI (i32.ge_u (local.get $i) (local.get $m)))
-      (local.set $pa (i32.add (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $aqs))) (i32.shl (local.get $p0) (i32.const 3))))
-      (local.set $bRow (i32.mul (local.get $i) (local.get $bqs)))
-      (local.set $p (i32.const 0))
-      (block $doneP (loop $nextP
-        (br_if $doneP (i32.ge_u (local.get $p) (local.get $width)))
-        (if (i32.le_u (i32.add (local.get $p) (i32.const 8)) (local.get $width))
-          (then
-            ;; Eight entries at once: a bit per nonzero entry, then a turn per set bit only.
-            (local.set $mask (i32.or
-          (i32.or (i64x2.bitmask (f64x2.ne (v128.load offset=0 (local.get $pa)) (v128.const f64x2 0 0)))
-                  (i32.shl (i64x2.bitmask (f64x2.ne (v128.load offset=16 (local.get $pa)) (v128.const f64x2 0 0))) (i32.const 2)))
-          (i32.or (i32.shl (i64x2.bitmask (f64x2.ne (v128.load offset=32 (local.get $pa)) (v128.const f64x2 0 0))) (i32.const 4))
-                  (i32.shl (i64x2.bitmask (f64x2.ne (v128.load offset=48 (local.get $pa)) (v128.const f64x2 0 0))) (i32.const 6)))))
-            (block $doneBits (loop $nextBit
-              (br_if $doneBits (i32.eqz (local.get $mask)))
-              (local.set $column (i32.add (local.get $p) (i32.ctz (local.get $mask))))
-              (local.set $slot (i32.add (i32.mul (local.get $column) (local.get $m))
-                (i32.load (i32.add (local.get $counts) (i32.shl (local.get $column) (i32.const 2))))))
-              (f64.store (i32.add (local.get $list) (i32.shl (local.get $slot) (i32.const 3)))
-                (f64.load (i32.add (local.get $pa) (i32.shl (i32.ctz (local.get $mask)) (i32.const 3)))))
-              (i32.store (i32.add (local.get $offsets) (i32.shl (local.get $slot) (i32.const 2))) (local.get $bRow))
-              (i32.store (i32.add (local.get $counts) (i32.shl (local.get $column) (i32.const 2)))
-                (i32.add (i32.sub (local.get $slot) (i32.mul (local.get $column) (local.get $m))) (i32.const 1)))
-              (local.set $mask (i32.and (local.get $mask) (i32.sub (local.get $mask) (i32.const 1))))
-              (br $nextBit)))
-            (local.set $pa (i32.add (local.get $pa) (i32.const 64)))
-            (local.set $p (i32.add (local.get $p) (i32.const 8)))
-            (br $nextP)))
-        (local.set $stop (select (i32.add (local.get $p) (i32.const 8)) (local.get $width)
-          (i32.le_u (i32.add (local.get $p) (i32.const 8)) (local.get $width))))
-        (loop $entry
-          ;; Written every time, kept (the column's count advances) only when nonzero.
-          (local.set $v (f64.load (local.get $pa)))
-          (local.set $slot (i32.add (i32.mul (local.get $p) (local.get $m))
-            (i32.load (i32.add (local.get $counts) (i32.shl (local.get $p) (i32.const 2))))))
-          (f64.store (i32.add (local.get $list) (i32.shl (local.get $slot) (i32.const 3))) (local.get $v))
-          (i32.store (i32.add (local.get $offsets) (i32.shl (local.get $slot) (i32.const 2))) (local.get $bRow))
-          (i32.store (i32.add (local.get $counts) (i32.shl (local.get $p) (i32.const 2)))
-            (i32.add (i32.sub (local.get $slot) (i32.mul (local.get $p) (local.get $m)))
-              (f64.ne (local.get $v) (f64.const 0))))
-          (local.set $pa (i32.add (local.get $pa) (i32.const 8)))
-          (local.set $p (i32.add (local.get $p) (i32.const 1)))
-          (br_if $entry (i32.lt_u (local.get $p) (local.get $stop))))
-        (br $nextP)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $nextI)))
-    (local.set $p (i32.const 0))
-    (local.set $pc (i32.add (local.get $c) (i32.mul (local.get $p0) (local.get $crs))))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $p) (local.get $width)))
-      (call $listProduct
-        (i32.add (local.get $list) (i32.shl (i32.mul (local.get $p) (local.get $m)) (i32.const 3)))
-        (i32.add (local.get $offsets) (i32.shl (i32.mul (local.get $p) (local.get $m)) (i32.const 2)))
-        (i32.load (i32.add (local.get $counts) (i32.shl (local.get $p) (i32.const 2))))
-        (local.get $b) (local.get $pc) (local.get $n))
-      (local.set $pc (i32.add (local.get $pc) (local.get $crs)))
-      (local.set $p (i32.add (local.get $p) (i32.const 1)))
-      (br $next))))
-
-  ;; Rows r..r1 of C, one at a time: pack the row of A into a list, then a list product.
-  (func $rows
-    (param $a i32) (param $ars i32) (param $aqs i32) (param $b i32) (param $bqs i32)
-    (param $c i32) (param $crs i32) (param $r i32) (param $r1 i32) (param $nq i32)
-    (param $n i32) (param $list i32) (param $skipZeros i32)
-    (local $offsets i32)
-    (local.set $offsets (i32.add (local.get $list) (i32.shl (local.get $nq) (i32.const 3))))
+    ;; The rows that remain, one at a time: the row of A is copied into a list
+    ;; (values, and their indices q) and multiplied as a list product.
+    (local.set $indices (i32.add (local.get $list) (i32.shl (local.get $nq) (i32.const 3))))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $r) (local.get $r1)))
-      (call $listProduct (local.get $list) (local.get $offsets)
-        (call $pack (i32.add (local.get $a) (i32.mul (local.get $r) (local.get $ars))) (local.get $aqs)
-          (local.get $nq) (local.get $bqs) (local.get $list) (local.get $offsets) (local.get $skipZeros))
-        (local.get $b) (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $crs))) (local.get $n))
+      (call $copyRow (i32.add (local.get $a) (i32.mul (local.get $r) (local.get $ars))) (local.get $aqs)
+        (local.get $nq) (local.get $list) (local.get $indices))
+      (call $listProduct (local.get $list) (local.get $indices) (local.get $nq) (local.get $b) (local.get $bqs)
+        (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $crs))) (local.get $n))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $next))))
 
-  ;; Packs A(q) = a + q·aqs, q < nq, into values[] and the byte offsets q·bqs of the matching
-  ;; rows of B into offsets[]: every entry, or only the nonzero ones. Returns how many.
-  ;; Where A is contiguous and zeros are skipped, eight entries at a time become a bit mask
-  ;; of the nonzero ones, and only those are visited. Elsewhere, without a branch per entry:
-  ;; each is written, and the count advances when it is kept.
-  (func $pack
-    (param $a i32) (param $aqs i32) (param $nq i32) (param $bqs i32)
-    (param $values i32) (param $offsets i32) (param $skipZeros i32) (result i32)
-    (local $q i32) (local $stop i32) (local $count i32) (local $keepAll i32) (local $skipRuns i32)
-    (local $v f64) (local $pa i32) (local $mask i32) (local $t i32)
-    (local.set $keepAll (i32.eqz (local.get $skipZeros)))
-    (local.set $skipRuns (i32.and (local.get $skipZeros) (i32.eq (local.get $aqs) (i32.const 8))))
-    (local.set $pa (local.get $a))
+  ;; values[q] = A(q) = the double at a + q·aqs, and indices[q] = q, for q < nq.
+  (func $copyRow (param $a i32) (param $aqs i32) (param $nq i32) (param $values i32) (param $indices i32)
+    (local $q i32)
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $q) (local.get $nq)))
-      (local.set $stop (select (i32.add (local.get $q) (i32.const 8)) (local.get $nq)
-        (i32.le_u (i32.add (local.get $q) (i32.const 8)) (local.get $nq))))
-      (if (i32.and (local.get $skipRuns) (i32.eq (local.get $stop) (i32.add (local.get $q) (i32.const 8))))
-        (then
-          ;; Eight entries at once: a bit per nonzero entry, then a turn per set bit only.
-          (local.set $mask (i32.or
-          (i32.or (i64x2.bitmask (f64x2.ne (v128.load offset=0 (local.get $pa)) (v128.const f64x2 0 0)))
-                  (i32.shl (i64x2.bitmask (f64x2.ne (v128.load offset=16 (local.get $pa)) (v128.const f64x2 0 0))) (i32.const 2)))
-          (i32.or (i32.shl (i64x2.bitmask (f64x2.ne (v128.load offset=32 (local.get $pa)) (v128.const f64x2 0 0))) (i32.const 4))
-                  (i32.shl (i64x2.bitmask (f64x2.ne (v128.load offset=48 (local.get $pa)) (v128.const f64x2 0 0))) (i32.const 6)))))
-          (block $doneBits (loop $nextBit
-            (br_if $doneBits (i32.eqz (local.get $mask)))
-            (local.set $t (i32.ctz (local.get $mask)))
-            (f64.store (i32.add (local.get $values) (i32.shl (local.get $count) (i32.const 3)))
-              (f64.load (i32.add (local.get $pa) (i32.shl (local.get $t) (i32.const 3)))))
-            (i32.store (i32.add (local.get $offsets) (i32.shl (local.get $count) (i32.const 2)))
-              (i32.mul (i32.add (local.get $q) (local.get $t)) (local.get $bqs)))
-            (local.set $count (i32.add (local.get $count) (i32.const 1)))
-            (local.set $mask (i32.and (local.get $mask) (i32.sub (local.get $mask) (i32.const 1))))
-            (br $nextBit)))
-          (local.set $pa (i32.add (local.get $pa) (i32.const 64)))
-          (local.set $q (local.get $stop))
-          (br $next)))
-      (loop $entry
-        (local.set $v (f64.load (local.get $pa)))
-        (f64.store (i32.add (local.get $values) (i32.shl (local.get $count) (i32.const 3))) (local.get $v))
-        (i32.store (i32.add (local.get $offsets) (i32.shl (local.get $count) (i32.const 2)))
-          (i32.mul (local.get $q) (local.get $bqs)))
-        (local.set $count (i32.add (local.get $count)
-          (i32.or (local.get $keepAll) (f64.ne (local.get $v) (f64.const 0)))))
-        (local.set $pa (i32.add (local.get $pa) (local.get $aqs)))
-        (local.set $q (i32.add (local.get $q) (i32.const 1)))
-        (br_if $entry (i32.lt_u (local.get $q) (local.get $stop))))
-      (br $next)))
-    (local.get $count))
+      (f64.store (i32.add (local.get $values) (i32.shl (local.get $q) (i32.const 3))) (f64.load (local.get $a)))
+      (i32.store (i32.add (local.get $indices) (i32.shl (local.get $q) (i32.const 2))) (local.get $q))
+      (local.set $a (i32.add (local.get $a) (local.get $aqs)))
+      (local.set $q (i32.add (local.get $q) (i32.const 1)))
+      (br $next))))
 
-  ;; One row of C (n columns) = Σ_t values[t] · (row of B at b + offsets[t]). Sixteen
-  ;; columns at a time (eight accumulators in flight), then four at a time; a last partial
-  ;; block is done as the full block that ends at column n, recomputing a few columns (to
-  ;; the same bits) rather than running a slow scalar loop.
+  ;; Product of a sparse matrix A (compressed rows: row r's entries are positions
+  ;; rowStart[r] .. rowStart[r+1]−1 of column[] and value[], i32 and f64) and B (rows of bqs
+  ;; bytes): rows r0..r1 of C = A·B, n columns, rows of crs bytes. Each row is a list product
+  ;; over the row's nonzero entries, in increasing column order: the same sum as the dense
+  ;; product's, without its zero terms.
+  (func (export "sparse_matmul")
+    (param $rowStart i32) (param $column i32) (param $value i32) (param $r0 i32) (param $r1 i32)
+    (param $b i32) (param $bqs i32) (param $c i32) (param $crs i32) (param $n i32)
+    (local $r i32) (local $first i32) (local $ps i32)
+    (local.set $r (local.get $r0))
+    (local.set $ps (i32.add (local.get $rowStart) (i32.shl (local.get $r0) (i32.const 2))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $r) (local.get $r1)))
+      (local.set $first (i32.load (local.get $ps)))
+      (call $listProduct
+        (i32.add (local.get $value) (i32.shl (local.get $first) (i32.const 3)))
+        (i32.add (local.get $column) (i32.shl (local.get $first) (i32.const 2)))
+        (i32.sub (i32.load offset=4 (local.get $ps)) (local.get $first))
+        (local.get $b) (local.get $bqs)
+        (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $crs))) (local.get $n))
+      (local.set $ps (i32.add (local.get $ps) (i32.const 4)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $next))))
+
+  ;; The transpose of a sparse matrix (rows×cols, compressed rows) as compressed rows of its
+  ;; own (cols×rows): row p of the result lists the entries of column p, in increasing row
+  ;; order, so that Aᵀ·B is a sparse_matmul whose sums run over the rows of A in order, like
+  ;; the dense product's. A counting sort: count each column's entries, turn the counts into
+  ;; starts, then deal every entry to its column's next free place.
+  ;; tStart has cols+1 entries; tColumn and tValue room for every entry.
+  (func (export "sparse_transpose")
+    (param $rowStart i32) (param $column i32) (param $value i32) (param $rows i32) (param $cols i32)
+    (param $tStart i32) (param $tColumn i32) (param $tValue i32)
+    (local $t i32) (local $end i32) (local $r i32) (local $p i32) (local $sum i32) (local $count i32) (local $slot i32)
+    (memory.fill (local.get $tStart) (i32.const 0) (i32.shl (i32.add (local.get $cols) (i32.const 1)) (i32.const 2)))
+    (local.set $end (i32.load (i32.add (local.get $rowStart) (i32.shl (local.get $rows) (i32.const 2)))))
+    ;; tStart[p + 1] = how many entries column p has.
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $t) (local.get $end)))
+      (local.set $slot (i32.add (local.get $tStart)
+        (i32.shl (i32.load (i32.add (local.get $column) (i32.shl (local.get $t) (i32.const 2)))) (i32.const 2))))
+      (i32.store offset=4 (local.get $slot) (i32.add (i32.load offset=4 (local.get $slot)) (i32.const 1)))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $next)))
+    ;; tStart[p + 1] = where column p starts (the sum of the counts before it).
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $p) (local.get $cols)))
+      (local.set $slot (i32.add (local.get $tStart) (i32.shl (local.get $p) (i32.const 2))))
+      (local.set $count (i32.load offset=4 (local.get $slot)))
+      (i32.store offset=4 (local.get $slot) (local.get $sum))
+      (local.set $sum (i32.add (local.get $sum) (local.get $count)))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br $next)))
+    ;; Deal the entries, row by row; tStart[p + 1] advances to the end of column p.
+    (local.set $t (i32.const 0))
+    (block $doneR (loop $nextR
+      (br_if $doneR (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $end (i32.load (i32.add (local.get $rowStart) (i32.shl (i32.add (local.get $r) (i32.const 1)) (i32.const 2)))))
+      (block $done (loop $next
+        (br_if $done (i32.ge_u (local.get $t) (local.get $end)))
+        (local.set $slot (i32.add (local.get $tStart)
+          (i32.shl (i32.load (i32.add (local.get $column) (i32.shl (local.get $t) (i32.const 2)))) (i32.const 2))))
+        (local.set $p (i32.load offset=4 (local.get $slot)))
+        (i32.store (i32.add (local.get $tColumn) (i32.shl (local.get $p) (i32.const 2))) (local.get $r))
+        (f64.store (i32.add (local.get $tValue) (i32.shl (local.get $p) (i32.const 3)))
+          (f64.load (i32.add (local.get $value) (i32.shl (local.get $t) (i32.const 3)))))
+        (i32.store offset=4 (local.get $slot) (i32.add (local.get $p) (i32.const 1)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $next)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $nextR))))
+
+  ;; The largest of count i32s at p, read as unsigned (so a negative one is larger than any
+  ;; other): the host checks sparse indices with it before a kernel follows them.
+  (func (export "max_unsigned") (param $p i32) (param $count i32) (result i32)
+    (local $end i32) (local $m v128) (local $max i32)
+    (local.set $end (i32.add (local.get $p) (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $m (i32x4.max_u (local.get $m) (v128.load (local.get $p))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $next)))
+    (local.set $max (select
+      (i32x4.extract_lane 0 (local.get $m)) (i32x4.extract_lane 1 (local.get $m))
+      (i32.gt_u (i32x4.extract_lane 0 (local.get $m)) (i32x4.extract_lane 1 (local.get $m)))))
+    (local.set $max (select (local.get $max) (i32x4.extract_lane 2 (local.get $m))
+      (i32.gt_u (local.get $max) (i32x4.extract_lane 2 (local.get $m)))))
+    (local.set $max (select (local.get $max) (i32x4.extract_lane 3 (local.get $m))
+      (i32.gt_u (local.get $max) (i32x4.extract_lane 3 (local.get $m)))))
+    (local.set $end (i32.add (local.get $end) (i32.shl (i32.and (local.get $count) (i32.const 3)) (i32.const 2))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $max (select (local.get $max) (i32.load (local.get $p))
+        (i32.gt_u (local.get $max) (i32.load (local.get $p)))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $next)))
+    (local.get $max))
+
+  ;; One row of C (n columns) = Σ_t values[t] · (row indices[t] of B, at b + indices[t]·bqs).
+  ;; Sixteen columns at a time (eight accumulators in flight), then four at a time; a last
+  ;; partial block is done as the full block that ends at column n, recomputing a few columns
+  ;; (to the same bits) rather than running a slow scalar loop.
   (func $listProduct
-    (param $values i32) (param $offsets i32) (param $count i32) (param $b i32) (param $c i32) (param $n i32)
+    (param $values i32) (param $indices i32) (param $count i32) (param $b i32) (param $bqs i32) (param $c i32) (param $n i32)
     (local $end i32) (local $j i32)
     (local.set $end (i32.add (local.get $values) (i32.shl (local.get $count) (i32.const 3))))
     (block $done (loop $next
       (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 16)) (local.get $n)))
-      (call $list16 (local.get $values) (local.get $end) (local.get $offsets)
+      (call $list16 (local.get $values) (local.get $end) (local.get $indices) (local.get $bqs)
         (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3)))
         (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))))
       (local.set $j (i32.add (local.get $j) (i32.const 16)))
       (br $next)))
     (block $done (loop $next
       (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
-      (call $list4 (local.get $values) (local.get $end) (local.get $offsets)
+      (call $list4 (local.get $values) (local.get $end) (local.get $indices) (local.get $bqs)
         (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3)))
         (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))))
       (local.set $j (i32.add (local.get $j) (i32.const 4)))
@@ -224,20 +185,20 @@
     (if (i32.ge_u (local.get $n) (i32.const 4))
       (then
         (local.set $j (i32.sub (local.get $n) (i32.const 4)))
-        (call $list4 (local.get $values) (local.get $end) (local.get $offsets)
+        (call $list4 (local.get $values) (local.get $end) (local.get $indices) (local.get $bqs)
           (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3)))
           (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))))
         (return)))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
-      (call $list1 (local.get $values) (local.get $end) (local.get $offsets)
+      (call $list1 (local.get $values) (local.get $end) (local.get $indices) (local.get $bqs)
         (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3)))
         (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))))
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
       (br $next))))
 
   ;; Sixteen columns of a list product; b and c point at the first column.
-  (func $list16 (param $pl i32) (param $end i32) (param $po i32) (param $b i32) (param $c i32)
+  (func $list16 (param $pl i32) (param $end i32) (param $pi i32) (param $bqs i32) (param $b i32) (param $c i32)
     (local $av v128) (local $pb i32)
     (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
     (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128)
@@ -245,7 +206,7 @@
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $pl) (local.get $end)))
       (local.set $av (v128.load64_splat (local.get $pl)))
-      (local.set $pb (i32.add (local.get $b) (i32.load (local.get $po))))
+      (local.set $pb (i32.add (local.get $b) (i32.mul (i32.load (local.get $pi)) (local.get $bqs))))
       (local.get $av) (v128.load offset=0 (local.get $pb)) (local.get $c0) f64x2.relaxed_madd (local.set $c0)
       (local.get $av) (v128.load offset=16 (local.get $pb)) (local.get $c1) f64x2.relaxed_madd (local.set $c1)
       (local.get $av) (v128.load offset=32 (local.get $pb)) (local.get $c2) f64x2.relaxed_madd (local.set $c2)
@@ -255,7 +216,7 @@
       (local.get $av) (v128.load offset=96 (local.get $pb)) (local.get $c6) f64x2.relaxed_madd (local.set $c6)
       (local.get $av) (v128.load offset=112 (local.get $pb)) (local.get $c7) f64x2.relaxed_madd (local.set $c7)
       (local.set $pl (i32.add (local.get $pl) (i32.const 8)))
-      (local.set $po (i32.add (local.get $po) (i32.const 4)))
+      (local.set $pi (i32.add (local.get $pi) (i32.const 4)))
       (br $next)))
     (v128.store offset=0 (local.get $c) (local.get $c0))
     (v128.store offset=16 (local.get $c) (local.get $c1))
@@ -266,28 +227,28 @@
     (v128.store offset=96 (local.get $c) (local.get $c6))
     (v128.store offset=112 (local.get $c) (local.get $c7)))
 
-  (func $list4 (param $pl i32) (param $end i32) (param $po i32) (param $b i32) (param $c i32)
+  (func $list4 (param $pl i32) (param $end i32) (param $pi i32) (param $bqs i32) (param $b i32) (param $c i32)
     (local $av v128) (local $pb i32) (local $c0 v128) (local $c1 v128) (local $fma_t v128)
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $pl) (local.get $end)))
       (local.set $av (v128.load64_splat (local.get $pl)))
-      (local.set $pb (i32.add (local.get $b) (i32.load (local.get $po))))
+      (local.set $pb (i32.add (local.get $b) (i32.mul (i32.load (local.get $pi)) (local.get $bqs))))
       (local.get $av) (v128.load offset=0 (local.get $pb)) (local.get $c0) f64x2.relaxed_madd (local.set $c0)
       (local.get $av) (v128.load offset=16 (local.get $pb)) (local.get $c1) f64x2.relaxed_madd (local.set $c1)
       (local.set $pl (i32.add (local.get $pl) (i32.const 8)))
-      (local.set $po (i32.add (local.get $po) (i32.const 4)))
+      (local.set $pi (i32.add (local.get $pi) (i32.const 4)))
       (br $next)))
     (v128.store (local.get $c) (local.get $c0))
     (v128.store offset=16 (local.get $c) (local.get $c1)))
 
-  (func $list1 (param $pl i32) (param $end i32) (param $po i32) (param $b i32) (param $c i32)
+  (func $list1 (param $pl i32) (param $end i32) (param $pi i32) (param $bqs i32) (param $b i32) (param $c i32)
     (local $s f64)
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $pl) (local.get $end)))
       (local.set $s (f64.add (local.get $s)
-        (f64.mul (f64.load (local.get $pl)) (f64.load (i32.add (local.get $b) (i32.load (local.get $po)))))))
+        (f64.mul (f64.load (local.get $pl)) (f64.load (i32.add (local.get $b) (i32.mul (i32.load (local.get $pi)) (local.get $bqs)))))))
       (local.set $pl (i32.add (local.get $pl) (i32.const 8)))
-      (local.set $po (i32.add (local.get $po) (i32.const 4)))
+      (local.set $pi (i32.add (local.get $pi) (i32.const 4)))
       (br $next)))
     (f64.store (local.get $c) (local.get $s)))
 
@@ -569,5 +530,53 @@
         (local.set $po (i32.add (local.get $po) (i32.const 8)))
         (br $next)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $nextR))))
+
+  ;; gather_rows into compressed rows (see sparse_matmul): only the nonzero bytes are listed
+  ;; (table[0] is 0), each as its column and table[b]. Sixteen bytes at a time become a bit
+  ;; mask of the nonzero ones, and only those are visited.
+  (func (export "gather_sparse_rows")
+    (param $src i32) (param $indices i32) (param $rows i32) (param $cols i32) (param $table i32)
+    (param $rowStart i32) (param $column i32) (param $value i32)
+    (local $r i32) (local $row i32) (local $j i32) (local $stop i32) (local $mask i32) (local $q i32)
+    (local $pc i32) (local $pv i32) (local $byte i32)
+    (local.set $pc (local.get $column))
+    (local.set $pv (local.get $value))
+    (local.set $stop (i32.and (local.get $cols) (i32.const -16)))
+    (i32.store (local.get $rowStart) (i32.const 0))
+    (block $doneR (loop $nextR
+      (br_if $doneR (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $row (i32.add (local.get $src)
+        (i32.mul (i32.load (i32.add (local.get $indices) (i32.shl (local.get $r) (i32.const 2)))) (local.get $cols))))
+      (local.set $j (i32.const 0))
+      (block $done (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $stop)))
+        (local.set $mask (i8x16.bitmask (i8x16.ne (v128.load (i32.add (local.get $row) (local.get $j))) (v128.const i32x4 0 0 0 0))))
+        (block $doneBits (loop $nextBit
+          (br_if $doneBits (i32.eqz (local.get $mask)))
+          (local.set $q (i32.add (local.get $j) (i32.ctz (local.get $mask))))
+          (i32.store (local.get $pc) (local.get $q))
+          (f64.store (local.get $pv)
+            (f64.load (i32.add (local.get $table) (i32.shl (i32.load8_u (i32.add (local.get $row) (local.get $q))) (i32.const 3)))))
+          (local.set $pc (i32.add (local.get $pc) (i32.const 4)))
+          (local.set $pv (i32.add (local.get $pv) (i32.const 8)))
+          (local.set $mask (i32.and (local.get $mask) (i32.sub (local.get $mask) (i32.const 1))))
+          (br $nextBit)))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $next)))
+      (block $done (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $cols)))
+        (local.set $byte (i32.load8_u (i32.add (local.get $row) (local.get $j))))
+        (if (local.get $byte)
+          (then
+            (i32.store (local.get $pc) (local.get $j))
+            (f64.store (local.get $pv) (f64.load (i32.add (local.get $table) (i32.shl (local.get $byte) (i32.const 3)))))
+            (local.set $pc (i32.add (local.get $pc) (i32.const 4)))
+            (local.set $pv (i32.add (local.get $pv) (i32.const 8)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $next)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (i32.store (i32.add (local.get $rowStart) (i32.shl (local.get $r) (i32.const 2)))
+        (i32.shr_u (i32.sub (local.get $pc) (local.get $column)) (i32.const 2)))
       (br $nextR))))
 )

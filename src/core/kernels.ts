@@ -1,3 +1,5 @@
+import type { SparseRows } from './sparse';
+
 /**
  * The numeric kernels every layer is built on. All matrices are flat, row-major
  * Float64Arrays; the sizes are passed explicitly, as in llm.c, so a kernel never allocates.
@@ -14,11 +16,20 @@ export interface Kernels {
    */
   alloc(length: number): Float64Array;
 
+  /** `length` zero 32-bit integers, in the same memory as `alloc`'s (for the indices of SparseRows). */
+  allocIndices(length: number): Int32Array;
+
   /** C (m×n) = A (m×k) · B (k×n). Affine forward: X·W. */
   matmul(a: Float64Array, b: Float64Array, c: Float64Array, m: number, k: number, n: number): void;
 
   /** C (k×n) = Aᵀ · B with A (m×k), B (m×n), without forming Aᵀ. Affine backward: dW = Xᵀ·dY. */
   matmulTransA(a: Float64Array, b: Float64Array, c: Float64Array, m: number, k: number, n: number): void;
+
+  /** C (a.rows×n) = A · B with A sparse (a.rows×a.cols) and B (a.cols×n). Affine forward on a sparse batch. */
+  sparseMatmul(a: SparseRows, b: Float64Array, c: Float64Array, n: number): void;
+
+  /** C (a.cols×n) = Aᵀ · B with A sparse (a.rows×a.cols) and B (a.rows×n). dW = Xᵀ·dY for a sparse batch X. */
+  sparseMatmulTransA(a: SparseRows, b: Float64Array, c: Float64Array, n: number): void;
 
   /** C (m×k) = A · Bᵀ with A (m×n), B (k×n), without forming Bᵀ. Affine backward: dX = dY·Wᵀ. */
   matmulTransB(a: Float64Array, b: Float64Array, c: Float64Array, m: number, n: number, k: number): void;
@@ -53,6 +64,15 @@ export interface Kernels {
   gatherRows(
     src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number,
     table: Float64Array, out: Float64Array,
+  ): void;
+
+  /**
+   * gatherRows into a SparseRows (out, with room for rows×cols entries): only the nonzero
+   * bytes are listed, so table[0] must be 0. The batch gather for a first Affine layer.
+   */
+  gatherSparseRows(
+    src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number,
+    table: Float64Array, out: SparseRows,
   ): void;
 
   /** Releases what the backend holds beyond memory (worker threads), for backends that have any. */

@@ -1,4 +1,5 @@
 import type { Kernels } from './kernels';
+import { checkSparseRoom } from './sparse';
 
 /**
  * The reference backend: plain loops over Float64Arrays, written to be read. Loop orders
@@ -12,6 +13,10 @@ export const tsKernels: Kernels = {
 
   alloc(length) {
     return new Float64Array(length);
+  },
+
+  allocIndices(length) {
+    return new Int32Array(length);
   },
 
   matmul(a, b, c, m, k, n) {
@@ -36,6 +41,31 @@ export const tsKernels: Kernels = {
         const aip = a[i * k + p];
         if (aip === 0) continue;
         const cRow = p * n;
+        for (let j = 0; j < n; j++) c[cRow + j] += aip * b[bRow + j];
+      }
+    }
+  },
+
+  sparseMatmul(a, b, c, n) {
+    // matmul with the zeros of A never visited: the same sums, in the same order.
+    const { rows, rowStart, column, value } = a;
+    c.fill(0, 0, rows * n);
+    for (let i = 0; i < rows; i++) {
+      const cRow = i * n;
+      for (let t = rowStart[i]; t < rowStart[i + 1]; t++) {
+        const aip = value[t], bRow = column[t] * n;
+        for (let j = 0; j < n; j++) c[cRow + j] += aip * b[bRow + j];
+      }
+    }
+  },
+
+  sparseMatmulTransA(a, b, c, n) {
+    const { rows, cols, rowStart, column, value } = a;
+    c.fill(0, 0, cols * n);
+    for (let i = 0; i < rows; i++) {
+      const bRow = i * n;
+      for (let t = rowStart[i]; t < rowStart[i + 1]; t++) {
+        const aip = value[t], cRow = column[t] * n;
         for (let j = 0; j < n; j++) c[cRow + j] += aip * b[bRow + j];
       }
     }
@@ -103,5 +133,25 @@ export const tsKernels: Kernels = {
       const from = indices[start + r] * cols, to = r * cols;
       for (let j = 0; j < cols; j++) out[to + j] = table[src[from + j]];
     }
+  },
+
+  gatherSparseRows(src, indices, start, rows, cols, table, out) {
+    checkSparseRoom(out, rows, cols, table);
+    const { rowStart, column, value } = out;
+    let count = 0;
+    rowStart[0] = 0;
+    for (let r = 0; r < rows; r++) {
+      const from = indices[start + r] * cols;
+      for (let j = 0; j < cols; j++) {
+        const byte = src[from + j];
+        if (byte === 0) continue;
+        column[count] = j;
+        value[count] = table[byte];
+        count++;
+      }
+      rowStart[r + 1] = count;
+    }
+    out.rows = rows;
+    out.cols = cols;
   },
 };

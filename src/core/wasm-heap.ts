@@ -36,6 +36,12 @@ export class WasmHeap {
     return this.block(length * 8, (buffer, offset) => new Float64Array(buffer, offset, length));
   }
 
+  /** `length` zero 32-bit integers in the shared memory, reused like `alloc`'s blocks. */
+  allocInt32(length: number): Int32Array {
+    if (!Number.isInteger(length) || length < 0) throw new RangeError(`cannot allocate ${length} integers`);
+    return this.block(length * 4, (buffer, offset) => new Int32Array(buffer, offset, length));
+  }
+
   /** `length` zero bytes in the shared memory, reused like `alloc`'s blocks. */
   allocBytes(length: number): Uint8Array {
     if (!Number.isInteger(length) || length < 0) throw new RangeError(`cannot allocate ${length} bytes`);

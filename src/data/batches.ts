@@ -2,6 +2,7 @@ import { UserError } from '../errors';
 import type { Kernels } from '../core/kernels';
 import type { Rng } from '../core/rng';
 import { tsKernels } from '../core/ts-kernels';
+import { allocSparseRows, isSparse, type SparseRows } from '../core/sparse';
 import type { Tensor } from '../core/tensor';
 import { gatherBatch, type Dataset } from './dataset';
 
@@ -13,17 +14,20 @@ import { gatherBatch, type Dataset } from './dataset';
  * - sampling 'random': the book's way — each batch is batchSize samples drawn uniformly with
  *   replacement; an "epoch" is floor(count / batchSize) such batches. `shuffle` and `dropLast`
  *   do not apply.
+ * - sparse: x is given as SparseRows, the nonzero pixels of each image only (for a network
+ *   whose first layer is Affine: see Network.takesSparseInput), instead of a dense tensor.
  */
 export interface BatchStreamOptions {
   batchSize: number;
   shuffle: boolean;
   dropLast: boolean;
   sampling: 'epoch' | 'random';
+  sparse?: boolean;
 }
 
-/** One minibatch: x has shape [size, sampleSize], pixels in [0, 1]; labels[0..size) are its classes. */
+/** One minibatch: x is size×sampleSize pixels in [0, 1]; labels[0..size) are its classes. */
 export interface Batch {
-  x: Tensor;
+  x: Tensor | SparseRows;
   labels: Uint8Array;
   size: number;
 }
@@ -57,7 +61,7 @@ export class BatchStream {
     if (sampling === 'random') {
       this.batchesPerEpoch = Math.max(1, fullBatches);
       this.order = new Int32Array(this.batchesPerEpoch * batchSize);
-      this.full = makeBatch(batchSize, ds.sampleSize, alloc);
+      this.full = this.makeBatch(batchSize, alloc);
     } else {
       this.batchesPerEpoch = fullBatches + (remainder > 0 && !dropLast ? 1 : 0);
       if (this.batchesPerEpoch === 0) {
@@ -66,8 +70,8 @@ export class BatchStream {
         );
       }
       this.order = new Int32Array(count);
-      if (fullBatches > 0) this.full = makeBatch(batchSize, ds.sampleSize, alloc);
-      if (remainder > 0 && !dropLast) this.short = makeBatch(remainder, ds.sampleSize, alloc);
+      if (fullBatches > 0) this.full = this.makeBatch(batchSize, alloc);
+      if (remainder > 0 && !dropLast) this.short = this.makeBatch(remainder, alloc);
     }
   }
 
@@ -99,7 +103,7 @@ export class BatchStream {
     const start = i * this.options.batchSize;
     const end = Math.min(start + this.options.batchSize, this.order.length);
     const batch = end - start === this.options.batchSize ? this.full! : this.short!;
-    gatherBatch(this.ds, this.order, start, end, batch.x.data, batch.labels, this.kernels);
+    gatherBatch(this.ds, this.order, start, end, isSparse(batch.x) ? batch.x : batch.x.data, batch.labels, this.kernels);
     return batch;
   }
 
@@ -107,8 +111,10 @@ export class BatchStream {
   epochOrder(): Int32Array {
     return this.order;
   }
-}
 
-function makeBatch(size: number, sampleSize: number, alloc: (n: number) => Float64Array): Batch {
-  return { x: { data: alloc(size * sampleSize), shape: [size, sampleSize] }, labels: new Uint8Array(size), size };
+  private makeBatch(size: number, alloc: (n: number) => Float64Array): Batch {
+    const d = this.ds.sampleSize;
+    const x = this.options.sparse ? allocSparseRows(this.kernels, size, d) : { data: alloc(size * d), shape: [size, d] };
+    return { x, labels: new Uint8Array(size), size };
+  }
 }

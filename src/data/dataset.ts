@@ -1,4 +1,5 @@
 import type { Kernels } from '../core/kernels';
+import { isSparse, type SparseRows } from '../core/sparse';
 import { tsKernels } from '../core/ts-kernels';
 
 /**
@@ -45,22 +46,24 @@ export function sliceDataset(ds: Dataset, start: number, end: number, name: stri
 const PIXEL_SCALE = Float64Array.from({ length: 256 }, (_, k) => k / 255);
 
 /**
- * Fills x with rows indices[start..end) as pixel/255 (float64), and labels likewise. x and
- * labels are caller-owned buffers; `kernels` (the backend x was allocated by) does the conversion.
+ * Fills x with rows indices[start..end) as pixel/255 (float64), and labels likewise: x is a
+ * row-major array, or a SparseRows that lists only the nonzero pixels. x and labels are
+ * caller-owned buffers; `kernels` (the backend x was allocated by) does the conversion.
  */
 export function gatherBatch(
   ds: Dataset,
   indices: ArrayLike<number>,
   start: number,
   end: number,
-  x: Float64Array,
+  x: Float64Array | SparseRows,
   labels: Uint8Array,
   kernels: Kernels = tsKernels,
 ): void {
   const n = end - start;
   const d = ds.sampleSize;
-  if (x.length < n * d || labels.length < n) {
-    throw new RangeError(`gatherBatch: buffers hold ${x.length / d} rows and ${labels.length} labels, need ${n}`);
+  const rows = isSparse(x) ? Math.min(x.rowStart.length - 1, Math.floor(x.value.length / d)) : Math.floor(x.length / d);
+  if (rows < n || labels.length < n) {
+    throw new RangeError(`gatherBatch: buffers hold ${rows} rows and ${labels.length} labels, need ${n}`);
   }
   for (let r = 0; r < n; r++) {
     const sample = indices[start + r];
@@ -68,7 +71,8 @@ export function gatherBatch(
     labels[r] = ds.labels[sample];
   }
   // x[r][j] = PIXEL_SCALE[images[indices[start + r]][j]] (tsKernels.gatherRows).
-  kernels.gatherRows(ds.images, indices, start, n, d, PIXEL_SCALE, x);
+  if (isSparse(x)) kernels.gatherSparseRows(ds.images, indices, start, n, d, PIXEL_SCALE, x);
+  else kernels.gatherRows(ds.images, indices, start, n, d, PIXEL_SCALE, x);
 }
 
 /** How many samples of each class: counts[k] = number of labels equal to k. */

@@ -1,4 +1,5 @@
 import type { Kernels } from '../core/kernels';
+import { isSparse, type SparseRows } from '../core/sparse';
 import { asMatrix, shapeString, type Tensor } from '../core/tensor';
 import { makeParam, reuse, type Layer, type Param } from './layer';
 
@@ -12,6 +13,8 @@ const noGradient: Tensor = { data: new Float64Array(0), shape: [0] };
  *   db = the column sums of dY (b was added to every row)
  *
  * An input of higher rank (e.g. N×1×28×28 images) is read as N×D; dX gets the input's shape back.
+ * The input may also be sparse (a batch of images as lists of their nonzero pixels, see
+ * SparseRows): X·W and Xᵀ·dY then skip its zeros, with the same result.
  */
 export class Affine implements Layer {
   /**
@@ -22,7 +25,7 @@ export class Affine implements Layer {
   computeInputGradient = true;
   readonly W: Param;
   readonly b: Param;
-  private x?: Tensor;
+  private x?: Tensor | SparseRows;
   private out?: Tensor;
   private dx?: Tensor;
 
@@ -36,14 +39,15 @@ export class Affine implements Layer {
     this.b = makeParam(kernels, `${name}.b`, [outputSize], false);
   }
 
-  forward(x: Tensor): Tensor {
-    const [n, d] = asMatrix(x.shape);
+  forward(x: Tensor | SparseRows): Tensor {
+    const [n, d] = inputShape(x);
     if (d !== this.inputSize) {
-      throw new Error(`${this.name}: expected ${this.inputSize} inputs per sample, got ${shapeString(x.shape)}`);
+      throw new Error(`${this.name}: expected ${this.inputSize} inputs per sample, got ${shapeString(isSparse(x) ? [n, d] : x.shape)}`);
     }
     const m = this.outputSize;
     const out = (this.out = reuse(this.kernels, this.out, [n, m]));
-    this.kernels.matmul(x.data, this.W.value, out.data, n, d, m);
+    if (isSparse(x)) this.kernels.sparseMatmul(x, this.W.value, out.data, m);
+    else this.kernels.matmul(x.data, this.W.value, out.data, n, d, m);
     this.kernels.addRowVector(out.data, this.b.value, n, m);
     this.x = x;
     return out;
@@ -51,12 +55,13 @@ export class Affine implements Layer {
 
   backward(dout: Tensor): Tensor {
     const x = this.x!;
-    const [n, d] = asMatrix(x.shape);
+    const [n, d] = inputShape(x);
     const m = this.outputSize;
-    this.kernels.matmulTransA(x.data, dout.data, this.W.grad, n, d, m);
+    if (isSparse(x)) this.kernels.sparseMatmulTransA(x, dout.data, this.W.grad, m);
+    else this.kernels.matmulTransA(x.data, dout.data, this.W.grad, n, d, m);
     this.kernels.columnSums(dout.data, this.b.grad, n, m);
     if (!this.computeInputGradient) return noGradient;
-    const dx = (this.dx = reuse(this.kernels, this.dx, x.shape));
+    const dx = (this.dx = reuse(this.kernels, this.dx, isSparse(x) ? [n, d] : x.shape));
     this.kernels.matmulTransB(dout.data, this.W.value, dx.data, n, m, d);
     return dx;
   }
@@ -64,4 +69,8 @@ export class Affine implements Layer {
   params(): Param[] {
     return [this.W, this.b];
   }
+}
+
+function inputShape(x: Tensor | SparseRows): [rows: number, cols: number] {
+  return isSparse(x) ? [x.rows, x.cols] : asMatrix(x.shape);
 }

@@ -1,3 +1,4 @@
+import { isSparse, type SparseRows } from '../core/sparse';
 import type { Tensor } from '../core/tensor';
 import type { Layer, Param, StateArray } from '../layers/layer';
 import { SoftmaxWithLoss, type Labels } from '../layers/softmax-with-loss';
@@ -34,15 +35,30 @@ export class Network {
     this.decayParams = this.paramList.filter((p) => p.decay);
   }
 
+  /**
+   * Whether a batch may be given as SparseRows (lists of nonzero inputs): only an Affine
+   * layer reads those, so the first layer must be one.
+   */
+  get takesSparseInput(): boolean {
+    return this.layers[0] instanceof Affine;
+  }
+
   /** Scores (before softmax) for a batch. */
-  predict(x: Tensor, training = false): Tensor {
-    let out = x;
-    for (const layer of this.layers) out = layer.forward(out, training);
+  predict(x: Tensor | SparseRows, training = false): Tensor {
+    let out: Tensor;
+    if (isSparse(x)) {
+      const first = this.layers[0];
+      if (!(first instanceof Affine)) throw new Error(`a sparse batch needs an affine first layer, not ${first?.name ?? 'none'}`);
+      out = first.forward(x);
+    } else {
+      out = this.layers[0]?.forward(x, training) ?? x;
+    }
+    for (let i = 1; i < this.layers.length; i++) out = this.layers[i].forward(out, training);
     return out;
   }
 
   /** Forward through the layers and the loss: the mean loss of the batch, plus the weight-decay term. */
-  loss(x: Tensor, labels: Labels, training = false): number {
+  loss(x: Tensor | SparseRows, labels: Labels, training = false): number {
     return this.lossLayer.forward(this.predict(x, training), labels) + this.decayLoss();
   }
 
@@ -77,7 +93,7 @@ export class Network {
   }
 
   /** One forward and backward pass in training mode; returns the loss, leaves gradients in `grad`. */
-  gradient(x: Tensor, labels: Labels): number {
+  gradient(x: Tensor | SparseRows, labels: Labels): number {
     const loss = this.loss(x, labels, true);
     this.backward();
     return loss;
@@ -100,7 +116,7 @@ export class Network {
   }
 
   /** Predicted class of each sample. */
-  classify(x: Tensor, out?: Int32Array): Int32Array {
+  classify(x: Tensor | SparseRows, out?: Int32Array): Int32Array {
     const scores = this.predict(x, false);
     const [n, c] = asMatrix(scores.shape);
     return argmaxRows(scores.data, n, c, out);

@@ -3,6 +3,7 @@ import type { Dataset } from '../data/dataset';
 import type { Kernels } from '../core/kernels';
 import { tsKernels } from '../core/ts-kernels';
 import { gatherBatch } from '../data/dataset';
+import { allocSparseRows, isSparse, type SparseRows } from '../core/sparse';
 import type { Network } from '../net/network';
 
 export interface Evaluation {
@@ -22,7 +23,9 @@ export interface Evaluation {
  * allocated once per Evaluator, so evaluating every epoch allocates nothing new.
  */
 export class Evaluator {
-  private readonly x: Float64Array;
+  /** The batch buffer: dense, or as lists of nonzero pixels for a network that takes those; made on first use. */
+  private x?: Float64Array;
+  private sparseX?: SparseRows;
   private readonly labels: Uint8Array;
   private readonly order: Int32Array;
   private readonly batchPredictions: Int32Array;
@@ -32,12 +35,11 @@ export class Evaluator {
     /** The network's number of outputs. */
     readonly classes: number,
     private readonly batchSize = 500,
-    alloc: (n: number) => Float64Array = (n) => new Float64Array(n),
+    private readonly alloc: (n: number) => Float64Array = (n) => new Float64Array(n),
     /** Converts the batches (the backend `alloc` belongs to). */
     private readonly kernels: Kernels = tsKernels,
   ) {
     const size = Math.min(batchSize, dataset.count);
-    this.x = alloc(size * dataset.sampleSize);
     this.labels = new Uint8Array(size);
     this.order = Int32Array.from({ length: dataset.count }, (_, i) => i);
     this.batchPredictions = new Int32Array(size);
@@ -50,11 +52,15 @@ export class Evaluator {
     const predictions = new Int32Array(ds.count);
     let lossSum = 0;
     let correct = 0;
+    const size = this.labels.length, d = ds.sampleSize;
+    const buffer = net.takesSparseInput
+      ? (this.sparseX ??= allocSparseRows(this.kernels, size, d))
+      : (this.x ??= this.alloc(size * d));
     for (let start = 0; start < ds.count; start += this.batchSize) {
       const end = Math.min(start + this.batchSize, ds.count);
       const n = end - start;
-      gatherBatch(ds, this.order, start, end, this.x, this.labels, this.kernels);
-      const x = { data: this.x.subarray(0, n * ds.sampleSize), shape: [n, ds.sampleSize] };
+      gatherBatch(ds, this.order, start, end, buffer, this.labels, this.kernels);
+      const x = isSparse(buffer) ? buffer : { data: buffer.subarray(0, n * d), shape: [n, d] };
       const labels = this.labels.subarray(0, n);
       // The data loss alone: weight decay is part of what training minimises, not of how well the net predicts.
       lossSum += net.lossLayer.forward(net.predict(x, false), labels) * n;

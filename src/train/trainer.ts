@@ -106,7 +106,14 @@ export async function train(setup: TrainSetup): Promise<TrainOutcome> {
   const dataRng = Rng.stream(config.training.seed, 'data');
   const stream = new BatchStream(
     trainSet,
-    { batchSize: config.data.batchSize, shuffle: config.data.shuffle, dropLast: config.data.dropLast, sampling: config.data.sampling },
+    {
+      batchSize: config.data.batchSize,
+      shuffle: config.data.shuffle,
+      dropLast: config.data.dropLast,
+      sampling: config.data.sampling,
+      // Pixels are mostly zeros: a first Affine layer takes the batch as lists of the others.
+      sparse: net.takesSparseInput,
+    },
     dataRng,
     (n) => kernels.alloc(n),
     kernels,
