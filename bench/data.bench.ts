@@ -3,8 +3,8 @@ import { median, peakRssMB, time } from './measure';
 
 // One full epoch of MNIST minibatches (60,000 samples, batch 100, shuffled): the cost the data
 // pipeline adds to every training epoch, and the memory it needs (bytes kept, one batch of float64).
-// The bench runs under ts-node, which with the TypeScript compiler already takes ~100 MB before
-// any data is read; the RSS before loading is printed so the data's own share can be read off.
+// The bench runs compiled under plain node, like the CLI; the RSS before loading is printed so
+// the data's own share can be read off.
 const rssBefore = process.memoryUsage().rss / 1048576;
 const t0 = process.hrtime.bigint();
 const train = loadTrainSet();
@@ -25,6 +25,6 @@ console.log(
 );
 const peak = peakRssMB();
 console.log(
-  `peak RSS: ${peak.toFixed(0)} MB, of which ${rssBefore.toFixed(0)} MB before loading (node + ts-node + modules): ` +
+  `peak RSS: ${peak.toFixed(0)} MB, of which ${rssBefore.toFixed(0)} MB before loading (node + modules): ` +
     `the data adds ${(peak - rssBefore).toFixed(0)} MB (target < 1 s per epoch, < 150 MB)`,
 );
