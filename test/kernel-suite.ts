@@ -1,5 +1,6 @@
 import { Rng } from '../src/core/rng';
 import type { Kernels } from '../src/core/kernels';
+import { allocSparseColumns, toDense } from '../src/core/sparse';
 import { randomTensor } from './helpers';
 
 /** The definition, entry by entry: C[i][j] = Σ_p A[i][p]·B[p][j]. */
@@ -100,6 +101,63 @@ export function kernelSuite(kernels: Kernels) {
     const out = kernels.alloc(rows * cols);
     kernels.gatherRows(src, picks, 0, rows, cols, shifted, out);
     expect(out).toEqual(Float64Array.from(out, (_, i) => src[picks[Math.floor(i / cols)] * cols + (i % cols)] - 1));
+  });
+
+  /** rows×cols bytes with runs of zeros, as in images, and a sparse batch of picked rows. */
+  function sparseBatch(rows: number, cols: number, zeros: number) {
+    const count = rows + 7;
+    const src = new Uint8Array(count * cols);
+    for (let i = 0; i < src.length; i++) src[i] = rng.uniform() < zeros ? 0 : 1 + Math.floor(rng.uniform() * 255);
+    const table = Float64Array.from({ length: 256 }, (_, b) => b / 255);
+    const picks = Array.from({ length: rows }, () => rng.int(count));
+    const x = allocSparseColumns(kernels, rows, cols);
+    kernels.gatherSparseColumns(src, picks, 0, rows, cols, table, x);
+    const dense = Float64Array.from({ length: rows * cols }, (_, i) => table[src[picks[Math.floor(i / cols)] * cols + (i % cols)]]);
+    return { src, table, picks, x, dense };
+  }
+
+  test.each([[1, 1, 0.5], [3, 17, 0.7], [5, 40, 0], [100, 784, 0.81], [7, 33, 1]])(
+    'gatherSparseColumns: %i rows of %i bytes (zeros %f) list exactly the nonzero pixels, by column',
+    (rows, cols, zeros) => {
+      const { x, dense } = sparseBatch(rows, cols, zeros);
+      expect([x.rows, x.cols]).toEqual([rows, cols]);
+      expect(toDense(x).data).toEqual(dense);
+      expect(x.colStart[cols]).toBe(dense.filter((v) => v !== 0).length);
+      for (let q = 0; q < cols; q++) {
+        for (let t = x.colStart[q] + 1; t < x.colStart[q + 1]; t++) expect(x.row[t]).toBeGreaterThan(x.row[t - 1]);
+      }
+    },
+  );
+
+  test.each([[1, 1, 1], [3, 17, 5], [6, 40, 9], [100, 784, 50], [9, 20, 26], [4, 12, 2]])(
+    'sparseMatmul and sparseMatmulTransA: X %i×%i (sparse), n=%i, as the dense products',
+    (m, k, n) => {
+      const { x, dense } = sparseBatch(m, k, 0.8);
+      const w = randomTensor([k, n], rng).data, dy = randomTensor([m, n], rng).data;
+      const out = kernels.alloc(m * n).fill(NaN), dw = kernels.alloc(k * n).fill(NaN);
+      kernels.sparseMatmul(x, w, out, n);
+      close(out, naive(dense, w, m, k, n));
+      kernels.sparseMatmulTransA(x, dy, dw, n);
+      close(dw, naive(dense, dy, k, m, n, true, false));
+      // Operands from outside the backend's memory give the same result.
+      const plainOut = new Float64Array(m * n);
+      kernels.sparseMatmul(x, Float64Array.from(w), plainOut, n);
+      expect(plainOut).toEqual(Float64Array.from(out));
+    },
+  );
+
+  test('the sparse kernels refuse indices that point outside the matrix', () => {
+    const { x, src, table, picks } = sparseBatch(4, 10, 0.5);
+    const w = kernels.alloc(10 * 3), c = kernels.alloc(4 * 3);
+    const entries = x.colStart[10];
+    const row0 = x.row[0];
+    x.row[0] = 4; // a sample past the last
+    expect(() => kernels.sparseMatmulTransA(x, kernels.alloc(12), kernels.alloc(30), 3)).toThrow(RangeError);
+    x.row[0] = row0;
+    expect(() => kernels.gatherSparseColumns(src, picks, 0, 4, 10, Float64Array.from(table, (v) => v + 1), x)).toThrow(/table\[0\]/);
+    expect(() => kernels.gatherSparseColumns(src, picks, 0, 4, 12, table, x)).toThrow(RangeError); // no room
+    expect(x.colStart[10]).toBe(entries);
+    kernels.sparseMatmul(x, w, c, 3);
   });
 
   test('softmaxRows gives each row\'s log-sum-exp when asked', () => {

@@ -61,77 +61,208 @@
       (local.set $q (i32.add (local.get $q) (i32.const 1)))
       (br $next))))
 
-  ;; Product of a sparse matrix A (compressed rows: row r's entries are positions
-  ;; rowStart[r] .. rowStart[r+1]−1 of column[] and value[], i32 and f64) and B (rows of bqs
-  ;; bytes): rows r0..r1 of C = A·B, n columns, rows of crs bytes. Each row is a list product
-  ;; over the row's nonzero entries, in increasing column order: the same sum as the dense
-  ;; product's, without its zero terms.
+;; The products of a sparse matrix A (rows×cols, compressed columns: column q's entries are
+  ;; positions colStart[q] .. colStart[q+1]−1 of row[] (i32) and value[] (f64), in increasing
+  ;; row order) with a dense B whose rows are bqs bytes apart; rows of C are crs bytes apart.
+  ;; Neither looks at A's zeros, and each sum runs over the same terms in the same order as
+  ;; the dense product's, from +0.
+
+  ;; Rows r0..r1 of C (rows×n) = A·B, B cols×n: those rows are zeroed, then each input q in
+  ;; turn adds value · (row q of B) to the rows of its entries. Sixteen columns at a time
+  ;; (the slice of B's row stays in registers while it is added to the row of C of every
+  ;; entry, and the slice of C stays in the first-level cache), then two, then one. Threads
+  ;; take ranges of rows, so that no two write the same cache line of C.
   (func (export "sparse_matmul")
-    (param $rowStart i32) (param $column i32) (param $value i32) (param $r0 i32) (param $r1 i32)
+    (param $colStart i32) (param $row i32) (param $value i32) (param $r0 i32) (param $r1 i32) (param $cols i32)
     (param $b i32) (param $bqs i32) (param $c i32) (param $crs i32) (param $n i32)
-    (local $r i32) (local $first i32) (local $ps i32)
-    (local.set $r (local.get $r0))
-    (local.set $ps (i32.add (local.get $rowStart) (i32.shl (local.get $r0) (i32.const 2))))
+    (local $j i32)
     (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $r) (local.get $r1)))
-      (local.set $first (i32.load (local.get $ps)))
-      (call $listProduct
-        (i32.add (local.get $value) (i32.shl (local.get $first) (i32.const 3)))
-        (i32.add (local.get $column) (i32.shl (local.get $first) (i32.const 2)))
-        (i32.sub (i32.load offset=4 (local.get $ps)) (local.get $first))
-        (local.get $b) (local.get $bqs)
-        (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $crs))) (local.get $n))
+      (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 16)) (local.get $n)))
+      (call $scatter (i32.const 16) (local.get $colStart) (local.get $row) (local.get $value) (local.get $r0) (local.get $r1)
+        (local.get $cols) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
+        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs))
+      (local.set $j (i32.add (local.get $j) (i32.const 16)))
+      (br $next)))
+    (block $done (loop $next
+      (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 2)) (local.get $n)))
+      (call $scatter (i32.const 2) (local.get $colStart) (local.get $row) (local.get $value) (local.get $r0) (local.get $r1)
+        (local.get $cols) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
+        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs))
+      (local.set $j (i32.add (local.get $j) (i32.const 2)))
+      (br $next)))
+    (if (i32.lt_u (local.get $j) (local.get $n))
+      (then (call $scatter (i32.const 1) (local.get $colStart) (local.get $row) (local.get $value) (local.get $r0) (local.get $r1)
+        (local.get $cols) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
+        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs)))))
+
+  ;; One block (16, 2 or 1 columns wide; b and c point at its first column) of sparse_matmul.
+  (func $scatter
+    (param $width i32) (param $colStart i32) (param $row i32) (param $value i32) (param $r0 i32) (param $r1 i32)
+    (param $cols i32) (param $b i32) (param $bqs i32) (param $c i32) (param $crs i32)
+    (local $pc i32) (local $end i32) (local $ps i32) (local $t i32) (local $last i32)
+    (local.set $pc (i32.add (local.get $c) (i32.mul (local.get $r0) (local.get $crs))))
+    (local.set $end (i32.add (local.get $c) (i32.mul (local.get $r1) (local.get $crs))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $pc) (local.get $end)))
+      (memory.fill (local.get $pc) (i32.const 0) (i32.shl (local.get $width) (i32.const 3)))
+      (local.set $pc (i32.add (local.get $pc) (local.get $crs)))
+      (br $next)))
+    (local.set $ps (local.get $colStart))
+    (local.set $end (i32.add (local.get $colStart) (i32.shl (local.get $cols) (i32.const 2))))
+    (block $doneQ (loop $nextQ
+      (br_if $doneQ (i32.ge_u (local.get $ps) (local.get $end)))
+      ;; Column q's entries, in increasing row order: skip those before row r0.
+      (local.set $t (i32.load (local.get $ps)))
+      (local.set $last (i32.load offset=4 (local.get $ps)))
+      (block $found (loop $skip
+        (br_if $found (i32.ge_u (local.get $t) (local.get $last)))
+        (br_if $found (i32.ge_u (i32.load (i32.add (local.get $row) (i32.shl (local.get $t) (i32.const 2)))) (local.get $r0)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $skip)))
+      (if (i32.eq (local.get $width) (i32.const 16))
+        (then (call $scatter16 (local.get $row) (local.get $value) (local.get $t) (local.get $last) (local.get $r1)
+          (local.get $b) (local.get $c) (local.get $crs)))
+        (else (if (i32.eq (local.get $width) (i32.const 2))
+          (then (call $scatter2 (local.get $row) (local.get $value) (local.get $t) (local.get $last) (local.get $r1)
+            (local.get $b) (local.get $c) (local.get $crs)))
+          (else (call $scatter1 (local.get $row) (local.get $value) (local.get $t) (local.get $last) (local.get $r1)
+            (local.get $b) (local.get $c) (local.get $crs))))))
+      (local.set $b (i32.add (local.get $b) (local.get $bqs)))
       (local.set $ps (i32.add (local.get $ps) (i32.const 4)))
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $nextQ))))
+
+  ;; Entries t..last of one column, up to the first at row r1: C[row] += value · B's slice
+  ;; (sixteen columns, kept in eight vectors).
+  (func $scatter16
+    (param $row i32) (param $value i32) (param $t i32) (param $last i32) (param $r1 i32)
+    (param $b i32) (param $c i32) (param $crs i32)
+    (local $r i32) (local $p i32) (local $av v128)
+    (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128)
+    (local $w4 v128) (local $w5 v128) (local $w6 v128) (local $w7 v128) (local $fma_t v128)
+    (local.set $w0 (v128.load offset=0 (local.get $b)))
+    (local.set $w1 (v128.load offset=16 (local.get $b)))
+    (local.set $w2 (v128.load offset=32 (local.get $b)))
+    (local.set $w3 (v128.load offset=48 (local.get $b)))
+    (local.set $w4 (v128.load offset=64 (local.get $b)))
+    (local.set $w5 (v128.load offset=80 (local.get $b)))
+    (local.set $w6 (v128.load offset=96 (local.get $b)))
+    (local.set $w7 (v128.load offset=112 (local.get $b)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $t) (local.get $last)))
+      (local.set $r (i32.load (i32.add (local.get $row) (i32.shl (local.get $t) (i32.const 2)))))
+      (br_if $done (i32.ge_u (local.get $r) (local.get $r1)))
+      (local.set $av (v128.load64_splat (i32.add (local.get $value) (i32.shl (local.get $t) (i32.const 3)))))
+      (local.set $p (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $crs))))
+      (local.get $p) (local.get $av) (local.get $w0) (v128.load offset=0 (local.get $p)) f64x2.relaxed_madd (v128.store offset=0)
+      (local.get $p) (local.get $av) (local.get $w1) (v128.load offset=16 (local.get $p)) f64x2.relaxed_madd (v128.store offset=16)
+      (local.get $p) (local.get $av) (local.get $w2) (v128.load offset=32 (local.get $p)) f64x2.relaxed_madd (v128.store offset=32)
+      (local.get $p) (local.get $av) (local.get $w3) (v128.load offset=48 (local.get $p)) f64x2.relaxed_madd (v128.store offset=48)
+      (local.get $p) (local.get $av) (local.get $w4) (v128.load offset=64 (local.get $p)) f64x2.relaxed_madd (v128.store offset=64)
+      (local.get $p) (local.get $av) (local.get $w5) (v128.load offset=80 (local.get $p)) f64x2.relaxed_madd (v128.store offset=80)
+      (local.get $p) (local.get $av) (local.get $w6) (v128.load offset=96 (local.get $p)) f64x2.relaxed_madd (v128.store offset=96)
+      (local.get $p) (local.get $av) (local.get $w7) (v128.load offset=112 (local.get $p)) f64x2.relaxed_madd (v128.store offset=112)
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
       (br $next))))
 
-  ;; The transpose of a sparse matrix (rows×cols, compressed rows) as compressed rows of its
-  ;; own (cols×rows): row p of the result lists the entries of column p, in increasing row
-  ;; order, so that Aᵀ·B is a sparse_matmul whose sums run over the rows of A in order, like
-  ;; the dense product's. A counting sort: count each column's entries, turn the counts into
-  ;; starts, then deal every entry to its column's next free place.
-  ;; tStart has cols+1 entries; tColumn and tValue room for every entry.
-  (func (export "sparse_transpose")
-    (param $rowStart i32) (param $column i32) (param $value i32) (param $rows i32) (param $cols i32)
-    (param $tStart i32) (param $tColumn i32) (param $tValue i32)
-    (local $t i32) (local $end i32) (local $r i32) (local $p i32) (local $sum i32) (local $count i32) (local $slot i32)
-    (memory.fill (local.get $tStart) (i32.const 0) (i32.shl (i32.add (local.get $cols) (i32.const 1)) (i32.const 2)))
-    (local.set $end (i32.load (i32.add (local.get $rowStart) (i32.shl (local.get $rows) (i32.const 2)))))
-    ;; tStart[p + 1] = how many entries column p has.
+  ;; $scatter16 for two columns (one vector).
+  (func $scatter2
+    (param $row i32) (param $value i32) (param $t i32) (param $last i32) (param $r1 i32)
+    (param $b i32) (param $c i32) (param $crs i32)
+    (local $r i32) (local $p i32) (local $w0 v128) (local $fma_t v128)
+    (local.set $w0 (v128.load (local.get $b)))
     (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $t) (local.get $end)))
-      (local.set $slot (i32.add (local.get $tStart)
-        (i32.shl (i32.load (i32.add (local.get $column) (i32.shl (local.get $t) (i32.const 2)))) (i32.const 2))))
-      (i32.store offset=4 (local.get $slot) (i32.add (i32.load offset=4 (local.get $slot)) (i32.const 1)))
+      (br_if $done (i32.ge_u (local.get $t) (local.get $last)))
+      (local.set $r (i32.load (i32.add (local.get $row) (i32.shl (local.get $t) (i32.const 2)))))
+      (br_if $done (i32.ge_u (local.get $r) (local.get $r1)))
+      (local.set $p (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $crs))))
+      (local.get $p) (v128.load64_splat (i32.add (local.get $value) (i32.shl (local.get $t) (i32.const 3))))
+      (local.get $w0) (v128.load (local.get $p)) f64x2.relaxed_madd (v128.store)
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
-      (br $next)))
-    ;; tStart[p + 1] = where column p starts (the sum of the counts before it).
+      (br $next))))
+
+  ;; $scatter16 for one column, in scalars.
+  (func $scatter1
+    (param $row i32) (param $value i32) (param $t i32) (param $last i32) (param $r1 i32)
+    (param $b i32) (param $c i32) (param $crs i32)
+    (local $r i32) (local $p i32) (local $w f64)
+    (local.set $w (f64.load (local.get $b)))
     (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $p) (local.get $cols)))
-      (local.set $slot (i32.add (local.get $tStart) (i32.shl (local.get $p) (i32.const 2))))
-      (local.set $count (i32.load offset=4 (local.get $slot)))
-      (i32.store offset=4 (local.get $slot) (local.get $sum))
-      (local.set $sum (i32.add (local.get $sum) (local.get $count)))
-      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br_if $done (i32.ge_u (local.get $t) (local.get $last)))
+      (local.set $r (i32.load (i32.add (local.get $row) (i32.shl (local.get $t) (i32.const 2)))))
+      (br_if $done (i32.ge_u (local.get $r) (local.get $r1)))
+      (local.set $p (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $crs))))
+      (f64.store (local.get $p) (f64.add (f64.mul (f64.load (i32.add (local.get $value) (i32.shl (local.get $t) (i32.const 3)))) (local.get $w))
+        (f64.load (local.get $p))))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $next))))
+
+  ;; Rows q0..q1 of C (cols×n) = Aᵀ·B, B rows×n: row q is the list product of column q's
+  ;; entries with the rows of B they name. Blocks of columns of B go outermost, so a block
+  ;; (sixteen columns of every row of B) stays in the first-level cache while all the q use it.
+  (func (export "sparse_matmul_tn")
+    (param $colStart i32) (param $row i32) (param $value i32) (param $q0 i32) (param $q1 i32)
+    (param $b i32) (param $bqs i32) (param $c i32) (param $crs i32) (param $n i32)
+    (local $j i32)
+    (block $done (loop $next
+      (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 16)) (local.get $n)))
+      (call $columnLists (local.get $colStart) (local.get $row) (local.get $value) (local.get $q0) (local.get $q1)
+        (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
+        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (i32.const 16))
+      (local.set $j (i32.add (local.get $j) (i32.const 16)))
       (br $next)))
-    ;; Deal the entries, row by row; tStart[p + 1] advances to the end of column p.
-    (local.set $t (i32.const 0))
-    (block $doneR (loop $nextR
-      (br_if $doneR (i32.ge_u (local.get $r) (local.get $rows)))
-      (local.set $end (i32.load (i32.add (local.get $rowStart) (i32.shl (i32.add (local.get $r) (i32.const 1)) (i32.const 2)))))
-      (block $done (loop $next
-        (br_if $done (i32.ge_u (local.get $t) (local.get $end)))
-        (local.set $slot (i32.add (local.get $tStart)
-          (i32.shl (i32.load (i32.add (local.get $column) (i32.shl (local.get $t) (i32.const 2)))) (i32.const 2))))
-        (local.set $p (i32.load offset=4 (local.get $slot)))
-        (i32.store (i32.add (local.get $tColumn) (i32.shl (local.get $p) (i32.const 2))) (local.get $r))
-        (f64.store (i32.add (local.get $tValue) (i32.shl (local.get $p) (i32.const 3)))
-          (f64.load (i32.add (local.get $value) (i32.shl (local.get $t) (i32.const 3)))))
-        (i32.store offset=4 (local.get $slot) (i32.add (local.get $p) (i32.const 1)))
-        (local.set $t (i32.add (local.get $t) (i32.const 1)))
-        (br $next)))
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $nextR))))
+    (block $done (loop $next
+      (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
+      (call $columnLists (local.get $colStart) (local.get $row) (local.get $value) (local.get $q0) (local.get $q1)
+        (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
+        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (i32.const 4))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br $next)))
+    (if (i32.ge_u (local.get $j) (local.get $n)) (then (return)))
+    ;; The last few columns: the four-column block that ends at column n, recomputing a
+    ;; few columns to the same bits; fewer than four columns in all go one by one.
+    (if (i32.ge_u (local.get $n) (i32.const 4))
+      (then
+        (local.set $j (i32.sub (local.get $n) (i32.const 4)))
+        (call $columnLists (local.get $colStart) (local.get $row) (local.get $value) (local.get $q0) (local.get $q1)
+          (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
+          (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (i32.const 4))
+        (return)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
+      (call $columnLists (local.get $colStart) (local.get $row) (local.get $value) (local.get $q0) (local.get $q1)
+        (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
+        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (i32.const 1))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $next))))
+
+  ;; One block (16, 4 or 1 columns wide) of rows q0..q1 of sparse_matmul_tn.
+  (func $columnLists
+    (param $colStart i32) (param $row i32) (param $value i32) (param $q0 i32) (param $q1 i32)
+    (param $b i32) (param $bqs i32) (param $c i32) (param $crs i32) (param $width i32)
+    (local $ps i32) (local $end i32) (local $first i32) (local $last i32) (local $pc i32)
+    (local.set $ps (i32.add (local.get $colStart) (i32.shl (local.get $q0) (i32.const 2))))
+    (local.set $end (i32.add (local.get $colStart) (i32.shl (local.get $q1) (i32.const 2))))
+    (local.set $pc (i32.add (local.get $c) (i32.mul (local.get $q0) (local.get $crs))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $ps) (local.get $end)))
+      (local.set $first (i32.load (local.get $ps)))
+      (local.set $last (i32.load offset=4 (local.get $ps)))
+      (local.set $first (i32.add (local.get $value) (i32.shl (local.get $first) (i32.const 3))))
+      (local.set $last (i32.add (local.get $value) (i32.shl (local.get $last) (i32.const 3))))
+      (if (i32.eq (local.get $width) (i32.const 16))
+        (then (call $list16 (local.get $first) (local.get $last)
+          (i32.add (local.get $row) (i32.shr_u (i32.sub (local.get $first) (local.get $value)) (i32.const 1)))
+          (local.get $bqs) (local.get $b) (local.get $pc)))
+        (else (if (i32.eq (local.get $width) (i32.const 4))
+          (then (call $list4 (local.get $first) (local.get $last)
+            (i32.add (local.get $row) (i32.shr_u (i32.sub (local.get $first) (local.get $value)) (i32.const 1)))
+            (local.get $bqs) (local.get $b) (local.get $pc)))
+          (else (call $list1 (local.get $first) (local.get $last)
+            (i32.add (local.get $row) (i32.shr_u (i32.sub (local.get $first) (local.get $value)) (i32.const 1)))
+            (local.get $bqs) (local.get $b) (local.get $pc))))))
+      (local.set $pc (i32.add (local.get $pc) (local.get $crs)))
+      (local.set $ps (i32.add (local.get $ps) (i32.const 4)))
+      (br $next))))
 
   ;; The largest of count i32s at p, read as unsigned (so a negative one is larger than any
   ;; other): the host checks sparse indices with it before a kernel follows them.
@@ -532,51 +663,111 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $nextR))))
 
-  ;; gather_rows into compressed rows (see sparse_matmul): only the nonzero bytes are listed
-  ;; (table[0] is 0), each as its column and table[b]. Sixteen bytes at a time become a bit
-  ;; mask of the nonzero ones, and only those are visited.
-  (func (export "gather_sparse_rows")
-    (param $src i32) (param $indices i32) (param $rows i32) (param $cols i32) (param $table i32)
-    (param $rowStart i32) (param $column i32) (param $value i32)
-    (local $r i32) (local $row i32) (local $j i32) (local $stop i32) (local $mask i32) (local $q i32)
-    (local $pc i32) (local $pv i32) (local $byte i32)
-    (local.set $pc (local.get $column))
-    (local.set $pv (local.get $value))
+  ;; The sparse batch gather (gatherSparseColumns), in three steps, each of which threads can
+  ;; share: count_columns counts each column's nonzero bytes over some rows (threads take
+  ;; ranges of rows), start_columns adds two such counts up into the columns' starts, and
+  ;; deal_columns lists each nonzero byte b of some columns as its row and table[b], at the
+  ;; next free place of its column (threads take ranges of columns, so their writes do not
+  ;; share cache lines). src rows are cols bytes; row r of the batch is src row indices[r].
+
+  ;; counts[q] (i16, cols of them, zeroed first) = the nonzero bytes in column q of rows
+  ;; r0..r1; at most 32767 rows. Sixteen bytes at a time: a byte compared with 0 is −1 where
+  ;; nonzero, widened to sixteen bits and subtracted.
+  (func (export "count_columns")
+    (param $src i32) (param $indices i32) (param $r0 i32) (param $r1 i32) (param $cols i32) (param $counts i32)
+    (local $r i32) (local $ps i32) (local $pc i32) (local $stop i32) (local $q i32) (local $m v128)
+    (memory.fill (local.get $counts) (i32.const 0) (i32.shl (local.get $cols) (i32.const 1)))
     (local.set $stop (i32.and (local.get $cols) (i32.const -16)))
-    (i32.store (local.get $rowStart) (i32.const 0))
+    (local.set $r (local.get $r0))
     (block $doneR (loop $nextR
-      (br_if $doneR (i32.ge_u (local.get $r) (local.get $rows)))
-      (local.set $row (i32.add (local.get $src)
+      (br_if $doneR (i32.ge_u (local.get $r) (local.get $r1)))
+      (local.set $ps (i32.add (local.get $src)
         (i32.mul (i32.load (i32.add (local.get $indices) (i32.shl (local.get $r) (i32.const 2)))) (local.get $cols))))
-      (local.set $j (i32.const 0))
+      (local.set $pc (local.get $counts))
+      (local.set $q (i32.const 0))
       (block $done (loop $next
-        (br_if $done (i32.ge_u (local.get $j) (local.get $stop)))
-        (local.set $mask (i8x16.bitmask (i8x16.ne (v128.load (i32.add (local.get $row) (local.get $j))) (v128.const i32x4 0 0 0 0))))
-        (block $doneBits (loop $nextBit
-          (br_if $doneBits (i32.eqz (local.get $mask)))
-          (local.set $q (i32.add (local.get $j) (i32.ctz (local.get $mask))))
-          (i32.store (local.get $pc) (local.get $q))
-          (f64.store (local.get $pv)
-            (f64.load (i32.add (local.get $table) (i32.shl (i32.load8_u (i32.add (local.get $row) (local.get $q))) (i32.const 3)))))
-          (local.set $pc (i32.add (local.get $pc) (i32.const 4)))
-          (local.set $pv (i32.add (local.get $pv) (i32.const 8)))
-          (local.set $mask (i32.and (local.get $mask) (i32.sub (local.get $mask) (i32.const 1))))
-          (br $nextBit)))
-        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br_if $done (i32.ge_u (local.get $q) (local.get $stop)))
+        (local.set $m (i8x16.ne (v128.load (local.get $ps)) (v128.const i64x2 0 0)))
+        (v128.store offset=0 (local.get $pc)
+          (i16x8.sub (v128.load offset=0 (local.get $pc)) (i16x8.extend_low_i8x16_s (local.get $m))))
+        (v128.store offset=16 (local.get $pc)
+          (i16x8.sub (v128.load offset=16 (local.get $pc)) (i16x8.extend_high_i8x16_s (local.get $m))))
+        (local.set $ps (i32.add (local.get $ps) (i32.const 16)))
+        (local.set $pc (i32.add (local.get $pc) (i32.const 32)))
+        (local.set $q (i32.add (local.get $q) (i32.const 16)))
         (br $next)))
       (block $done (loop $next
-        (br_if $done (i32.ge_u (local.get $j) (local.get $cols)))
-        (local.set $byte (i32.load8_u (i32.add (local.get $row) (local.get $j))))
-        (if (local.get $byte)
-          (then
-            (i32.store (local.get $pc) (local.get $j))
-            (f64.store (local.get $pv) (f64.load (i32.add (local.get $table) (i32.shl (local.get $byte) (i32.const 3)))))
-            (local.set $pc (i32.add (local.get $pc) (i32.const 4)))
-            (local.set $pv (i32.add (local.get $pv) (i32.const 8)))))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $done (i32.ge_u (local.get $q) (local.get $cols)))
+        (i32.store16 (local.get $pc)
+          (i32.add (i32.load16_u (local.get $pc)) (i32.ne (i32.load8_u (local.get $ps)) (i32.const 0))))
+        (local.set $ps (i32.add (local.get $ps) (i32.const 1)))
+        (local.set $pc (i32.add (local.get $pc) (i32.const 2)))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
         (br $next)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (i32.store (i32.add (local.get $rowStart) (i32.shl (local.get $r) (i32.const 2)))
-        (i32.shr_u (i32.sub (local.get $pc) (local.get $column)) (i32.const 2)))
       (br $nextR))))
+
+  ;; colStart[q] = next[q] = the entries of the columns before q, by the counts (i16) of
+  ;; two ranges of rows; colStart[cols] = all the entries.
+  (func (export "start_columns")
+    (param $counts0 i32) (param $counts1 i32) (param $cols i32) (param $colStart i32) (param $next i32)
+    (local $q i32) (local $sum i32)
+    (block $done (loop $nextQ
+      (br_if $done (i32.ge_u (local.get $q) (local.get $cols)))
+      (i32.store (i32.add (local.get $colStart) (i32.shl (local.get $q) (i32.const 2))) (local.get $sum))
+      (i32.store (i32.add (local.get $next) (i32.shl (local.get $q) (i32.const 2))) (local.get $sum))
+      (local.set $sum (i32.add (local.get $sum)
+        (i32.add (i32.load16_u (i32.add (local.get $counts0) (i32.shl (local.get $q) (i32.const 1))))
+                 (i32.load16_u (i32.add (local.get $counts1) (i32.shl (local.get $q) (i32.const 1)))))))
+      (local.set $q (i32.add (local.get $q) (i32.const 1)))
+      (br $nextQ)))
+    (i32.store (i32.add (local.get $colStart) (i32.shl (local.get $cols) (i32.const 2))) (local.get $sum)))
+
+  ;; For columns q0..q1 (q0 a multiple of 16) of every row r, each nonzero byte b of column q
+  ;; goes to slot next[q] (which then moves on): row[slot] = r, value[slot] = table[b].
+  ;; Sixteen bytes at a time become a bit mask of the nonzero ones; only those are visited.
+  (func (export "deal_columns")
+    (param $src i32) (param $indices i32) (param $rows i32) (param $q0 i32) (param $q1 i32) (param $cols i32)
+    (param $table i32) (param $next i32) (param $row i32) (param $value i32)
+    (local $r i32) (local $ps i32) (local $q i32) (local $mask i32) (local $at i32)
+    (local $pn i32) (local $slot i32)
+    (block $doneR (loop $nextR
+      (br_if $doneR (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $ps (i32.add (local.get $src)
+        (i32.mul (i32.load (i32.add (local.get $indices) (i32.shl (local.get $r) (i32.const 2)))) (local.get $cols))))
+      (local.set $q (local.get $q0))
+      (block $done (loop $nextQ
+        (br_if $done (i32.ge_u (local.get $q) (local.get $q1)))
+        (local.set $mask
+          (if (result i32) (i32.le_u (i32.add (local.get $q) (i32.const 16)) (local.get $q1))
+            (then (i8x16.bitmask (i8x16.ne (v128.load (i32.add (local.get $ps) (local.get $q))) (v128.const i64x2 0 0))))
+            ;; The last few bytes, one bit each.
+            (else (call $nonzeroBits (i32.add (local.get $ps) (local.get $q)) (i32.sub (local.get $q1) (local.get $q))))))
+        (block $doneBits (loop $nextBit
+          (br_if $doneBits (i32.eqz (local.get $mask)))
+          (local.set $at (i32.add (local.get $q) (i32.ctz (local.get $mask))))
+          (local.set $pn (i32.add (local.get $next) (i32.shl (local.get $at) (i32.const 2))))
+          (local.set $slot (i32.load (local.get $pn)))
+          (i32.store (local.get $pn) (i32.add (local.get $slot) (i32.const 1)))
+          (i32.store (i32.add (local.get $row) (i32.shl (local.get $slot) (i32.const 2))) (local.get $r))
+          (f64.store (i32.add (local.get $value) (i32.shl (local.get $slot) (i32.const 3)))
+            (f64.load (i32.add (local.get $table)
+              (i32.shl (i32.load8_u (i32.add (local.get $ps) (local.get $at))) (i32.const 3)))))
+          (local.set $mask (i32.and (local.get $mask) (i32.sub (local.get $mask) (i32.const 1))))
+          (br $nextBit)))
+        (local.set $q (i32.add (local.get $q) (i32.const 16)))
+        (br $nextQ)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $nextR))))
+
+  ;; Bit i set where byte p + i is nonzero, for i < n (n < 16).
+  (func $nonzeroBits (param $p i32) (param $n i32) (result i32)
+    (local $i i32) (local $bits i32)
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $bits (i32.or (local.get $bits)
+        (i32.shl (i32.ne (i32.load8_u (i32.add (local.get $p) (local.get $i))) (i32.const 0)) (local.get $i))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))
+    (local.get $bits))
 )

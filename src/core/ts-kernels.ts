@@ -1,5 +1,5 @@
 import type { Kernels } from './kernels';
-import { checkSparseRoom } from './sparse';
+import { checkSparseIndices, checkSparseRoom, type SparseColumns } from './sparse';
 
 /**
  * The reference backend: plain loops over Float64Arrays, written to be read. Loop orders
@@ -47,26 +47,30 @@ export const tsKernels: Kernels = {
   },
 
   sparseMatmul(a, b, c, n) {
-    // matmul with the zeros of A never visited: the same sums, in the same order.
-    const { rows, rowStart, column, value } = a;
+    // matmul with the zeros of A never visited. Input q is added to every row it appears in
+    // before input q + 1 is, so each C[i][j] is the same sum, in the same order.
+    checkRows(a);
+    const { rows, cols, colStart, row, value } = a;
     c.fill(0, 0, rows * n);
-    for (let i = 0; i < rows; i++) {
-      const cRow = i * n;
-      for (let t = rowStart[i]; t < rowStart[i + 1]; t++) {
-        const aip = value[t], bRow = column[t] * n;
-        for (let j = 0; j < n; j++) c[cRow + j] += aip * b[bRow + j];
+    for (let q = 0; q < cols; q++) {
+      const bRow = q * n;
+      for (let t = colStart[q]; t < colStart[q + 1]; t++) {
+        const aiq = value[t], cRow = row[t] * n;
+        for (let j = 0; j < n; j++) c[cRow + j] += aiq * b[bRow + j];
       }
     }
   },
 
   sparseMatmulTransA(a, b, c, n) {
-    const { rows, cols, rowStart, column, value } = a;
+    // Row q of C sums value · (row i of B) over input q's samples i, in increasing order.
+    checkRows(a);
+    const { cols, colStart, row, value } = a;
     c.fill(0, 0, cols * n);
-    for (let i = 0; i < rows; i++) {
-      const bRow = i * n;
-      for (let t = rowStart[i]; t < rowStart[i + 1]; t++) {
-        const aip = value[t], cRow = column[t] * n;
-        for (let j = 0; j < n; j++) c[cRow + j] += aip * b[bRow + j];
+    for (let q = 0; q < cols; q++) {
+      const cRow = q * n;
+      for (let t = colStart[q]; t < colStart[q + 1]; t++) {
+        const aiq = value[t], bRow = row[t] * n;
+        for (let j = 0; j < n; j++) c[cRow + j] += aiq * b[bRow + j];
       }
     }
   },
@@ -135,23 +139,45 @@ export const tsKernels: Kernels = {
     }
   },
 
-  gatherSparseRows(src, indices, start, rows, cols, table, out) {
+  gatherSparseColumns(src, indices, start, rows, cols, table, out) {
     checkSparseRoom(out, rows, cols, table);
-    const { rowStart, column, value } = out;
-    let count = 0;
-    rowStart[0] = 0;
+    const { colStart, row, value } = out;
+    // A counting sort: count each column's nonzero bytes, turn the counts into starts
+    // (colStart[q + 1] = where column q starts), then deal the entries, sample by sample.
+    colStart.fill(0, 0, cols + 1);
     for (let r = 0; r < rows; r++) {
       const from = indices[start + r] * cols;
-      for (let j = 0; j < cols; j++) {
-        const byte = src[from + j];
-        if (byte === 0) continue;
-        column[count] = j;
-        value[count] = table[byte];
-        count++;
-      }
-      rowStart[r + 1] = count;
+      for (let q = 0; q < cols; q++) if (src[from + q] !== 0) colStart[q + 1]++;
     }
+    let sum = 0;
+    for (let q = 0; q < cols; q++) {
+      const count = colStart[q + 1];
+      colStart[q + 1] = sum;
+      sum += count;
+    }
+    for (let r = 0; r < rows; r++) {
+      const from = indices[start + r] * cols;
+      for (let q = 0; q < cols; q++) {
+        const byte = src[from + q];
+        if (byte === 0) continue;
+        const slot = colStart[q + 1]++;
+        row[slot] = r;
+        value[slot] = table[byte];
+      }
+    }
+    // Dealing moved colStart[q + 1] to the end of column q, which is where it belongs.
     out.rows = rows;
     out.cols = cols;
   },
 };
+
+/** checkSparseIndices, and every column start within the entries and row number below a.rows. */
+function checkRows(a: SparseColumns): void {
+  const entries = checkSparseIndices(a);
+  for (let q = 0; q <= a.cols; q++) {
+    if (!(a.colStart[q] >= 0 && a.colStart[q] <= entries)) throw new RangeError('sparse matrix: a column start lies outside its entries');
+  }
+  for (let t = 0; t < entries; t++) {
+    if (!(a.row[t] >= 0 && a.row[t] < a.rows)) throw new RangeError(`sparse matrix: a row number is not below its ${a.rows} rows`);
+  }
+}

@@ -1,6 +1,6 @@
 import type { WasmVariant } from './backend';
 import type { Kernels } from './kernels';
-import { checkSparseRoom, type SparseRows } from './sparse';
+import { checkSparseIndices, checkSparseRoom, type SparseColumns } from './sparse';
 import { tsKernels } from './ts-kernels';
 import { WasmHeap } from './wasm-heap';
 import { WorkerPool } from './wasm-pool';
@@ -23,12 +23,12 @@ interface KernelExports {
     r0: number, r1: number, nq: number, n: number, list: number,
   ): void;
   sparse_matmul(
-    rowStart: number, column: number, value: number, r0: number, r1: number,
+    colStart: number, row: number, value: number, r0: number, r1: number, cols: number,
     b: number, bqs: number, c: number, crs: number, n: number,
   ): void;
-  sparse_transpose(
-    rowStart: number, column: number, value: number, rows: number, cols: number,
-    tStart: number, tColumn: number, tValue: number,
+  sparse_matmul_tn(
+    colStart: number, row: number, value: number, q0: number, q1: number,
+    b: number, bqs: number, c: number, crs: number, n: number,
   ): void;
   max_unsigned(p: number, count: number): number;
   transpose(src: number, dst: number, rows: number, cols: number): void;
@@ -38,20 +38,24 @@ interface KernelExports {
   relu_forward(x: number, y: number, n: number): void;
   relu_backward(y: number, dy: number, dx: number, n: number): void;
   gather_rows(src: number, indices: number, rows: number, cols: number, table: number, out: number): void;
-  gather_sparse_rows(
-    src: number, indices: number, rows: number, cols: number, table: number,
-    rowStart: number, column: number, value: number,
+  count_columns(src: number, indices: number, r0: number, r1: number, cols: number, counts: number): void;
+  start_columns(counts0: number, counts1: number, cols: number, colStart: number, next: number): void;
+  deal_columns(
+    src: number, indices: number, rows: number, q0: number, q1: number, cols: number, table: number,
+    next: number, row: number, value: number,
   ): void;
 }
 
 /** The calls worker threads can run, by number. */
-const POOL_FUNCTIONS = ['gemm', 'sparse_matmul', 'gather_rows'] as const;
-const GEMM = 0, SPARSE_MATMUL = 1, GATHER_ROWS = 2;
+const POOL_FUNCTIONS = ['gemm', 'sparse_matmul', 'sparse_matmul_tn', 'gather_rows', 'count_columns', 'deal_columns'] as const;
+const GEMM = 0, SPARSE_MATMUL = 1, SPARSE_MATMUL_TN = 2, GATHER_ROWS = 3, COUNT_COLUMNS = 4, DEAL_COLUMNS = 5;
 
 /** Below this many multiply-adds a product runs on the calling thread alone: waking a worker would cost more. */
 const MIN_WORK_PER_THREAD = 150_000;
 /** Below this many values a gather runs on the calling thread alone. */
 const MIN_GATHER_PER_THREAD = 20_000;
+/** count_columns keeps 16-bit counts: a sparse gather of more rows than this runs in TypeScript. */
+const MAX_COUNTED_ROWS = 32767;
 
 /** Scratch slots for operands that are not in the memory, and for Bᵀ. */
 const SLOT_A = 0, SLOT_B = 1, SLOT_C = 2, SLOT_BT = 3;
@@ -66,10 +70,8 @@ export class WasmKernels implements Kernels {
   private readonly scratch: Float64Array[] = [];
   /** Per thread: room for gemm's copy of a row of A. */
   private readonly lists: Float64Array[] = [];
-  /** The transpose of the last sparse A that sparseMatmulTransA was given (room reused). */
-  private readonly transposed: { rows: number; cols: number; rowStart: Int32Array; column: Int32Array; value: Float64Array } = {
-    rows: 0, cols: 0, rowStart: new Int32Array(0), column: new Int32Array(0), value: new Float64Array(0),
-  };
+  /** gatherSparseColumns's scratch: two blocks of column counts (i16), and the columns' next free places (i32). */
+  private readonly columnScratch = { cols: -1, counts: new Int32Array(0), next: new Int32Array(0) } as { cols: number; counts: Int32Array; next: Int32Array };
   private readonly args = new Int32Array(12);
   /** gatherRows's row indices, as the i32s the kernel reads (a view of the SLOT_INDICES scratch). */
   private indices: Int32Array<ArrayBufferLike> = new Int32Array(0);
@@ -109,29 +111,65 @@ export class WasmKernels implements Kernels {
     this.product(a, m * n, n * 8, 8, bt, n * k, c, m, n, k);
   }
 
-  sparseMatmul(a: SparseRows, b: Float64Array, c: Float64Array, n: number): void {
+  sparseMatmul(a: SparseColumns, b: Float64Array, c: Float64Array, n: number): void {
     if (!this.inMemory(a)) return tsKernels.sparseMatmul(a, b, c, n);
     this.checkSparse(a);
     checkLength('B', b, a.cols * n);
     checkLength('C', c, a.rows * n);
-    this.sparseProduct(a, this.place(b, SLOT_B, a.cols * n, true), c, n);
+    if (a.rows === 0 || n === 0) return;
+    const bOffset = this.place(b, SLOT_B, a.cols * n, true);
+    const cOffset = this.heap.offsetOf(c);
+    const args = this.args;
+    args[0] = a.colStart.byteOffset;
+    args[1] = a.row.byteOffset;
+    args[2] = a.value.byteOffset;
+    args[5] = a.cols;
+    args[6] = bOffset;
+    args[7] = n * 8;
+    args[8] = cOffset >= 0 ? cOffset : this.slot(SLOT_C, a.rows * n).byteOffset;
+    args[9] = n * 8;
+    args[10] = n;
+    // Each thread takes a range of rows of C (whole cache lines of it, so no line is written by two).
+    const threads = this.threadsFor(a.colStart[a.cols] * n, a.rows);
+    const rowAt = (t: number) => (t >= threads ? a.rows : Math.round((t * a.rows) / threads / 8) * 8);
+    for (let t = 1; t < threads; t++) {
+      args[3] = rowAt(t);
+      args[4] = rowAt(t + 1);
+      this.pool!.start(t - 1, SPARSE_MATMUL, args);
+    }
+    this.wasm.sparse_matmul(args[0], args[1], args[2], 0, rowAt(1), a.cols, bOffset, n * 8, args[8], n * 8, n);
+    for (let t = 1; t < threads; t++) this.pool!.wait(t - 1);
+    if (cOffset < 0) c.set(this.scratch[SLOT_C].subarray(0, a.rows * n));
   }
 
-  sparseMatmulTransA(a: SparseRows, b: Float64Array, c: Float64Array, n: number): void {
+  sparseMatmulTransA(a: SparseColumns, b: Float64Array, c: Float64Array, n: number): void {
     if (!this.inMemory(a)) return tsKernels.sparseMatmulTransA(a, b, c, n);
     const entries = this.checkSparse(a);
     checkLength('B', b, a.rows * n);
     checkLength('C', c, a.cols * n);
-    // Aᵀ·B is a sparse product with Aᵀ, whose rows (A's columns) list A's rows in order.
-    const t = this.transposed;
-    if (t.rowStart.length < a.cols + 1) t.rowStart = this.heap.allocInt32(a.cols + 1);
-    if (t.column.length < entries) [t.column, t.value] = [this.heap.allocInt32(entries), this.heap.alloc(entries)];
-    [t.rows, t.cols] = [a.cols, a.rows];
-    this.wasm.sparse_transpose(
-      a.rowStart.byteOffset, a.column.byteOffset, a.value.byteOffset, a.rows, a.cols,
-      t.rowStart.byteOffset, t.column.byteOffset, t.value.byteOffset,
-    );
-    this.sparseProduct(t, this.place(b, SLOT_B, a.rows * n, true), c, n);
+    if (a.cols === 0 || n === 0) return;
+    const bOffset = this.place(b, SLOT_B, a.rows * n, true);
+    const cOffset = this.heap.offsetOf(c);
+    const args = this.args;
+    args[0] = a.colStart.byteOffset;
+    args[1] = a.row.byteOffset;
+    args[2] = a.value.byteOffset;
+    args[5] = bOffset;
+    args[6] = n * 8;
+    args[7] = cOffset >= 0 ? cOffset : this.slot(SLOT_C, a.cols * n).byteOffset;
+    args[8] = n * 8;
+    args[9] = n;
+    // Each thread takes a range of rows of C (columns of A) holding an equal share of the entries.
+    const threads = this.threadsFor(entries * n, a.cols);
+    const rowAt = (t: number) => (t >= threads ? a.cols : firstAtOrAbove(a.colStart, a.cols, Math.ceil((entries * t) / threads)));
+    for (let t = 1; t < threads; t++) {
+      args[3] = rowAt(t);
+      args[4] = rowAt(t + 1);
+      this.pool!.start(t - 1, SPARSE_MATMUL_TN, args);
+    }
+    this.wasm.sparse_matmul_tn(args[0], args[1], args[2], 0, rowAt(1), bOffset, n * 8, args[7], n * 8, n);
+    for (let t = 1; t < threads; t++) this.pool!.wait(t - 1);
+    if (cOffset < 0) c.set(this.scratch[SLOT_C].subarray(0, a.cols * n));
   }
 
   addRowVector(x: Float64Array, bias: Float64Array, rows: number, cols: number): void {
@@ -215,19 +253,45 @@ export class WasmKernels implements Kernels {
   }
 
   /** As gatherRows; src is copied into the memory the same way. On one thread: it writes a fifth of gatherRows' bytes. */
-  gatherSparseRows(
+  gatherSparseColumns(
     src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number,
-    table: Float64Array, out: SparseRows,
+    table: Float64Array, out: SparseColumns,
   ): void {
     checkSparseRoom(out, rows, cols, table);
-    if (!this.inMemory(out)) return tsKernels.gatherSparseRows(src, indices, start, rows, cols, table, out);
+    const ts = () => tsKernels.gatherSparseColumns(src, indices, start, rows, cols, table, out);
+    if (!this.inMemory(out) || rows > MAX_COUNTED_ROWS) return ts();
     const ids = this.rowIndices(src, indices, start, rows, cols);
     const srcOffset = this.bytesInMemory(src);
-    if (srcOffset < 0) return tsKernels.gatherSparseRows(src, indices, start, rows, cols, table, out);
-    this.wasm.gather_sparse_rows(
-      srcOffset, ids.byteOffset, rows, cols, this.placeTable(table),
-      out.rowStart.byteOffset, out.column.byteOffset, out.value.byteOffset,
-    );
+    if (srcOffset < 0) return ts();
+    // On two threads when that pays: first each counts half of the rows, then each deals
+    // the entries of a range of columns, half of them (kernels.wat).
+    const two = this.pool !== undefined && rows * cols >= 2 * MIN_GATHER_PER_THREAD;
+    const half = two ? Math.ceil(rows / 2) : rows;
+    const sc = this.columnScratch;
+    if (sc.cols < cols) {
+      // Two blocks of 16-bit counts, each rounded up to 16 bytes.
+      [sc.cols, sc.counts, sc.next] = [cols, this.heap.allocInt32(2 * Math.ceil(cols / 8) * 4), this.heap.allocInt32(cols)];
+    }
+    const counts0 = sc.counts.byteOffset, counts1 = counts0 + sc.counts.byteLength / 2;
+    const w = this.wasm, args = this.args, pool = this.pool!;
+    if (two) {
+      [args[0], args[1], args[2], args[3], args[4], args[5]] = [srcOffset, ids.byteOffset, half, rows, cols, counts1];
+      pool.start(0, COUNT_COLUMNS, args);
+    }
+    w.count_columns(srcOffset, ids.byteOffset, 0, half, cols, counts0);
+    if (two) pool.wait(0);
+    else w.count_columns(srcOffset, ids.byteOffset, rows, rows, cols, counts1);
+    w.start_columns(counts0, counts1, cols, out.colStart.byteOffset, sc.next.byteOffset);
+    const tableOffset = this.placeTable(table);
+    // The second thread's columns start at a multiple of 16 near the middle entry.
+    const split = two ? Math.min(cols, Math.round(firstAtOrAbove(out.colStart, cols, out.colStart[cols] / 2) / 16) * 16) : cols;
+    if (two) {
+      [args[0], args[1], args[2], args[3], args[4], args[5], args[6]] = [srcOffset, ids.byteOffset, rows, split, cols, cols, tableOffset];
+      [args[7], args[8], args[9]] = [sc.next.byteOffset, out.row.byteOffset, out.value.byteOffset];
+      pool.start(0, DEAL_COLUMNS, args);
+    }
+    w.deal_columns(srcOffset, ids.byteOffset, rows, 0, split, cols, tableOffset, sc.next.byteOffset, out.row.byteOffset, out.value.byteOffset);
+    if (two) pool.wait(0);
     out.rows = rows;
     out.cols = cols;
   }
@@ -278,65 +342,29 @@ export class WasmKernels implements Kernels {
     if (cOffset < 0) c.set(this.scratch[SLOT_C].subarray(0, rows * n));
   }
 
-  /**
-   * C (a.rows×n) = A·B for a sparse A in the memory and B at bOffset. The rows of C are split
-   * over the threads by their number of entries, so that each thread gets the same work.
-   */
-  private sparseProduct(a: SparseRows, bOffset: number, c: Float64Array, n: number): void {
-    const { rows, rowStart } = a;
-    const entries = rowStart[rows];
-    const threads = this.threadsFor(entries * n, rows);
-    const cOffset = this.heap.offsetOf(c);
-    const args = this.args;
-    args[0] = rowStart.byteOffset;
-    args[1] = a.column.byteOffset;
-    args[2] = a.value.byteOffset;
-    args[5] = bOffset;
-    args[6] = n * 8;
-    args[7] = cOffset >= 0 ? cOffset : this.slot(SLOT_C, rows * n).byteOffset;
-    args[8] = n * 8;
-    args[9] = n;
-    // Thread t takes the rows from the first whose entries start at or after t/threads of them.
-    const firstEnd = rowAtShare(rowStart, rows, entries, 1, threads);
-    for (let t = 1; t < threads; t++) {
-      args[3] = rowAtShare(rowStart, rows, entries, t, threads);
-      args[4] = rowAtShare(rowStart, rows, entries, t + 1, threads);
-      this.pool!.start(t - 1, SPARSE_MATMUL, args);
-    }
-    this.wasm.sparse_matmul(args[0], args[1], args[2], 0, firstEnd, bOffset, n * 8, args[7], n * 8, n);
-    for (let t = 1; t < threads; t++) this.pool!.wait(t - 1);
-    if (cOffset < 0) c.set(this.scratch[SLOT_C].subarray(0, rows * n));
-  }
-
   /** How many threads a call with this many multiply-adds (or values), in at most `parts` pieces, is worth. */
   private threadsFor(work: number, parts: number): number {
     return this.pool ? Math.max(1, Math.min(this.threads, Math.floor(work / MIN_WORK_PER_THREAD), parts)) : 1;
   }
 
-  /** Whether every array of a SparseRows is a view of the memory (so the kernels can read it in place). */
-  private inMemory(a: SparseRows): boolean {
-    return this.heap.offsetOf(a.rowStart) >= 0 && this.heap.offsetOf(a.column) >= 0 && this.heap.offsetOf(a.value) >= 0;
+  /** Whether every array of a SparseColumns is a view of the memory (so the kernels can read it in place). */
+  private inMemory(a: SparseColumns): boolean {
+    return this.heap.offsetOf(a.colStart) >= 0 && this.heap.offsetOf(a.row) >= 0 && this.heap.offsetOf(a.value) >= 0;
   }
 
   /**
-   * The kernels follow a SparseRows' indices as raw addresses: its row starts must lie within
-   * its entries and its columns below `cols`, or they would read (or, for Aᵀ·B, write) other
+   * The kernels follow a SparseColumns' indices as raw addresses: its column starts must lie
+   * within its entries and its row numbers below `rows`, or they would read (or write) other
    * arrays. Checked in the memory, a vector pass over the indices. Returns the entry count.
    */
-  private checkSparse(a: SparseRows): number {
-    const { rows, cols, rowStart, column, value } = a;
-    if (!(Number.isInteger(rows) && rows >= 0 && rowStart.length >= rows + 1)) {
-      throw new RangeError(`sparse matrix: ${rows} rows need ${rows + 1} row starts, it has ${rowStart.length}`);
+  private checkSparse(a: SparseColumns): number {
+    const { rows, cols, colStart, row } = a;
+    const entries = checkSparseIndices(a);
+    if (this.wasm.max_unsigned(colStart.byteOffset, cols + 1) >>> 0 > entries) {
+      throw new RangeError('sparse matrix: a column start lies outside its entries');
     }
-    const entries = rowStart[rows];
-    if (!(rowStart[0] === 0 && entries >= 0 && entries <= column.length && entries <= value.length)) {
-      throw new RangeError(`sparse matrix: its rows claim entries 0..${entries}, it has room for ${Math.min(column.length, value.length)}`);
-    }
-    if (this.wasm.max_unsigned(rowStart.byteOffset, rows + 1) >>> 0 > entries) {
-      throw new RangeError('sparse matrix: a row start lies outside its entries');
-    }
-    if (entries > 0 && this.wasm.max_unsigned(column.byteOffset, entries) >>> 0 >= cols) {
-      throw new RangeError(`sparse matrix: a column index is not below its ${cols} columns`);
+    if (entries > 0 && this.wasm.max_unsigned(row.byteOffset, entries) >>> 0 >= rows) {
+      throw new RangeError(`sparse matrix: a row number is not below its ${rows} rows`);
     }
     return entries;
   }
@@ -406,15 +434,12 @@ function checkLength(what: string, array: Float64Array, length: number): void {
   if (array.length < length) throw new RangeError(`${what} has ${array.length} values, the kernel needs ${length}`);
 }
 
-/** Thread t's first row in a split of a sparse product's entries into `threads` equal shares. */
-function rowAtShare(rowStart: Int32Array, rows: number, entries: number, t: number, threads: number): number {
-  if (t >= threads) return rows;
-  const target = Math.ceil((entries * t) / threads);
-  // The first row r with rowStart[r] ≥ target: rowStart is non-decreasing.
-  let lo = 0, hi = rows;
+/** The first q ≤ last with starts[q] ≥ target (starts is non-decreasing), by bisection. */
+function firstAtOrAbove(starts: Int32Array, last: number, target: number): number {
+  let lo = 0, hi = last;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (rowStart[mid] < target) lo = mid + 1;
+    if (starts[mid] < target) lo = mid + 1;
     else hi = mid;
   }
   return lo;
