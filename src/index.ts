@@ -61,6 +61,7 @@ export { Adam } from './optim/adam';
 export { createOptimizer, defaultLearningRates, optimizerTypes, type OptimizerSpec } from './optim/create';
 export { clipGradientNorm } from './optim/clip';
 export { learningRateAt, scheduleTypes, type ScheduleSpec, type Warmup, type TrainingProgress } from './optim/schedule';
+export { dependsOnRunLength } from './optim/schedule';
 export { EarlyStopping, type EarlyStoppingState } from './train/early-stopping';
 export { createKernels, defaultThreads, wasmSupport, type BackendName, type BackendOptions, type WasmVariant } from './core/backend';
 export { compareRuns, sweepRuns, configLabel, type CompareRun, type CompareRow, type CompareOptions } from './train/compare';

@@ -47,11 +47,18 @@ describe('traceNetwork', () => {
     for (const b of trace.backward) for (const p of b.params) expect(p.gradNorm).toBe(norm(fresh.net.param(p.name).grad));
   });
 
-  test('one SGD step lowers the loss on the batch, and the weights are put back', () => {
+  test('one SGD step (the default) lowers the loss on the batch, and the weights are put back', () => {
+    expect(trace.step).toMatchObject({ optimizer: 'sgd', optimizerStep: 1, learningRate: 0.1, weightDecay: 0, clip: null });
+    expect(trace.decayLoss).toBe(0);
     expect(trace.step.lossAfter).toBeLessThan(trace.step.lossBefore);
     net.params().forEach((p, k) => expect(p.value).toEqual(before[k]));
+    const fresh = setup();
+    fresh.net.gradient(fresh.x, fresh.labels);
     for (const p of trace.step.params) {
-      expect(p.updateNorm).toBeCloseTo(0.1 * p.gradNorm, 14);
+      // Δw = −lr·grad, measured as the difference of the weights (so up to rounding).
+      expect(Math.abs(p.updateNorm - 0.1 * p.gradNorm)).toBeLessThan(1e-12 * p.updateNorm);
+      const maxGrad = Math.max(...fresh.net.param(p.name).grad.map(Math.abs));
+      expect(Math.abs(p.maxUpdate - 0.1 * maxGrad)).toBeLessThan(1e-12 * p.maxUpdate);
       if (p.name.endsWith('.b')) expect(p.relativeUpdate).toBeNull(); // biases start at zero
       else expect(p.relativeUpdate).toBeCloseTo(p.updateNorm / p.valueNorm, 14);
     }

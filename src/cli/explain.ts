@@ -55,7 +55,8 @@ export function run(topic: string | undefined, flags: Flags): void {
 /**
  * One real MNIST training sample through the user's own network (initial weights from the
  * config's seed, or trained ones from --weights): every layer forward and backward, and what
- * one SGD step would change.
+ * one step of the config's optimizer changes, at its learning rate, with its weight decay and
+ * gradient clipping. The optimizer is a fresh one: a weights file keeps no optimizer state.
  */
 function runNetwork(flags: Flags): void {
   const { basename } = require('node:path') as typeof import('node:path');
@@ -67,6 +68,7 @@ function runNetwork(flags: Flags): void {
   const { tsKernels } = require('../core/ts-kernels') as typeof import('../core/ts-kernels');
   const { traceNetwork } = require('../explain/network-trace') as typeof import('../explain/network-trace');
   const { renderNetworkTrace } = require('../explain/render-network-trace') as typeof import('../explain/render-network-trace');
+  const { createOptimizer } = require('../optim/create') as typeof import('../optim/create');
   if (flags.dot !== undefined) throw new UserError('--dot draws the fixed examples; for a network use the text or --json');
 
   const doc = flags.weights !== undefined ? readWeights(flags.weights) : undefined;
@@ -75,17 +77,23 @@ function runNetwork(flags: Flags): void {
   const train = loadTrainSet(config.data);
   const net = networkFromConfig(config, doc?.inputSize ?? train.sampleSize, doc?.classes ?? train.classes, tsKernels, where);
   if (doc) loadInto(net, doc, flags.weights!);
+  net.weightDecay = config.training.weightDecay;
 
   const k = number(flags.sample, '--sample') ?? 0;
   if (!Number.isInteger(k) || k < 0 || k >= train.count) throw new UserError(`--sample: expected a training sample index from 0 to ${train.count - 1}, got '${flags.sample}'`);
   const x = { data: new Float64Array(train.sampleSize), shape: [1, train.sampleSize] };
   const labels = new Uint8Array(1);
   gatherBatch(train, [k], 0, 1, x.data, labels);
-  const trace = traceNetwork(net, x, labels, config.training.learningRate);
+  const { optimizer, learningRate, clipNorm, schedule } = config.training;
+  const trace = traceNetwork(net, x, labels, learningRate, { optimizer: createOptimizer(optimizer, tsKernels), clipNorm });
   if (flags.json) console.log(JSON.stringify({ source: where, sample: k, label: labels[0], ...trace }, null, 2));
   else {
     console.log(`${where}: training sample ${k} (a ${labels[0]}) through the network${doc ? ' with its trained weights' : ', initial weights from the seed'}\n`);
     console.log(renderNetworkTrace(trace, paint));
+    const warmup = schedule.warmupSteps || schedule.warmupEpochs;
+    if (schedule.type !== 'constant' || warmup) {
+      console.log(paint.note(`(lr is the config's base learning rate; its ${schedule.type} schedule${warmup ? ' with warm-up' : ''} changes it during training)`));
+    }
   }
 }
 

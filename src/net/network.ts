@@ -62,8 +62,8 @@ export class Network {
     return this.lossLayer.forward(this.predict(x, training), labels) + this.decayLoss();
   }
 
-  /** 0.5·λ·ΣW² over the weights that decay. */
-  private decayLoss(): number {
+  /** 0.5·λ·ΣW² over the weights that decay: the part of `loss` that weight decay adds. */
+  decayLoss(): number {
     const lambda = this.weightDecay;
     if (lambda === 0) return 0;
     let sum = 0;

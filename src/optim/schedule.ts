@@ -47,6 +47,25 @@ export function learningRateAt(spec: ScheduleSpec, baseLr: number, progress: Tra
   return decayed(spec, baseLr, progress) * warmupFactor(spec, progress);
 }
 
+/**
+ * Whether the rate at a step depends on the run's total length (`totalEpochs`), not only on
+ * where training is. Such a schedule cannot be stretched over more (or fewer) epochs when a run
+ * is resumed: the rates already used followed the old length, the rest would follow the new
+ * one, and the rate would jump where they meet. Warm-up depends only on the step.
+ */
+export function dependsOnRunLength(spec: ScheduleSpec): boolean {
+  switch (spec.type) {
+    case 'cosine':
+      return true;
+    case 'constant':
+    case 'step':
+    case 'exponential':
+      return false;
+    default:
+      throw new Error(`unknown schedule type ${(spec as { type: unknown }).type} (expected one of ${scheduleTypes.join(', ')})`);
+  }
+}
+
 function decayed(spec: ScheduleSpec, baseLr: number, { epoch, totalEpochs }: TrainingProgress): number {
   switch (spec.type) {
     case 'constant':

@@ -11,7 +11,8 @@ import { buildFromConfig } from '../net/from-config';
 import type { Network } from '../net/network';
 import { clipGradientNorm } from '../optim/clip';
 import { createOptimizer } from '../optim/create';
-import { learningRateAt } from '../optim/schedule';
+import { dependsOnRunLength, learningRateAt } from '../optim/schedule';
+import { UserError } from '../errors';
 import { EarlyStopping } from './early-stopping';
 import { restore, stateOf, type Checkpoint, type Progress } from './checkpoint';
 import { loadRunData } from './run-data';
@@ -119,13 +120,13 @@ export async function train(setup: TrainSetup): Promise<TrainOutcome> {
     kernels,
   );
   const batches = stream.batchesPerEpoch;
-  const totalSteps = config.training.iterations ?? batches * (config.training.epochs ?? 17);
-  const epochs = Math.ceil(totalSteps / batches);
+  const { totalSteps, epochs } = runLength(config.training, batches);
   const evaluator = new Evaluator(evalSet, classes, 500, (n) => kernels.alloc(n), kernels);
 
   const progress: Progress = setup.resume
     ? restore(setup.resume.checkpoint as Checkpoint, setup.where, { net, modelRng, optimizer, stopper })
     : { epoch: 0, batch: 0, step: 0, dataRngAtEpochStart: dataRng.getState(), lossSum: 0, correct: 0, seen: 0, seconds: 0, history: [] };
+  if (setup.resume) checkResumedLength(setup.resume.config, config, batches, progress, setup.where);
   if (setup.resume) writeFileAtomic(paths.metrics, progress.history.map((m) => `${JSON.stringify(m)}\n`).join(''));
   else writeFileAtomic(paths.metrics, '');
 
@@ -263,6 +264,34 @@ export async function train(setup: TrainSetup): Promise<TrainOutcome> {
 
   save(paths.weights, progress.history.at(-1) ?? null);
   return outcome('completed');
+}
+
+/** How many batches a run trains, and over how many epochs (the last one may be partial when `iterations` is set). */
+function runLength(training: Config['training'], batches: number): { totalSteps: number; epochs: number } {
+  const totalSteps = training.iterations ?? batches * (training.epochs ?? 17);
+  return { totalSteps, epochs: Math.ceil(totalSteps / batches) };
+}
+
+/**
+ * A resumed run may be given another length (`nnt train --resume … --epochs N`), but only
+ * when that leaves something to train and the schedule does not depend on the length: the
+ * rates a cosine schedule used so far were those of the old length, and switching to the new
+ * one at the resume point would make the rate jump, giving a run that is neither.
+ */
+function checkResumedLength(saved: Config, config: Config, batches: number, progress: Progress, where: string): void {
+  const before = runLength(saved.training, batches), now = runLength(config.training, batches);
+  const { schedule } = config.training;
+  if (dependsOnRunLength(schedule) && before.epochs !== now.epochs) {
+    throw new UserError(
+      `${where}: the ${schedule.type} schedule spans the checkpoint's run of ${before.epochs} epochs, so it cannot be resumed as a ${now.epochs}-epoch run ` +
+        `(the learning rate would jump at epoch ${progress.epoch + 1}); resume without --epochs to finish the ${before.epochs} epochs, ` +
+        `or train ${now.epochs} epochs from the start`,
+    );
+  }
+  if (progress.step >= now.totalSteps) {
+    const at = progress.batch > 0 ? `is in epoch ${progress.epoch + 1}` : `has finished epoch ${progress.epoch}`;
+    throw new UserError(`${where}: the checkpoint ${at}, so a ${now.epochs}-epoch run has nothing left to train; give --epochs ${progress.epoch + 1} or more`);
+  }
 }
 
 export function formatMetric(metric: 'accuracy' | 'loss', value: number): string {
