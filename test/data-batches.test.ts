@@ -2,7 +2,7 @@ import { UserError } from '../src/errors';
 import { Rng } from '../src/core/rng';
 import { BatchStream, type BatchStreamOptions } from '../src/data/batches';
 import { gatherBatch, type Dataset } from '../src/data/dataset';
-import { allocSparseColumns, isSparse, toDense } from '../src/core/sparse';
+import { allocSparseMatrix, isSparse, toDense } from '../src/core/sparse';
 import { tsKernels } from '../src/core/ts-kernels';
 import type { Tensor } from '../src/core/tensor';
 import type { Batch } from '../src/data/batches';
@@ -55,20 +55,22 @@ describe('gatherBatch', () => {
     expect(Array.from(labels)).toEqual([2, 5, 0]);
   });
 
-  test('into SparseColumns: the nonzero pixels of each row, in column order, the same values as the dense gather', () => {
+  test('into SparseMatrix: the nonzero pixels of each row, in column order, the same values as the dense gather', () => {
     const ds = toyDataset(300); // sample 0 and every 256th have zero pixels
     const picks = [0, 255, 256, 3, 254];
-    const sparse = allocSparseColumns(tsKernels, 5, 4);
+    const sparse = allocSparseMatrix(tsKernels, 5, 4);
     const labels = new Uint8Array(5);
     gatherBatch(ds, picks, 0, 5, sparse, labels);
     // Pixels (i + j) mod 256: the zeros are pixel 0 of samples 0 and 256 (rows 0, 2), pixel 1
     // of sample 255 (row 1) and pixel 2 of sample 254 (row 4), and are left out.
-    expect(Array.from(sparse.colStart)).toEqual([0, 3, 7, 11, 16]);
-    expect(Array.from(sparse.row.subarray(0, 7))).toEqual([1, 3, 4, 0, 2, 3, 4]);
+    expect(Array.from(sparse.byColumn.start)).toEqual([0, 3, 7, 11, 16]);
+    expect(Array.from(sparse.byColumn.index.subarray(0, 7))).toEqual([1, 3, 4, 0, 2, 3, 4]);
+    expect(Array.from(sparse.byRow.start)).toEqual([0, 3, 6, 9, 13, 16]);
+    expect(Array.from(sparse.byRow.index.subarray(0, 6))).toEqual([1, 2, 3, 0, 2, 3]);
     const dense = new Float64Array(20);
     gatherBatch(ds, picks, 0, 5, dense, labels);
     expect(toDense(sparse).data).toEqual(dense);
-    expect(() => gatherBatch(ds, picks, 0, 5, allocSparseColumns(tsKernels, 4, 4), labels)).toThrow(/4 rows/);
+    expect(() => gatherBatch(ds, picks, 0, 5, allocSparseMatrix(tsKernels, 4, 4), labels)).toThrow(/4 rows/);
   });
 });
 

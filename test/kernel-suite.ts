@@ -1,6 +1,6 @@
 import { Rng } from '../src/core/rng';
 import type { Kernels } from '../src/core/kernels';
-import { allocSparseColumns, toDense } from '../src/core/sparse';
+import { allocSparseMatrix, toDense } from '../src/core/sparse';
 import { randomTensor } from './helpers';
 
 /** The definition, entry by entry: C[i][j] = Σ_p A[i][p]·B[p][j]. */
@@ -110,21 +110,28 @@ export function kernelSuite(kernels: Kernels) {
     for (let i = 0; i < src.length; i++) src[i] = rng.uniform() < zeros ? 0 : 1 + Math.floor(rng.uniform() * 255);
     const table = Float64Array.from({ length: 256 }, (_, b) => b / 255);
     const picks = Array.from({ length: rows }, () => rng.int(count));
-    const x = allocSparseColumns(kernels, rows, cols);
-    kernels.gatherSparseColumns(src, picks, 0, rows, cols, table, x);
+    const x = allocSparseMatrix(kernels, rows, cols);
+    kernels.gatherSparse(src, picks, 0, rows, cols, table, x);
     const dense = Float64Array.from({ length: rows * cols }, (_, i) => table[src[picks[Math.floor(i / cols)] * cols + (i % cols)]]);
     return { src, table, picks, x, dense };
   }
 
   test.each([[1, 1, 0.5], [3, 17, 0.7], [5, 40, 0], [100, 784, 0.81], [7, 33, 1]])(
-    'gatherSparseColumns: %i rows of %i bytes (zeros %f) list exactly the nonzero pixels, by column',
+    'gatherSparse: %i rows of %i bytes (zeros %f) list exactly the nonzero pixels, by row and by column',
     (rows, cols, zeros) => {
       const { x, dense } = sparseBatch(rows, cols, zeros);
       expect([x.rows, x.cols]).toEqual([rows, cols]);
       expect(toDense(x).data).toEqual(dense);
-      expect(x.colStart[cols]).toBe(dense.filter((v) => v !== 0).length);
+      const entries = dense.filter((v) => v !== 0).length;
+      expect([x.byRow.start[rows], x.byColumn.start[cols]]).toEqual([entries, entries]);
+      // Each list in increasing index order, and the column lists hold the same entries.
+      for (const [lists, count] of [[x.byRow, rows], [x.byColumn, cols]] as const) {
+        for (let k = 0; k < count; k++) {
+          for (let t = lists.start[k] + 1; t < lists.start[k + 1]; t++) expect(lists.index[t]).toBeGreaterThan(lists.index[t - 1]);
+        }
+      }
       for (let q = 0; q < cols; q++) {
-        for (let t = x.colStart[q] + 1; t < x.colStart[q + 1]; t++) expect(x.row[t]).toBeGreaterThan(x.row[t - 1]);
+        for (let t = x.byColumn.start[q]; t < x.byColumn.start[q + 1]; t++) expect(x.byColumn.value[t]).toBe(dense[x.byColumn.index[t] * cols + q]);
       }
     },
   );
@@ -149,14 +156,17 @@ export function kernelSuite(kernels: Kernels) {
   test('the sparse kernels refuse indices that point outside the matrix', () => {
     const { x, src, table, picks } = sparseBatch(4, 10, 0.5);
     const w = kernels.alloc(10 * 3), c = kernels.alloc(4 * 3);
-    const entries = x.colStart[10];
-    const row0 = x.row[0];
-    x.row[0] = 4; // a sample past the last
+    const entries = x.byRow.start[4];
+    const row0 = x.byColumn.index[0], column0 = x.byRow.index[0];
+    x.byColumn.index[0] = 4; // a sample past the last
     expect(() => kernels.sparseMatmulTransA(x, kernels.alloc(12), kernels.alloc(30), 3)).toThrow(RangeError);
-    x.row[0] = row0;
-    expect(() => kernels.gatherSparseColumns(src, picks, 0, 4, 10, Float64Array.from(table, (v) => v + 1), x)).toThrow(/table\[0\]/);
-    expect(() => kernels.gatherSparseColumns(src, picks, 0, 4, 12, table, x)).toThrow(RangeError); // no room
-    expect(x.colStart[10]).toBe(entries);
+    x.byColumn.index[0] = row0;
+    x.byRow.index[0] = -1;
+    expect(() => kernels.sparseMatmul(x, w, c, 3)).toThrow(RangeError);
+    x.byRow.index[0] = column0;
+    expect(() => kernels.gatherSparse(src, picks, 0, 4, 10, Float64Array.from(table, (v) => v + 1), x)).toThrow(/table\[0\]/);
+    expect(() => kernels.gatherSparse(src, picks, 0, 4, 12, table, x)).toThrow(RangeError); // no room
+    expect(x.byRow.start[4]).toBe(entries);
     kernels.sparseMatmul(x, w, c, 3);
   });
 

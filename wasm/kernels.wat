@@ -67,134 +67,97 @@
   ;; Neither looks at A's zeros, and each sum runs over the same terms in the same order as
   ;; the dense product's, from +0.
 
-  ;; Rows r0..r1 of C (rows×n) = A·B, B cols×n: those rows are zeroed, then each input q in
-  ;; turn adds value · (row q of B) to the rows of its entries. Sixteen columns at a time
-  ;; (the slice of B's row stays in registers while it is added to the row of C of every
-  ;; entry, and the slice of C stays in the first-level cache), then two, then one. Threads
-  ;; take ranges of rows, so that no two write the same cache line of C.
+;; Rows r0..r1 of C (rows×n) = A·B for a sparse A given by rows (row r's entries are
+  ;; positions rowStart[r] .. rowStart[r+1]−1 of column[] and value[], in increasing column
+  ;; order) and B (·×n), over A's columns q0..q1 only (a thread's share of a product split by
+  ;; columns of A, whose parts are then added up). Each row of C is a list product over its
+  ;; row's entries. Blocks of columns of C go outermost, and within a block the rows of B in
+  ;; tiles of 128: a tile of the block (at most 16 KB) stays in the first-level cache while
+  ;; every row of A adds its entries from it. A row's sums resume from tile to tile, so each
+  ;; is the same sum, in the same order, as without tiles. pos (an i32 per row) keeps where
+  ;; each row has got to.
   (func (export "sparse_matmul")
-    (param $colStart i32) (param $row i32) (param $value i32) (param $r0 i32) (param $r1 i32) (param $cols i32)
-    (param $b i32) (param $bqs i32) (param $c i32) (param $crs i32) (param $n i32)
+    (param $rowStart i32) (param $column i32) (param $value i32) (param $r0 i32) (param $r1 i32)
+    (param $q0 i32) (param $q1 i32) (param $b i32) (param $bqs i32) (param $c i32) (param $crs i32) (param $n i32)
+    (param $pos i32)
     (local $j i32)
     (block $done (loop $next
       (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 16)) (local.get $n)))
-      (call $scatter (i32.const 16) (local.get $colStart) (local.get $row) (local.get $value) (local.get $r0) (local.get $r1)
-        (local.get $cols) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
-        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs))
+      (call $rowTiles (i32.const 16) (local.get $rowStart) (local.get $column) (local.get $value) (local.get $r0) (local.get $r1)
+        (local.get $q0) (local.get $q1) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
+        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (local.get $pos))
       (local.set $j (i32.add (local.get $j) (i32.const 16)))
       (br $next)))
     (block $done (loop $next
-      (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 2)) (local.get $n)))
-      (call $scatter (i32.const 2) (local.get $colStart) (local.get $row) (local.get $value) (local.get $r0) (local.get $r1)
-        (local.get $cols) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
-        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs))
-      (local.set $j (i32.add (local.get $j) (i32.const 2)))
+      (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
+      (call $rowTiles (i32.const 4) (local.get $rowStart) (local.get $column) (local.get $value) (local.get $r0) (local.get $r1)
+        (local.get $q0) (local.get $q1) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
+        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (local.get $pos))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
       (br $next)))
-    (if (i32.lt_u (local.get $j) (local.get $n))
-      (then (call $scatter (i32.const 1) (local.get $colStart) (local.get $row) (local.get $value) (local.get $r0) (local.get $r1)
-        (local.get $cols) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
-        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs)))))
-
-  ;; One block (16, 2 or 1 columns wide; b and c point at its first column) of sparse_matmul.
-  (func $scatter
-    (param $width i32) (param $colStart i32) (param $row i32) (param $value i32) (param $r0 i32) (param $r1 i32)
-    (param $cols i32) (param $b i32) (param $bqs i32) (param $c i32) (param $crs i32)
-    (local $pc i32) (local $end i32) (local $ps i32) (local $t i32) (local $last i32)
-    (local.set $pc (i32.add (local.get $c) (i32.mul (local.get $r0) (local.get $crs))))
-    (local.set $end (i32.add (local.get $c) (i32.mul (local.get $r1) (local.get $crs))))
+    (if (i32.ge_u (local.get $j) (local.get $n)) (then (return)))
+    ;; The last few columns: the four-column block that ends at column n (its first tile
+    ;; starts its sums from 0, so the columns it shares with the block before come out the
+    ;; same); fewer than four columns in all go one by one.
+    (if (i32.ge_u (local.get $n) (i32.const 4))
+      (then
+        (local.set $j (i32.sub (local.get $n) (i32.const 4)))
+        (call $rowTiles (i32.const 4) (local.get $rowStart) (local.get $column) (local.get $value) (local.get $r0) (local.get $r1)
+          (local.get $q0) (local.get $q1) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
+          (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (local.get $pos))
+        (return)))
     (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $pc) (local.get $end)))
-      (memory.fill (local.get $pc) (i32.const 0) (i32.shl (local.get $width) (i32.const 3)))
-      (local.set $pc (i32.add (local.get $pc) (local.get $crs)))
-      (br $next)))
-    (local.set $ps (local.get $colStart))
-    (local.set $end (i32.add (local.get $colStart) (i32.shl (local.get $cols) (i32.const 2))))
-    (block $doneQ (loop $nextQ
-      (br_if $doneQ (i32.ge_u (local.get $ps) (local.get $end)))
-      ;; Column q's entries, in increasing row order: skip those before row r0.
-      (local.set $t (i32.load (local.get $ps)))
-      (local.set $last (i32.load offset=4 (local.get $ps)))
-      (block $found (loop $skip
-        (br_if $found (i32.ge_u (local.get $t) (local.get $last)))
-        (br_if $found (i32.ge_u (i32.load (i32.add (local.get $row) (i32.shl (local.get $t) (i32.const 2)))) (local.get $r0)))
-        (local.set $t (i32.add (local.get $t) (i32.const 1)))
-        (br $skip)))
-      (if (i32.eq (local.get $width) (i32.const 16))
-        (then (call $scatter16 (local.get $row) (local.get $value) (local.get $t) (local.get $last) (local.get $r1)
-          (local.get $b) (local.get $c) (local.get $crs)))
-        (else (if (i32.eq (local.get $width) (i32.const 2))
-          (then (call $scatter2 (local.get $row) (local.get $value) (local.get $t) (local.get $last) (local.get $r1)
-            (local.get $b) (local.get $c) (local.get $crs)))
-          (else (call $scatter1 (local.get $row) (local.get $value) (local.get $t) (local.get $last) (local.get $r1)
-            (local.get $b) (local.get $c) (local.get $crs))))))
-      (local.set $b (i32.add (local.get $b) (local.get $bqs)))
-      (local.set $ps (i32.add (local.get $ps) (i32.const 4)))
-      (br $nextQ))))
-
-  ;; Entries t..last of one column, up to the first at row r1: C[row] += value · B's slice
-  ;; (sixteen columns, kept in eight vectors).
-  (func $scatter16
-    (param $row i32) (param $value i32) (param $t i32) (param $last i32) (param $r1 i32)
-    (param $b i32) (param $c i32) (param $crs i32)
-    (local $r i32) (local $p i32) (local $av v128)
-    (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128)
-    (local $w4 v128) (local $w5 v128) (local $w6 v128) (local $w7 v128) (local $fma_t v128)
-    (local.set $w0 (v128.load offset=0 (local.get $b)))
-    (local.set $w1 (v128.load offset=16 (local.get $b)))
-    (local.set $w2 (v128.load offset=32 (local.get $b)))
-    (local.set $w3 (v128.load offset=48 (local.get $b)))
-    (local.set $w4 (v128.load offset=64 (local.get $b)))
-    (local.set $w5 (v128.load offset=80 (local.get $b)))
-    (local.set $w6 (v128.load offset=96 (local.get $b)))
-    (local.set $w7 (v128.load offset=112 (local.get $b)))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $t) (local.get $last)))
-      (local.set $r (i32.load (i32.add (local.get $row) (i32.shl (local.get $t) (i32.const 2)))))
-      (br_if $done (i32.ge_u (local.get $r) (local.get $r1)))
-      (local.set $av (v128.load64_splat (i32.add (local.get $value) (i32.shl (local.get $t) (i32.const 3)))))
-      (local.set $p (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $crs))))
-      (local.get $p) (local.get $av) (local.get $w0) (v128.load offset=0 (local.get $p)) f64x2.relaxed_madd (v128.store offset=0)
-      (local.get $p) (local.get $av) (local.get $w1) (v128.load offset=16 (local.get $p)) f64x2.relaxed_madd (v128.store offset=16)
-      (local.get $p) (local.get $av) (local.get $w2) (v128.load offset=32 (local.get $p)) f64x2.relaxed_madd (v128.store offset=32)
-      (local.get $p) (local.get $av) (local.get $w3) (v128.load offset=48 (local.get $p)) f64x2.relaxed_madd (v128.store offset=48)
-      (local.get $p) (local.get $av) (local.get $w4) (v128.load offset=64 (local.get $p)) f64x2.relaxed_madd (v128.store offset=64)
-      (local.get $p) (local.get $av) (local.get $w5) (v128.load offset=80 (local.get $p)) f64x2.relaxed_madd (v128.store offset=80)
-      (local.get $p) (local.get $av) (local.get $w6) (v128.load offset=96 (local.get $p)) f64x2.relaxed_madd (v128.store offset=96)
-      (local.get $p) (local.get $av) (local.get $w7) (v128.load offset=112 (local.get $p)) f64x2.relaxed_madd (v128.store offset=112)
-      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
+      (call $rowTiles (i32.const 1) (local.get $rowStart) (local.get $column) (local.get $value) (local.get $r0) (local.get $r1)
+        (local.get $q0) (local.get $q1) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
+        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (local.get $pos))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
       (br $next))))
 
-  ;; $scatter16 for two columns (one vector).
-  (func $scatter2
-    (param $row i32) (param $value i32) (param $t i32) (param $last i32) (param $r1 i32)
-    (param $b i32) (param $c i32) (param $crs i32)
-    (local $r i32) (local $p i32) (local $w0 v128) (local $fma_t v128)
-    (local.set $w0 (v128.load (local.get $b)))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $t) (local.get $last)))
-      (local.set $r (i32.load (i32.add (local.get $row) (i32.shl (local.get $t) (i32.const 2)))))
-      (br_if $done (i32.ge_u (local.get $r) (local.get $r1)))
-      (local.set $p (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $crs))))
-      (local.get $p) (v128.load64_splat (i32.add (local.get $value) (i32.shl (local.get $t) (i32.const 3))))
-      (local.get $w0) (v128.load (local.get $p)) f64x2.relaxed_madd (v128.store)
-      (local.set $t (i32.add (local.get $t) (i32.const 1)))
-      (br $next))))
-
-  ;; $scatter16 for one column, in scalars.
-  (func $scatter1
-    (param $row i32) (param $value i32) (param $t i32) (param $last i32) (param $r1 i32)
-    (param $b i32) (param $c i32) (param $crs i32)
-    (local $r i32) (local $p i32) (local $w f64)
-    (local.set $w (f64.load (local.get $b)))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $t) (local.get $last)))
-      (local.set $r (i32.load (i32.add (local.get $row) (i32.shl (local.get $t) (i32.const 2)))))
-      (br_if $done (i32.ge_u (local.get $r) (local.get $r1)))
-      (local.set $p (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $crs))))
-      (f64.store (local.get $p) (f64.add (f64.mul (f64.load (i32.add (local.get $value) (i32.shl (local.get $t) (i32.const 3)))) (local.get $w))
-        (f64.load (local.get $p))))
-      (local.set $t (i32.add (local.get $t) (i32.const 1)))
-      (br $next))))
+  ;; One block (16, 4 or 1 columns wide; b and c point at its first column) of sparse_matmul.
+  (func $rowTiles
+    (param $width i32) (param $rowStart i32) (param $column i32) (param $value i32) (param $r0 i32) (param $r1 i32)
+    (param $q0 i32) (param $q1 i32) (param $b i32) (param $bqs i32) (param $c i32) (param $crs i32) (param $pos i32)
+    (local $tile i32) (local $limit i32) (local $r i32) (local $first i32) (local $last i32) (local $pl i32) (local $end i32) (local $pi i32)
+    (local.set $tile (local.get $q0))
+    (loop $nextTile
+      (local.set $limit (select (i32.add (local.get $tile) (i32.const 128)) (local.get $q1)
+        (i32.lt_u (i32.add (local.get $tile) (i32.const 128)) (local.get $q1))))
+      (local.set $r (local.get $r0))
+      (block $done (loop $nextRow
+        (br_if $done (i32.ge_u (local.get $r) (local.get $r1)))
+        (local.set $last (i32.load offset=4 (i32.add (local.get $rowStart) (i32.shl (local.get $r) (i32.const 2)))))
+        (if (i32.eq (local.get $tile) (local.get $q0))
+          (then
+            ;; The first tile: from the row's first entry in column q0 or after.
+            (local.set $first (i32.load (i32.add (local.get $rowStart) (i32.shl (local.get $r) (i32.const 2)))))
+            (block $found (loop $skip
+              (br_if $found (i32.ge_u (local.get $first) (local.get $last)))
+              (br_if $found (i32.ge_u (i32.load (i32.add (local.get $column) (i32.shl (local.get $first) (i32.const 2)))) (local.get $q0)))
+              (local.set $first (i32.add (local.get $first) (i32.const 1)))
+              (br $skip))))
+          (else (local.set $first (i32.load (i32.add (local.get $pos) (i32.shl (local.get $r) (i32.const 2)))))))
+        (local.set $pl (i32.add (local.get $value) (i32.shl (local.get $first) (i32.const 3))))
+        (local.set $end (i32.add (local.get $value) (i32.shl (local.get $last) (i32.const 3))))
+        (local.set $pi (i32.add (local.get $column) (i32.shl (local.get $first) (i32.const 2))))
+        (local.set $pl
+          (if (result i32) (i32.eq (local.get $width) (i32.const 16))
+            (then (call $list16 (local.get $pl) (local.get $end) (local.get $pi) (local.get $limit)
+              (i32.ne (local.get $tile) (local.get $q0))
+              (local.get $bqs) (local.get $b) (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $crs)))))
+            (else (if (result i32) (i32.eq (local.get $width) (i32.const 4))
+              (then (call $list4 (local.get $pl) (local.get $end) (local.get $pi) (local.get $limit)
+                (i32.ne (local.get $tile) (local.get $q0))
+                (local.get $bqs) (local.get $b) (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $crs)))))
+              (else (call $list1 (local.get $pl) (local.get $end) (local.get $pi) (local.get $limit)
+                (i32.ne (local.get $tile) (local.get $q0))
+                (local.get $bqs) (local.get $b) (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $crs)))))))))
+        (i32.store (i32.add (local.get $pos) (i32.shl (local.get $r) (i32.const 2)))
+          (i32.shr_u (i32.sub (local.get $pl) (local.get $value)) (i32.const 3)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $nextRow)))
+      (local.set $tile (local.get $limit))
+      (br_if $nextTile (i32.lt_u (local.get $tile) (local.get $q1)))))
 
   ;; Rows q0..q1 of C (cols×n) = Aᵀ·B, B rows×n: row q is the list product of column q's
   ;; entries with the rows of B they name. Blocks of columns of B go outermost, so a block
@@ -250,16 +213,16 @@
       (local.set $first (i32.add (local.get $value) (i32.shl (local.get $first) (i32.const 3))))
       (local.set $last (i32.add (local.get $value) (i32.shl (local.get $last) (i32.const 3))))
       (if (i32.eq (local.get $width) (i32.const 16))
-        (then (call $list16 (local.get $first) (local.get $last)
+        (then (drop (call $list16 (local.get $first) (local.get $last)
           (i32.add (local.get $row) (i32.shr_u (i32.sub (local.get $first) (local.get $value)) (i32.const 1)))
-          (local.get $bqs) (local.get $b) (local.get $pc)))
+          (i32.const -1) (i32.const 0) (local.get $bqs) (local.get $b) (local.get $pc))))
         (else (if (i32.eq (local.get $width) (i32.const 4))
-          (then (call $list4 (local.get $first) (local.get $last)
+          (then (drop (call $list4 (local.get $first) (local.get $last)
             (i32.add (local.get $row) (i32.shr_u (i32.sub (local.get $first) (local.get $value)) (i32.const 1)))
-            (local.get $bqs) (local.get $b) (local.get $pc)))
-          (else (call $list1 (local.get $first) (local.get $last)
+            (i32.const -1) (i32.const 0) (local.get $bqs) (local.get $b) (local.get $pc))))
+          (else (drop (call $list1 (local.get $first) (local.get $last)
             (i32.add (local.get $row) (i32.shr_u (i32.sub (local.get $first) (local.get $value)) (i32.const 1)))
-            (local.get $bqs) (local.get $b) (local.get $pc))))))
+            (i32.const -1) (i32.const 0) (local.get $bqs) (local.get $b) (local.get $pc)))))))
       (local.set $pc (i32.add (local.get $pc) (local.get $crs)))
       (local.set $ps (i32.add (local.get $ps) (i32.const 4)))
       (br $next))))
@@ -300,44 +263,60 @@
     (local.set $end (i32.add (local.get $values) (i32.shl (local.get $count) (i32.const 3))))
     (block $done (loop $next
       (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 16)) (local.get $n)))
-      (call $list16 (local.get $values) (local.get $end) (local.get $indices) (local.get $bqs)
+      (drop (call $list16 (local.get $values) (local.get $end) (local.get $indices) (i32.const -1) (i32.const 0) (local.get $bqs)
         (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3)))
-        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))))
+        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3)))))
       (local.set $j (i32.add (local.get $j) (i32.const 16)))
       (br $next)))
     (block $done (loop $next
       (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
-      (call $list4 (local.get $values) (local.get $end) (local.get $indices) (local.get $bqs)
+      (drop (call $list4 (local.get $values) (local.get $end) (local.get $indices) (i32.const -1) (i32.const 0) (local.get $bqs)
         (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3)))
-        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))))
+        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3)))))
       (local.set $j (i32.add (local.get $j) (i32.const 4)))
       (br $next)))
     (if (i32.ge_u (local.get $j) (local.get $n)) (then (return)))
     (if (i32.ge_u (local.get $n) (i32.const 4))
       (then
         (local.set $j (i32.sub (local.get $n) (i32.const 4)))
-        (call $list4 (local.get $values) (local.get $end) (local.get $indices) (local.get $bqs)
+        (drop (call $list4 (local.get $values) (local.get $end) (local.get $indices) (i32.const -1) (i32.const 0) (local.get $bqs)
           (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3)))
-          (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))))
+          (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3)))))
         (return)))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
-      (call $list1 (local.get $values) (local.get $end) (local.get $indices) (local.get $bqs)
+      (drop (call $list1 (local.get $values) (local.get $end) (local.get $indices) (i32.const -1) (i32.const 0) (local.get $bqs)
         (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3)))
-        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))))
+        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3)))))
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
       (br $next))))
 
-  ;; Sixteen columns of a list product; b and c point at the first column.
-  (func $list16 (param $pl i32) (param $end i32) (param $pi i32) (param $bqs i32) (param $b i32) (param $c i32)
-    (local $av v128) (local $pb i32)
+;; Sixteen columns of a list product; b and c point at the first column. The list is
+  ;; values[pl..end) with their indices at pi; it stops early at the first index ≥ limit
+  ;; (unsigned: −1 is no limit), and returns where it stopped. The sums start from 0, or, if
+  ;; `resume`, from what c holds (a list product continued over a further range of indices).
+  (func $list16 (param $pl i32) (param $end i32) (param $pi i32) (param $limit i32) (param $resume i32)
+    (param $bqs i32) (param $b i32) (param $c i32) (result i32)
+    (local $av v128) (local $index i32) (local $pb i32)
     (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
     (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128)
     (local $fma_t v128)
+    (if (local.get $resume)
+      (then
+        (local.set $c0 (v128.load offset=0 (local.get $c)))
+        (local.set $c1 (v128.load offset=16 (local.get $c)))
+        (local.set $c2 (v128.load offset=32 (local.get $c)))
+        (local.set $c3 (v128.load offset=48 (local.get $c)))
+        (local.set $c4 (v128.load offset=64 (local.get $c)))
+        (local.set $c5 (v128.load offset=80 (local.get $c)))
+        (local.set $c6 (v128.load offset=96 (local.get $c)))
+        (local.set $c7 (v128.load offset=112 (local.get $c)))))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $pl) (local.get $end)))
+      (local.set $index (i32.load (local.get $pi)))
+      (br_if $done (i32.ge_u (local.get $index) (local.get $limit)))
       (local.set $av (v128.load64_splat (local.get $pl)))
-      (local.set $pb (i32.add (local.get $b) (i32.mul (i32.load (local.get $pi)) (local.get $bqs))))
+      (local.set $pb (i32.add (local.get $b) (i32.mul (local.get $index) (local.get $bqs))))
       (local.get $av) (v128.load offset=0 (local.get $pb)) (local.get $c0) f64x2.relaxed_madd (local.set $c0)
       (local.get $av) (v128.load offset=16 (local.get $pb)) (local.get $c1) f64x2.relaxed_madd (local.set $c1)
       (local.get $av) (v128.load offset=32 (local.get $pb)) (local.get $c2) f64x2.relaxed_madd (local.set $c2)
@@ -356,32 +335,48 @@
     (v128.store offset=64 (local.get $c) (local.get $c4))
     (v128.store offset=80 (local.get $c) (local.get $c5))
     (v128.store offset=96 (local.get $c) (local.get $c6))
-    (v128.store offset=112 (local.get $c) (local.get $c7)))
+    (v128.store offset=112 (local.get $c) (local.get $c7))
+    (local.get $pl))
 
-  (func $list4 (param $pl i32) (param $end i32) (param $pi i32) (param $bqs i32) (param $b i32) (param $c i32)
-    (local $av v128) (local $pb i32) (local $c0 v128) (local $c1 v128) (local $fma_t v128)
+  ;; $list16 for four columns.
+  (func $list4 (param $pl i32) (param $end i32) (param $pi i32) (param $limit i32) (param $resume i32)
+    (param $bqs i32) (param $b i32) (param $c i32) (result i32)
+    (local $av v128) (local $index i32) (local $pb i32) (local $c0 v128) (local $c1 v128) (local $fma_t v128)
+    (if (local.get $resume)
+      (then
+        (local.set $c0 (v128.load offset=0 (local.get $c)))
+        (local.set $c1 (v128.load offset=16 (local.get $c)))))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $pl) (local.get $end)))
+      (local.set $index (i32.load (local.get $pi)))
+      (br_if $done (i32.ge_u (local.get $index) (local.get $limit)))
       (local.set $av (v128.load64_splat (local.get $pl)))
-      (local.set $pb (i32.add (local.get $b) (i32.mul (i32.load (local.get $pi)) (local.get $bqs))))
+      (local.set $pb (i32.add (local.get $b) (i32.mul (local.get $index) (local.get $bqs))))
       (local.get $av) (v128.load offset=0 (local.get $pb)) (local.get $c0) f64x2.relaxed_madd (local.set $c0)
       (local.get $av) (v128.load offset=16 (local.get $pb)) (local.get $c1) f64x2.relaxed_madd (local.set $c1)
       (local.set $pl (i32.add (local.get $pl) (i32.const 8)))
       (local.set $pi (i32.add (local.get $pi) (i32.const 4)))
       (br $next)))
     (v128.store (local.get $c) (local.get $c0))
-    (v128.store offset=16 (local.get $c) (local.get $c1)))
+    (v128.store offset=16 (local.get $c) (local.get $c1))
+    (local.get $pl))
 
-  (func $list1 (param $pl i32) (param $end i32) (param $pi i32) (param $bqs i32) (param $b i32) (param $c i32)
-    (local $s f64)
+  ;; $list16 for one column, in scalars.
+  (func $list1 (param $pl i32) (param $end i32) (param $pi i32) (param $limit i32) (param $resume i32)
+    (param $bqs i32) (param $b i32) (param $c i32) (result i32)
+    (local $s f64) (local $index i32)
+    (if (local.get $resume) (then (local.set $s (f64.load (local.get $c)))))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $pl) (local.get $end)))
+      (local.set $index (i32.load (local.get $pi)))
+      (br_if $done (i32.ge_u (local.get $index) (local.get $limit)))
       (local.set $s (f64.add (local.get $s)
-        (f64.mul (f64.load (local.get $pl)) (f64.load (i32.add (local.get $b) (i32.mul (i32.load (local.get $pi)) (local.get $bqs)))))))
+        (f64.mul (f64.load (local.get $pl)) (f64.load (i32.add (local.get $b) (i32.mul (local.get $index) (local.get $bqs)))))))
       (local.set $pl (i32.add (local.get $pl) (i32.const 8)))
       (local.set $pi (i32.add (local.get $pi) (i32.const 4)))
       (br $next)))
-    (f64.store (local.get $c) (local.get $s)))
+    (f64.store (local.get $c) (local.get $s))
+    (local.get $pl))
 
   ;; Four rows of C, four columns at a time, like $listProduct's blocks: a last partial
   ;; block is the full block ending at column n; fewer than four columns go one by one.
@@ -545,7 +540,7 @@
 
   ;; y (n) += alpha · x (n). SGD's update w −= lr·g is this with alpha = −lr: (−lr·g) + w is
   ;; bitwise w − lr·g, as negation and the order of an addition's terms change no rounding.
-  (func (export "add_scaled") (param $y i32) (param $x i32) (param $alpha f64) (param $n i32)
+  (func $addScaled (export "add_scaled") (param $y i32) (param $x i32) (param $alpha f64) (param $n i32)
     (local $av v128) (local $end i32) (local $fma_t v128)
     (local.set $av (f64x2.splat (local.get $alpha)))
     (local.set $end (i32.add (local.get $y) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 3))))
@@ -565,6 +560,12 @@
       (local.set $x (i32.add (local.get $x) (i32.const 8)))
       (local.set $y (i32.add (local.get $y) (i32.const 8)))
       (br $next))))
+
+  ;; add_scaled with alpha as the two halves of its bits: worker threads take i32 arguments only.
+  (func (export "add_scaled_bits") (param $y i32) (param $x i32) (param $alphaLow i32) (param $alphaHigh i32) (param $n i32)
+    (call $addScaled (local.get $y) (local.get $x)
+      (f64.reinterpret_i64 (i64.or (i64.extend_i32_u (local.get $alphaLow)) (i64.shl (i64.extend_i32_u (local.get $alphaHigh)) (i64.const 32))))
+      (local.get $n)))
 
   ;; y (n) = x where x > 0, else +0: the bits of x kept under an all-ones mask where x > 0.
   (func (export "relu_forward") (param $x i32) (param $y i32) (param $n i32)
@@ -663,21 +664,42 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $nextR))))
 
-  ;; The sparse batch gather (gatherSparseColumns), in three steps, each of which threads can
-  ;; share: count_columns counts each column's nonzero bytes over some rows (threads take
-  ;; ranges of rows), start_columns adds two such counts up into the columns' starts, and
-  ;; deal_columns lists each nonzero byte b of some columns as its row and table[b], at the
-  ;; next free place of its column (threads take ranges of columns, so their writes do not
-  ;; share cache lines). src rows are cols bytes; row r of the batch is src row indices[r].
+  ;; The sparse batch gather (gatherSparse), in steps that two threads can share: count_entries
+  ;; counts the nonzero bytes of some rows, by column and by row (threads take ranges of
+  ;; rows); start_columns and start_rows turn the counts into where each column's and each
+  ;; row's entries start; deal_entries writes each nonzero byte b of some columns, as
+  ;; table[b], into the lists of its row and of its column (threads take ranges of columns,
+  ;; so that their writes do not share cache lines, except where two ranges meet). src rows
+  ;; are cols bytes; row r of the batch is src row indices[r].
 
-  ;; counts[q] (i16, cols of them, zeroed first) = the nonzero bytes in column q of rows
-  ;; r0..r1; at most 32767 rows. Sixteen bytes at a time: a byte compared with 0 is −1 where
-  ;; nonzero, widened to sixteen bits and subtracted.
-  (func (export "count_columns")
-    (param $src i32) (param $indices i32) (param $r0 i32) (param $r1 i32) (param $cols i32) (param $counts i32)
+  ;; For rows r0..r1: counts[q] (i16, cols of them, zeroed first) = the nonzero bytes in
+  ;; column q, at most 32767; and rowCounts[2r], rowCounts[2r+1] (i32) = those of row r in
+  ;; columns below `split` and from it on. Sixteen bytes at a time:
+  ;; a byte compared with 0 is −1 where nonzero, widened to sixteen bits and subtracted.
+  (func (export "count_entries")
+    (param $src i32) (param $indices i32) (param $r0 i32) (param $r1 i32) (param $cols i32) (param $split i32)
+    (param $counts i32) (param $rowCounts i32)
     (local $r i32) (local $ps i32) (local $pc i32) (local $stop i32) (local $q i32) (local $m v128)
+    (local $low i32) (local $high i32) (local $bits i32) (local $below i32)
     (memory.fill (local.get $counts) (i32.const 0) (i32.shl (local.get $cols) (i32.const 1)))
     (local.set $stop (i32.and (local.get $cols) (i32.const -16)))
+    ;; A first pass touches one byte of each cache line of each row: these loads do not wait
+    ;; for one another, so the misses (in the caches and in address translation) of rows drawn
+    ;; at random from megabytes of images are waited for together, not one row at a time.
+    (local.set $r (local.get $r0))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $r) (local.get $r1)))
+      (local.set $ps (i32.add (local.get $src)
+        (i32.mul (i32.load (i32.add (local.get $indices) (i32.shl (local.get $r) (i32.const 2)))) (local.get $cols))))
+      (local.set $q (i32.const 0))
+      (block $doneQ (loop $nextQ
+        (br_if $doneQ (i32.ge_u (local.get $q) (local.get $cols)))
+        (local.set $low (i32.add (local.get $low) (i32.load8_u (i32.add (local.get $ps) (local.get $q)))))
+        (local.set $q (i32.add (local.get $q) (i32.const 64)))
+        (br $nextQ)))
+      (local.set $low (i32.add (local.get $low) (i32.load8_u (i32.sub (i32.add (local.get $ps) (local.get $cols)) (i32.const 1)))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $next)))
     (local.set $r (local.get $r0))
     (block $doneR (loop $nextR
       (br_if $doneR (i32.ge_u (local.get $r) (local.get $r1)))
@@ -685,6 +707,8 @@
         (i32.mul (i32.load (i32.add (local.get $indices) (i32.shl (local.get $r) (i32.const 2)))) (local.get $cols))))
       (local.set $pc (local.get $counts))
       (local.set $q (i32.const 0))
+      (local.set $low (i32.const 0))
+      (local.set $high (i32.const 0))
       (block $done (loop $next
         (br_if $done (i32.ge_u (local.get $q) (local.get $stop)))
         (local.set $m (i8x16.ne (v128.load (local.get $ps)) (v128.const i64x2 0 0)))
@@ -692,25 +716,38 @@
           (i16x8.sub (v128.load offset=0 (local.get $pc)) (i16x8.extend_low_i8x16_s (local.get $m))))
         (v128.store offset=16 (local.get $pc)
           (i16x8.sub (v128.load offset=16 (local.get $pc)) (i16x8.extend_high_i8x16_s (local.get $m))))
+        ;; The row's nonzero bytes below `split` and from it on (split may fall in this chunk).
+        (local.set $bits (i8x16.bitmask (local.get $m)))
+        (local.set $below (select
+          (i32.sub (i32.shl (i32.const 1) (i32.sub (local.get $split) (local.get $q))) (i32.const 1))
+          (select (i32.const 0xffff) (i32.const 0) (i32.gt_s (local.get $split) (local.get $q)))
+          (i32.lt_u (i32.sub (local.get $split) (local.get $q)) (i32.const 16))))
+        (local.set $low (i32.add (local.get $low) (i32.popcnt (i32.and (local.get $bits) (local.get $below)))))
+        (local.set $high (i32.add (local.get $high) (i32.popcnt (i32.and (local.get $bits) (i32.xor (local.get $below) (i32.const -1))))))
         (local.set $ps (i32.add (local.get $ps) (i32.const 16)))
         (local.set $pc (i32.add (local.get $pc) (i32.const 32)))
         (local.set $q (i32.add (local.get $q) (i32.const 16)))
         (br $next)))
       (block $done (loop $next
         (br_if $done (i32.ge_u (local.get $q) (local.get $cols)))
-        (i32.store16 (local.get $pc)
-          (i32.add (i32.load16_u (local.get $pc)) (i32.ne (i32.load8_u (local.get $ps)) (i32.const 0))))
+        (local.set $bits (i32.ne (i32.load8_u (local.get $ps)) (i32.const 0)))
+        (i32.store16 (local.get $pc) (i32.add (i32.load16_u (local.get $pc)) (local.get $bits)))
+        (if (i32.lt_u (local.get $q) (local.get $split))
+          (then (local.set $low (i32.add (local.get $low) (local.get $bits))))
+          (else (local.set $high (i32.add (local.get $high) (local.get $bits)))))
         (local.set $ps (i32.add (local.get $ps) (i32.const 1)))
         (local.set $pc (i32.add (local.get $pc) (i32.const 2)))
         (local.set $q (i32.add (local.get $q) (i32.const 1)))
         (br $next)))
+      (i32.store (i32.add (local.get $rowCounts) (i32.shl (local.get $r) (i32.const 3))) (local.get $low))
+      (i32.store offset=4 (i32.add (local.get $rowCounts) (i32.shl (local.get $r) (i32.const 3))) (local.get $high))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $nextR))))
 
-  ;; colStart[q] = next[q] = the entries of the columns before q, by the counts (i16) of
-  ;; two ranges of rows; colStart[cols] = all the entries.
+  ;; colStart[q] = next[q] = the entries of the columns before q, by the counts (i16) of two
+  ;; ranges of rows, and ends[q] = colStart[q + 1]; colStart[cols] = all the entries.
   (func (export "start_columns")
-    (param $counts0 i32) (param $counts1 i32) (param $cols i32) (param $colStart i32) (param $next i32)
+    (param $counts0 i32) (param $counts1 i32) (param $cols i32) (param $colStart i32) (param $next i32) (param $ends i32)
     (local $q i32) (local $sum i32)
     (block $done (loop $nextQ
       (br_if $done (i32.ge_u (local.get $q) (local.get $cols)))
@@ -719,22 +756,48 @@
       (local.set $sum (i32.add (local.get $sum)
         (i32.add (i32.load16_u (i32.add (local.get $counts0) (i32.shl (local.get $q) (i32.const 1))))
                  (i32.load16_u (i32.add (local.get $counts1) (i32.shl (local.get $q) (i32.const 1)))))))
+      (i32.store (i32.add (local.get $ends) (i32.shl (local.get $q) (i32.const 2))) (local.get $sum))
       (local.set $q (i32.add (local.get $q) (i32.const 1)))
       (br $nextQ)))
     (i32.store (i32.add (local.get $colStart) (i32.shl (local.get $cols) (i32.const 2))) (local.get $sum)))
 
-  ;; For columns q0..q1 (q0 a multiple of 16) of every row r, each nonzero byte b of column q
-  ;; goes to slot next[q] (which then moves on): row[slot] = r, value[slot] = table[b].
-  ;; Sixteen bytes at a time become a bit mask of the nonzero ones; only those are visited.
-  (func (export "deal_columns")
-    (param $src i32) (param $indices i32) (param $rows i32) (param $q0 i32) (param $q1 i32) (param $cols i32)
-    (param $table i32) (param $next i32) (param $row i32) (param $value i32)
-    (local $r i32) (local $ps i32) (local $q i32) (local $mask i32) (local $at i32)
-    (local $pn i32) (local $slot i32)
+  ;; rowStart[r] = next0[r] = the entries of the rows before r (rowStart[rows] = all), and
+  ;; next1[r] = where row r's entries from column `split` on start (see count_entries).
+  (func (export "start_rows")
+    (param $rowCounts i32) (param $rows i32) (param $rowStart i32) (param $next0 i32) (param $next1 i32)
+    (local $r i32) (local $sum i32) (local $low i32)
+    (block $done (loop $nextR
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $low (i32.load (i32.add (local.get $rowCounts) (i32.shl (local.get $r) (i32.const 3)))))
+      (i32.store (i32.add (local.get $rowStart) (i32.shl (local.get $r) (i32.const 2))) (local.get $sum))
+      (i32.store (i32.add (local.get $next0) (i32.shl (local.get $r) (i32.const 2))) (local.get $sum))
+      (i32.store (i32.add (local.get $next1) (i32.shl (local.get $r) (i32.const 2))) (i32.add (local.get $sum) (local.get $low)))
+      (local.set $sum (i32.add (i32.add (local.get $sum) (local.get $low))
+        (i32.load offset=4 (i32.add (local.get $rowCounts) (i32.shl (local.get $r) (i32.const 3))))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $nextR)))
+    (i32.store (i32.add (local.get $rowStart) (i32.shl (local.get $rows) (i32.const 2))) (local.get $sum)))
+
+;; For columns q0..q1 of every row r, each nonzero byte b of column q is written as
+  ;; table[b] into column q's list (with its row r) and into row r's list (at rowNext[r],
+  ;; with its column q; that place then moves on). Sixteen bytes at a time become a bit mask
+  ;; of the nonzero ones, and only those are visited. Rows go in increasing order, each entry
+  ;; at colNext[q], which then moves on; or, `backwards`, in decreasing order, each entry just
+  ;; before colNext[q] (start it at the column's end), which then moves back: two threads
+  ;; dealing different columns that way are never at the same row, where their parts of a
+  ;; row's list meet.
+  (func (export "deal_entries")
+    (param $src i32) (param $indices i32) (param $rows i32) (param $backwards i32) (param $q0 i32) (param $q1 i32) (param $cols i32)
+    (param $table i32) (param $colNext i32) (param $colRow i32) (param $colValue i32)
+    (param $rowNext i32) (param $rowColumn i32) (param $rowValue i32)
+    (local $i i32) (local $r i32) (local $ps i32) (local $q i32) (local $mask i32) (local $at i32)
+    (local $pn i32) (local $slot i32) (local $rowSlot i32) (local $v f64)
     (block $doneR (loop $nextR
-      (br_if $doneR (i32.ge_u (local.get $r) (local.get $rows)))
+      (br_if $doneR (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $r (select (i32.sub (i32.sub (local.get $rows) (local.get $i)) (i32.const 1)) (local.get $i) (local.get $backwards)))
       (local.set $ps (i32.add (local.get $src)
         (i32.mul (i32.load (i32.add (local.get $indices) (i32.shl (local.get $r) (i32.const 2)))) (local.get $cols))))
+      (local.set $rowSlot (i32.load (i32.add (local.get $rowNext) (i32.shl (local.get $r) (i32.const 2)))))
       (local.set $q (local.get $q0))
       (block $done (loop $nextQ
         (br_if $done (i32.ge_u (local.get $q) (local.get $q1)))
@@ -746,18 +809,21 @@
         (block $doneBits (loop $nextBit
           (br_if $doneBits (i32.eqz (local.get $mask)))
           (local.set $at (i32.add (local.get $q) (i32.ctz (local.get $mask))))
-          (local.set $pn (i32.add (local.get $next) (i32.shl (local.get $at) (i32.const 2))))
-          (local.set $slot (i32.load (local.get $pn)))
-          (i32.store (local.get $pn) (i32.add (local.get $slot) (i32.const 1)))
-          (i32.store (i32.add (local.get $row) (i32.shl (local.get $slot) (i32.const 2))) (local.get $r))
-          (f64.store (i32.add (local.get $value) (i32.shl (local.get $slot) (i32.const 3)))
-            (f64.load (i32.add (local.get $table)
-              (i32.shl (i32.load8_u (i32.add (local.get $ps) (local.get $at))) (i32.const 3)))))
+          (local.set $v (f64.load (i32.add (local.get $table)
+            (i32.shl (i32.load8_u (i32.add (local.get $ps) (local.get $at))) (i32.const 3)))))
+          (local.set $pn (i32.add (local.get $colNext) (i32.shl (local.get $at) (i32.const 2))))
+          (local.set $slot (i32.sub (i32.load (local.get $pn)) (local.get $backwards)))
+          (i32.store (local.get $pn) (i32.add (local.get $slot) (i32.sub (i32.const 1) (local.get $backwards))))
+          (i32.store (i32.add (local.get $colRow) (i32.shl (local.get $slot) (i32.const 2))) (local.get $r))
+          (f64.store (i32.add (local.get $colValue) (i32.shl (local.get $slot) (i32.const 3))) (local.get $v))
+          (i32.store (i32.add (local.get $rowColumn) (i32.shl (local.get $rowSlot) (i32.const 2))) (local.get $at))
+          (f64.store (i32.add (local.get $rowValue) (i32.shl (local.get $rowSlot) (i32.const 3))) (local.get $v))
+          (local.set $rowSlot (i32.add (local.get $rowSlot) (i32.const 1)))
           (local.set $mask (i32.and (local.get $mask) (i32.sub (local.get $mask) (i32.const 1))))
           (br $nextBit)))
         (local.set $q (i32.add (local.get $q) (i32.const 16)))
         (br $nextQ)))
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $nextR))))
 
   ;; Bit i set where byte p + i is nonzero, for i < n (n < 16).

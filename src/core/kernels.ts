@@ -1,4 +1,4 @@
-import type { SparseColumns } from './sparse';
+import type { SparseMatrix } from './sparse';
 
 /**
  * The numeric kernels every layer is built on. All matrices are flat, row-major
@@ -16,7 +16,7 @@ export interface Kernels {
    */
   alloc(length: number): Float64Array;
 
-  /** `length` zero 32-bit integers, in the same memory as `alloc`'s (for the indices of SparseColumns). */
+  /** `length` zero 32-bit integers, in the same memory as `alloc`'s (for the indices of SparseMatrix). */
   allocIndices(length: number): Int32Array;
 
   /** C (m×n) = A (m×k) · B (k×n). Affine forward: X·W. */
@@ -26,10 +26,10 @@ export interface Kernels {
   matmulTransA(a: Float64Array, b: Float64Array, c: Float64Array, m: number, k: number, n: number): void;
 
   /** C (a.rows×n) = A · B with A sparse (a.rows×a.cols) and B (a.cols×n). Affine forward on a sparse batch. */
-  sparseMatmul(a: SparseColumns, b: Float64Array, c: Float64Array, n: number): void;
+  sparseMatmul(a: SparseMatrix, b: Float64Array, c: Float64Array, n: number): void;
 
   /** C (a.cols×n) = Aᵀ · B with A sparse (a.rows×a.cols) and B (a.rows×n). dW = Xᵀ·dY for a sparse batch X. */
-  sparseMatmulTransA(a: SparseColumns, b: Float64Array, c: Float64Array, n: number): void;
+  sparseMatmulTransA(a: SparseMatrix, b: Float64Array, c: Float64Array, n: number): void;
 
   /** C (m×k) = A · Bᵀ with A (m×n), B (k×n), without forming Bᵀ. Affine backward: dX = dY·Wᵀ. */
   matmulTransB(a: Float64Array, b: Float64Array, c: Float64Array, m: number, n: number, k: number): void;
@@ -67,12 +67,12 @@ export interface Kernels {
   ): void;
 
   /**
-   * gatherRows into a SparseColumns (out, with room for rows×cols entries): only the nonzero
+   * gatherRows into a SparseMatrix (out, with room for rows×cols entries): only the nonzero
    * bytes are listed, so table[0] must be 0. The batch gather for a first Affine layer.
    */
-  gatherSparseColumns(
+  gatherSparse(
     src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number,
-    table: Float64Array, out: SparseColumns,
+    table: Float64Array, out: SparseMatrix,
   ): void;
 
   /** Releases what the backend holds beyond memory (worker threads), for backends that have any. */

@@ -1,5 +1,5 @@
 import type { Kernels } from './kernels';
-import { checkSparseIndices, checkSparseRoom, type SparseColumns } from './sparse';
+import { checkSparseRoom, checkSparseShape, type SparseLists, type SparseMatrix } from './sparse';
 
 /**
  * The reference backend: plain loops over Float64Arrays, written to be read. Loop orders
@@ -47,30 +47,29 @@ export const tsKernels: Kernels = {
   },
 
   sparseMatmul(a, b, c, n) {
-    // matmul with the zeros of A never visited. Input q is added to every row it appears in
-    // before input q + 1 is, so each C[i][j] is the same sum, in the same order.
-    checkRows(a);
-    const { rows, cols, colStart, row, value } = a;
-    c.fill(0, 0, rows * n);
-    for (let q = 0; q < cols; q++) {
-      const bRow = q * n;
-      for (let t = colStart[q]; t < colStart[q + 1]; t++) {
-        const aiq = value[t], cRow = row[t] * n;
-        for (let j = 0; j < n; j++) c[cRow + j] += aiq * b[bRow + j];
+    // matmul over row i's nonzero entries only: the same sums, in the same order.
+    checkIndices(a);
+    const { start, index, value } = a.byRow;
+    c.fill(0, 0, a.rows * n);
+    for (let i = 0; i < a.rows; i++) {
+      const cRow = i * n;
+      for (let t = start[i]; t < start[i + 1]; t++) {
+        const aip = value[t], bRow = index[t] * n;
+        for (let j = 0; j < n; j++) c[cRow + j] += aip * b[bRow + j];
       }
     }
   },
 
   sparseMatmulTransA(a, b, c, n) {
-    // Row q of C sums value · (row i of B) over input q's samples i, in increasing order.
-    checkRows(a);
-    const { cols, colStart, row, value } = a;
-    c.fill(0, 0, cols * n);
-    for (let q = 0; q < cols; q++) {
-      const cRow = q * n;
-      for (let t = colStart[q]; t < colStart[q + 1]; t++) {
-        const aiq = value[t], bRow = row[t] * n;
-        for (let j = 0; j < n; j++) c[cRow + j] += aiq * b[bRow + j];
+    // Row p of C sums value · (row i of B) over column p's entries, in increasing i.
+    checkIndices(a);
+    const { start, index, value } = a.byColumn;
+    c.fill(0, 0, a.cols * n);
+    for (let p = 0; p < a.cols; p++) {
+      const cRow = p * n;
+      for (let t = start[p]; t < start[p + 1]; t++) {
+        const aip = value[t], bRow = index[t] * n;
+        for (let j = 0; j < n; j++) c[cRow + j] += aip * b[bRow + j];
       }
     }
   },
@@ -139,45 +138,53 @@ export const tsKernels: Kernels = {
     }
   },
 
-  gatherSparseColumns(src, indices, start, rows, cols, table, out) {
+  gatherSparse(src, indices, start, rows, cols, table, out) {
     checkSparseRoom(out, rows, cols, table);
-    const { colStart, row, value } = out;
-    // A counting sort: count each column's nonzero bytes, turn the counts into starts
-    // (colStart[q + 1] = where column q starts), then deal the entries, sample by sample.
-    colStart.fill(0, 0, cols + 1);
+    const { byRow, byColumn } = out;
+    // By rows: each image's nonzero pixels in turn.
+    let count = 0;
     for (let r = 0; r < rows; r++) {
-      const from = indices[start + r] * cols;
-      for (let q = 0; q < cols; q++) if (src[from + q] !== 0) colStart[q + 1]++;
-    }
-    let sum = 0;
-    for (let q = 0; q < cols; q++) {
-      const count = colStart[q + 1];
-      colStart[q + 1] = sum;
-      sum += count;
-    }
-    for (let r = 0; r < rows; r++) {
+      byRow.start[r] = count;
       const from = indices[start + r] * cols;
       for (let q = 0; q < cols; q++) {
         const byte = src[from + q];
         if (byte === 0) continue;
-        const slot = colStart[q + 1]++;
-        row[slot] = r;
-        value[slot] = table[byte];
+        byRow.index[count] = q;
+        byRow.value[count] = table[byte];
+        count++;
       }
     }
-    // Dealing moved colStart[q + 1] to the end of column q, which is where it belongs.
+    byRow.start[rows] = count;
+    // By columns, a counting sort of the same entries: count each column's, turn the counts
+    // into starts (next[q] = where column q's next entry goes), then deal them row by row.
+    const next = byColumn.start;
+    next.fill(0, 0, cols + 1);
+    for (let t = 0; t < count; t++) next[byRow.index[t] + 1]++;
+    for (let q = 0; q < cols; q++) next[q + 1] += next[q];
+    for (let r = 0; r < rows; r++) {
+      for (let t = byRow.start[r]; t < byRow.start[r + 1]; t++) {
+        const slot = next[byRow.index[t]]++;
+        byColumn.index[slot] = r;
+        byColumn.value[slot] = byRow.value[t];
+      }
+    }
+    // Dealing moved next[q] on to where column q + 1 starts: shift back to make it the starts.
+    for (let q = cols; q > 0; q--) next[q] = next[q - 1];
+    next[0] = 0;
     out.rows = rows;
     out.cols = cols;
   },
 };
 
-/** checkSparseIndices, and every column start within the entries and row number below a.rows. */
-function checkRows(a: SparseColumns): void {
-  const entries = checkSparseIndices(a);
-  for (let q = 0; q <= a.cols; q++) {
-    if (!(a.colStart[q] >= 0 && a.colStart[q] <= entries)) throw new RangeError('sparse matrix: a column start lies outside its entries');
-  }
-  for (let t = 0; t < entries; t++) {
-    if (!(a.row[t] >= 0 && a.row[t] < a.rows)) throw new RangeError(`sparse matrix: a row number is not below its ${a.rows} rows`);
+/** checkSparseShape, and every start within the entries and every index within the matrix. */
+function checkIndices(a: SparseMatrix): void {
+  const entries = checkSparseShape(a);
+  const within = (lists: SparseLists, count: number, size: number) => {
+    for (let k = 0; k <= count; k++) if (!(lists.start[k] >= 0 && lists.start[k] <= entries)) return false;
+    for (let t = 0; t < entries; t++) if (!(lists.index[t] >= 0 && lists.index[t] < size)) return false;
+    return true;
+  };
+  if (!within(a.byRow, a.rows, a.cols) || !within(a.byColumn, a.cols, a.rows)) {
+    throw new RangeError('sparse matrix: a list starts outside its entries, or an entry lies outside the matrix');
   }
 }

@@ -1,6 +1,6 @@
 import type { WasmVariant } from './backend';
 import type { Kernels } from './kernels';
-import { checkSparseIndices, checkSparseRoom, type SparseColumns } from './sparse';
+import { checkSparseRoom, checkSparseShape, type SparseLists, type SparseMatrix } from './sparse';
 import { tsKernels } from './ts-kernels';
 import { WasmHeap } from './wasm-heap';
 import { WorkerPool } from './wasm-pool';
@@ -23,8 +23,8 @@ interface KernelExports {
     r0: number, r1: number, nq: number, n: number, list: number,
   ): void;
   sparse_matmul(
-    colStart: number, row: number, value: number, r0: number, r1: number, cols: number,
-    b: number, bqs: number, c: number, crs: number, n: number,
+    rowStart: number, column: number, value: number, r0: number, r1: number, q0: number, q1: number,
+    b: number, bqs: number, c: number, crs: number, n: number, pos: number,
   ): void;
   sparse_matmul_tn(
     colStart: number, row: number, value: number, q0: number, q1: number,
@@ -35,20 +35,22 @@ interface KernelExports {
   add_row_vector(x: number, bias: number, rows: number, cols: number): void;
   column_sums(x: number, out: number, rows: number, cols: number): void;
   add_scaled(y: number, x: number, alpha: number, n: number): void;
+  add_scaled_bits(y: number, x: number, alphaLow: number, alphaHigh: number, n: number): void;
   relu_forward(x: number, y: number, n: number): void;
   relu_backward(y: number, dy: number, dx: number, n: number): void;
   gather_rows(src: number, indices: number, rows: number, cols: number, table: number, out: number): void;
-  count_columns(src: number, indices: number, r0: number, r1: number, cols: number, counts: number): void;
-  start_columns(counts0: number, counts1: number, cols: number, colStart: number, next: number): void;
-  deal_columns(
-    src: number, indices: number, rows: number, q0: number, q1: number, cols: number, table: number,
-    next: number, row: number, value: number,
+  count_entries(src: number, indices: number, r0: number, r1: number, cols: number, split: number, counts: number, rowCounts: number): void;
+  start_columns(counts0: number, counts1: number, cols: number, colStart: number, next: number, ends: number): void;
+  start_rows(rowCounts: number, rows: number, rowStart: number, next0: number, next1: number): void;
+  deal_entries(
+    src: number, indices: number, rows: number, backwards: number, q0: number, q1: number, cols: number, table: number,
+    colNext: number, colRow: number, colValue: number, rowNext: number, rowColumn: number, rowValue: number,
   ): void;
 }
 
 /** The calls worker threads can run, by number. */
-const POOL_FUNCTIONS = ['gemm', 'sparse_matmul', 'sparse_matmul_tn', 'gather_rows', 'count_columns', 'deal_columns'] as const;
-const GEMM = 0, SPARSE_MATMUL = 1, SPARSE_MATMUL_TN = 2, GATHER_ROWS = 3, COUNT_COLUMNS = 4, DEAL_COLUMNS = 5;
+const POOL_FUNCTIONS = ['gemm', 'sparse_matmul', 'sparse_matmul_tn', 'gather_rows', 'count_entries', 'deal_entries', 'add_scaled_bits'] as const;
+const GEMM = 0, SPARSE_MATMUL = 1, SPARSE_MATMUL_TN = 2, GATHER_ROWS = 3, COUNT_ENTRIES = 4, DEAL_ENTRIES = 5, ADD_SCALED = 6;
 
 /** Below this many multiply-adds a product runs on the calling thread alone: waking a worker would cost more. */
 const MIN_WORK_PER_THREAD = 150_000;
@@ -70,9 +72,18 @@ export class WasmKernels implements Kernels {
   private readonly scratch: Float64Array[] = [];
   /** Per thread: room for gemm's copy of a row of A. */
   private readonly lists: Float64Array[] = [];
-  /** gatherSparseColumns's scratch: two blocks of column counts (i16), and the columns' next free places (i32). */
-  private readonly columnScratch = { cols: -1, counts: new Int32Array(0), next: new Int32Array(0) } as { cols: number; counts: Int32Array; next: Int32Array };
-  private readonly args = new Int32Array(12);
+  /**
+   * gatherSparse's scratch, for up to `rows` rows of `cols` bytes: two blocks of column
+   * counts (i16), the columns' next free places, row counts (two i32 a row), and two blocks
+   * of the rows' next free places. sparseMatmul keeps where each row has got to in `pos`.
+   */
+  private readonly gatherScratch: { rows: number; cols: number; counts: Int32Array; colNext: Int32Array; rowCounts: Int32Array; rowNext: Int32Array } = {
+    rows: -1, cols: -1, counts: new Int32Array(0), colNext: new Int32Array(0), rowCounts: new Int32Array(0), rowNext: new Int32Array(0),
+  };
+  /** Per thread: its part of a sparse product split by columns of A, and where each row has got to. */
+  private readonly parts: Float64Array[] = [];
+  private readonly positions: Int32Array[] = [];
+  private readonly args = new Int32Array(14);
   /** gatherRows's row indices, as the i32s the kernel reads (a view of the SLOT_INDICES scratch). */
   private indices: Int32Array<ArrayBufferLike> = new Int32Array(0);
   /** Byte arrays from outside the memory that rows were gathered from: a copy of each one's whole buffer, kept while that buffer lives. */
@@ -111,63 +122,57 @@ export class WasmKernels implements Kernels {
     this.product(a, m * n, n * 8, 8, bt, n * k, c, m, n, k);
   }
 
-  sparseMatmul(a: SparseColumns, b: Float64Array, c: Float64Array, n: number): void {
+  sparseMatmul(a: SparseMatrix, b: Float64Array, c: Float64Array, n: number): void {
     if (!this.inMemory(a)) return tsKernels.sparseMatmul(a, b, c, n);
-    this.checkSparse(a);
+    const entries = this.checkSparse(a);
     checkLength('B', b, a.cols * n);
     checkLength('C', c, a.rows * n);
     if (a.rows === 0 || n === 0) return;
+    const { start, index, value } = a.byRow;
     const bOffset = this.place(b, SLOT_B, a.cols * n, true);
     const cOffset = this.heap.offsetOf(c);
     const args = this.args;
-    args[0] = a.colStart.byteOffset;
-    args[1] = a.row.byteOffset;
-    args[2] = a.value.byteOffset;
-    args[5] = a.cols;
-    args[6] = bOffset;
-    args[7] = n * 8;
-    args[8] = cOffset >= 0 ? cOffset : this.slot(SLOT_C, a.rows * n).byteOffset;
-    args[9] = n * 8;
-    args[10] = n;
-    // Each thread takes a range of rows of C (whole cache lines of it, so no line is written by two).
-    const threads = this.threadsFor(a.colStart[a.cols] * n, a.rows);
-    const rowAt = (t: number) => (t >= threads ? a.rows : Math.round((t * a.rows) / threads / 8) * 8);
+    const cAt = cOffset >= 0 ? cOffset : this.slot(SLOT_C, a.rows * n).byteOffset;
+    // Each thread takes a range of A's columns (so of B's rows: see splitAt), into a part of
+    // its own, and the parts are added up: each thread reads only its own rows of B, as the
+    // backward product and the SGD step write them.
+    const threads = this.threadsFor(entries * n, a.cols);
     for (let t = 1; t < threads; t++) {
-      args[3] = rowAt(t);
-      args[4] = rowAt(t + 1);
+      setArgs(
+        args, start.byteOffset, index.byteOffset, value.byteOffset, 0, a.rows, splitAt(a.cols, t, threads), splitAt(a.cols, t + 1, threads),
+        bOffset, n * 8, this.part(t, a.rows * n).byteOffset, n * 8, n, this.pos(t, a.rows).byteOffset,
+      );
       this.pool!.start(t - 1, SPARSE_MATMUL, args);
     }
-    this.wasm.sparse_matmul(args[0], args[1], args[2], 0, rowAt(1), a.cols, bOffset, n * 8, args[8], n * 8, n);
-    for (let t = 1; t < threads; t++) this.pool!.wait(t - 1);
+    const q1 = splitAt(a.cols, 1, threads);
+    this.wasm.sparse_matmul(start.byteOffset, index.byteOffset, value.byteOffset, 0, a.rows, 0, q1, bOffset, n * 8, cAt, n * 8, n, this.pos(0, a.rows).byteOffset);
+    for (let t = 1; t < threads; t++) {
+      this.pool!.wait(t - 1);
+      this.wasm.add_scaled(cAt, this.parts[t].byteOffset, 1, a.rows * n);
+    }
     if (cOffset < 0) c.set(this.scratch[SLOT_C].subarray(0, a.rows * n));
   }
 
-  sparseMatmulTransA(a: SparseColumns, b: Float64Array, c: Float64Array, n: number): void {
+  sparseMatmulTransA(a: SparseMatrix, b: Float64Array, c: Float64Array, n: number): void {
     if (!this.inMemory(a)) return tsKernels.sparseMatmulTransA(a, b, c, n);
     const entries = this.checkSparse(a);
     checkLength('B', b, a.rows * n);
     checkLength('C', c, a.cols * n);
     if (a.cols === 0 || n === 0) return;
+    const { start, index, value } = a.byColumn;
     const bOffset = this.place(b, SLOT_B, a.rows * n, true);
     const cOffset = this.heap.offsetOf(c);
     const args = this.args;
-    args[0] = a.colStart.byteOffset;
-    args[1] = a.row.byteOffset;
-    args[2] = a.value.byteOffset;
-    args[5] = bOffset;
-    args[6] = n * 8;
-    args[7] = cOffset >= 0 ? cOffset : this.slot(SLOT_C, a.cols * n).byteOffset;
-    args[8] = n * 8;
-    args[9] = n;
-    // Each thread takes a range of rows of C (columns of A) holding an equal share of the entries.
+    const cAt = cOffset >= 0 ? cOffset : this.slot(SLOT_C, a.cols * n).byteOffset;
+    // Each thread takes a range of rows of C (columns of A): the rows of B its part of the
+    // forward product read (see splitAt).
     const threads = this.threadsFor(entries * n, a.cols);
-    const rowAt = (t: number) => (t >= threads ? a.cols : firstAtOrAbove(a.colStart, a.cols, Math.ceil((entries * t) / threads)));
     for (let t = 1; t < threads; t++) {
-      args[3] = rowAt(t);
-      args[4] = rowAt(t + 1);
+      setArgs(args, start.byteOffset, index.byteOffset, value.byteOffset, splitAt(a.cols, t, threads), splitAt(a.cols, t + 1, threads), bOffset, n * 8, cAt, n * 8, n);
       this.pool!.start(t - 1, SPARSE_MATMUL_TN, args);
     }
-    this.wasm.sparse_matmul_tn(args[0], args[1], args[2], 0, rowAt(1), bOffset, n * 8, args[7], n * 8, n);
+    const q1 = splitAt(a.cols, 1, threads);
+    this.wasm.sparse_matmul_tn(start.byteOffset, index.byteOffset, value.byteOffset, 0, q1, bOffset, n * 8, cAt, n * 8, n);
     for (let t = 1; t < threads; t++) this.pool!.wait(t - 1);
     if (cOffset < 0) c.set(this.scratch[SLOT_C].subarray(0, a.cols * n));
   }
@@ -198,7 +203,19 @@ export class WasmKernels implements Kernels {
     if (yOffset < 0 || xOffset < 0) return tsKernels.addScaled(y, x, alpha, n);
     checkLength('y', y, n);
     checkLength('x', x, n);
-    this.wasm.add_scaled(yOffset, xOffset, alpha, n);
+    // Large updates are split over the threads the way the sparse products split B's rows
+    // (splitAt, in whole cache lines), so that each thread updates the weights it reads.
+    const threads = this.threadsFor(n * 8, this.threads);
+    if (threads > 1) {
+      ADD_SCALED_ALPHA[0] = alpha;
+      for (let t = 1; t < threads; t++) {
+        const i0 = splitAt(n / 8, t, threads) * 8, i1 = t + 1 >= threads ? n : splitAt(n / 8, t + 1, threads) * 8;
+        setArgs(this.args, yOffset + 8 * i0, xOffset + 8 * i0, ADD_SCALED_BITS[0], ADD_SCALED_BITS[1], i1 - i0, 0, 0);
+        this.pool!.start(t - 1, ADD_SCALED, this.args);
+      }
+    }
+    this.wasm.add_scaled(yOffset, xOffset, alpha, threads > 1 ? splitAt(n / 8, 1, threads) * 8 : n);
+    for (let t = 1; t < threads; t++) this.pool!.wait(t - 1);
   }
 
   reluForward(x: Float64Array, y: Float64Array, n: number): void {
@@ -253,44 +270,55 @@ export class WasmKernels implements Kernels {
   }
 
   /** As gatherRows; src is copied into the memory the same way. On one thread: it writes a fifth of gatherRows' bytes. */
-  gatherSparseColumns(
+  gatherSparse(
     src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number,
-    table: Float64Array, out: SparseColumns,
+    table: Float64Array, out: SparseMatrix,
   ): void {
     checkSparseRoom(out, rows, cols, table);
-    const ts = () => tsKernels.gatherSparseColumns(src, indices, start, rows, cols, table, out);
-    if (!this.inMemory(out) || rows > MAX_COUNTED_ROWS) return ts();
+    const srcOffset = this.inMemory(out) && rows <= MAX_COUNTED_ROWS ? this.bytesInMemory(src) : -1;
+    if (srcOffset < 0) return tsKernels.gatherSparse(src, indices, start, rows, cols, table, out);
     const ids = this.rowIndices(src, indices, start, rows, cols);
-    const srcOffset = this.bytesInMemory(src);
-    if (srcOffset < 0) return ts();
     // On two threads when that pays: first each counts half of the rows, then each deals
-    // the entries of a range of columns, half of them (kernels.wat).
+    // the entries of half of the columns (kernels.wat), the halves the products split at.
     const two = this.pool !== undefined && rows * cols >= 2 * MIN_GATHER_PER_THREAD;
     const half = two ? Math.ceil(rows / 2) : rows;
-    const sc = this.columnScratch;
-    if (sc.cols < cols) {
-      // Two blocks of 16-bit counts, each rounded up to 16 bytes.
-      [sc.cols, sc.counts, sc.next] = [cols, this.heap.allocInt32(2 * Math.ceil(cols / 8) * 4), this.heap.allocInt32(cols)];
+    const split = two ? splitAt(cols, 1, 2) : cols;
+    const sc = this.gatherScratch;
+    if (sc.rows < rows || sc.cols < cols) {
+      sc.rows = Math.max(sc.rows, rows);
+      sc.cols = Math.max(sc.cols, cols);
+      // Each block of 16-bit counts rounded up to 16 bytes.
+      [sc.counts, sc.colNext] = [this.heap.allocInt32(2 * Math.ceil(sc.cols / 8) * 4), this.heap.allocInt32(2 * sc.cols)];
+      [sc.rowCounts, sc.rowNext] = [this.heap.allocInt32(2 * sc.rows), this.heap.allocInt32(2 * sc.rows)];
     }
     const counts0 = sc.counts.byteOffset, counts1 = counts0 + sc.counts.byteLength / 2;
+    const rowNext0 = sc.rowNext.byteOffset, rowNext1 = rowNext0 + 4 * sc.rows;
     const w = this.wasm, args = this.args, pool = this.pool!;
     if (two) {
-      [args[0], args[1], args[2], args[3], args[4], args[5]] = [srcOffset, ids.byteOffset, half, rows, cols, counts1];
-      pool.start(0, COUNT_COLUMNS, args);
+      setArgs(args, srcOffset, ids.byteOffset, half, rows, cols, split, counts1, sc.rowCounts.byteOffset);
+      pool.start(0, COUNT_ENTRIES, args);
     }
-    w.count_columns(srcOffset, ids.byteOffset, 0, half, cols, counts0);
+    w.count_entries(srcOffset, ids.byteOffset, 0, half, cols, split, counts0, sc.rowCounts.byteOffset);
     if (two) pool.wait(0);
-    else w.count_columns(srcOffset, ids.byteOffset, rows, rows, cols, counts1);
-    w.start_columns(counts0, counts1, cols, out.colStart.byteOffset, sc.next.byteOffset);
+    else w.count_entries(srcOffset, ids.byteOffset, rows, rows, cols, split, counts1, sc.rowCounts.byteOffset);
+    const { byRow, byColumn } = out;
+    const colNext = sc.colNext.byteOffset, colEnds = colNext + 4 * sc.cols;
+    w.start_columns(counts0, counts1, cols, byColumn.start.byteOffset, colNext, colEnds);
+    w.start_rows(sc.rowCounts.byteOffset, rows, byRow.start.byteOffset, rowNext0, rowNext1);
     const tableOffset = this.placeTable(table);
-    // The second thread's columns start at a multiple of 16 near the middle entry.
-    const split = two ? Math.min(cols, Math.round(firstAtOrAbove(out.colStart, cols, out.colStart[cols] / 2) / 16) * 16) : cols;
     if (two) {
-      [args[0], args[1], args[2], args[3], args[4], args[5], args[6]] = [srcOffset, ids.byteOffset, rows, split, cols, cols, tableOffset];
-      [args[7], args[8], args[9]] = [sc.next.byteOffset, out.row.byteOffset, out.value.byteOffset];
-      pool.start(0, DEAL_COLUMNS, args);
+      // The second thread deals its rows backwards (kernels.wat), into its columns from their ends.
+      setArgs(
+        args, srcOffset, ids.byteOffset, rows, 1, split, cols, cols, tableOffset,
+        colEnds, byColumn.index.byteOffset, byColumn.value.byteOffset, rowNext1, byRow.index.byteOffset, byRow.value.byteOffset,
+      );
+      pool.start(0, DEAL_ENTRIES, args);
     }
-    w.deal_columns(srcOffset, ids.byteOffset, rows, 0, split, cols, tableOffset, sc.next.byteOffset, out.row.byteOffset, out.value.byteOffset);
+    w.deal_entries(
+      srcOffset, ids.byteOffset, rows, 0, 0, split, cols, tableOffset,
+      colNext, byColumn.index.byteOffset, byColumn.value.byteOffset,
+      rowNext0, byRow.index.byteOffset, byRow.value.byteOffset,
+    );
     if (two) pool.wait(0);
     out.rows = rows;
     out.cols = cols;
@@ -342,31 +370,50 @@ export class WasmKernels implements Kernels {
     if (cOffset < 0) c.set(this.scratch[SLOT_C].subarray(0, rows * n));
   }
 
+  private part(t: number, length: number): Float64Array {
+    if (!(this.parts[t]?.length >= length)) this.parts[t] = this.heap.alloc(length);
+    return this.parts[t];
+  }
+
+  private pos(t: number, rows: number): Int32Array {
+    if (!(this.positions[t]?.length >= rows)) this.positions[t] = this.heap.allocInt32(rows);
+    return this.positions[t];
+  }
+
   /** How many threads a call with this many multiply-adds (or values), in at most `parts` pieces, is worth. */
   private threadsFor(work: number, parts: number): number {
     return this.pool ? Math.max(1, Math.min(this.threads, Math.floor(work / MIN_WORK_PER_THREAD), parts)) : 1;
   }
 
-  /** Whether every array of a SparseColumns is a view of the memory (so the kernels can read it in place). */
-  private inMemory(a: SparseColumns): boolean {
-    return this.heap.offsetOf(a.colStart) >= 0 && this.heap.offsetOf(a.row) >= 0 && this.heap.offsetOf(a.value) >= 0;
+  /** Whether every array of a SparseMatrix is a view of the memory (so the kernels can read it in place). */
+  private inMemory(a: SparseMatrix): boolean {
+    return this.listsInMemory(a.byRow) && this.listsInMemory(a.byColumn);
+  }
+
+  private listsInMemory(l: SparseLists): boolean {
+    return this.heap.offsetOf(l.start) >= 0 && this.heap.offsetOf(l.index) >= 0 && this.heap.offsetOf(l.value) >= 0;
   }
 
   /**
-   * The kernels follow a SparseColumns' indices as raw addresses: its column starts must lie
-   * within its entries and its row numbers below `rows`, or they would read (or write) other
-   * arrays. Checked in the memory, a vector pass over the indices. Returns the entry count.
+   * The kernels follow a SparseMatrix's starts and indices as raw addresses: the starts must
+   * lie within its entries and the indices within the matrix, or they would read (or write)
+   * other arrays. Checked in the memory, a vector pass over them. Returns the entry count.
    */
-  private checkSparse(a: SparseColumns): number {
-    const { rows, cols, colStart, row } = a;
-    const entries = checkSparseIndices(a);
-    if (this.wasm.max_unsigned(colStart.byteOffset, cols + 1) >>> 0 > entries) {
-      throw new RangeError('sparse matrix: a column start lies outside its entries');
+  private checkSparse(a: SparseMatrix): number {
+    const entries = checkSparseShape(a);
+    const { byRow, byColumn } = a;
+    if (this.maxIndex(byRow.start, a.rows + 1) > entries || this.maxIndex(byColumn.start, a.cols + 1) > entries) {
+      throw new RangeError('sparse matrix: a list starts outside its entries');
     }
-    if (entries > 0 && this.wasm.max_unsigned(row.byteOffset, entries) >>> 0 >= rows) {
-      throw new RangeError(`sparse matrix: a row number is not below its ${rows} rows`);
+    if (entries > 0 && (this.maxIndex(byRow.index, entries) >= a.cols || this.maxIndex(byColumn.index, entries) >= a.rows)) {
+      throw new RangeError(`sparse matrix: an entry lies outside its ${a.rows}×${a.cols}`);
     }
     return entries;
+  }
+
+  /** The largest of array[0..count), read as unsigned (a negative index is larger than any). */
+  private maxIndex(array: Int32Array, count: number): number {
+    return this.wasm.max_unsigned(array.byteOffset, count) >>> 0;
   }
 
   /** The row indices of a gather as the i32s the kernels read, each checked to be a row of src. */
@@ -434,13 +481,25 @@ function checkLength(what: string, array: Float64Array, length: number): void {
   if (array.length < length) throw new RangeError(`${what} has ${array.length} values, the kernel needs ${length}`);
 }
 
-/** The first q ≤ last with starts[q] ≥ target (starts is non-decreasing), by bisection. */
-function firstAtOrAbove(starts: Int32Array, last: number, target: number): number {
-  let lo = 0, hi = last;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (starts[mid] < target) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+/**
+ * Where thread t of `threads` starts in a range of `count` (count for the end of the last):
+ * the sparse products split A's columns, and so B's rows, there, the gather splits its
+ * columns there, and addScaled splits its values there (counting in whole cache lines of
+ * eight doubles), so that the thread that updates a row of W is the one that reads it.
+ */
+function splitAt(count: number, t: number, threads: number): number {
+  return t >= threads ? Math.ceil(count) : Math.floor((count * t) / threads);
+}
+
+/** alpha of addScaled, and its bits as two i32 halves, for a worker thread. */
+const ADD_SCALED_ALPHA = new Float64Array(1);
+const ADD_SCALED_BITS = new Int32Array(ADD_SCALED_ALPHA.buffer);
+
+/** args[0], args[1], … = the values given: the arguments of a worker's call, without building an array (this runs every step). */
+function setArgs(
+  args: Int32Array, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, a6: number,
+  a7 = 0, a8 = 0, a9 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0,
+): void {
+  args[0] = a0; args[1] = a1; args[2] = a2; args[3] = a3; args[4] = a4; args[5] = a5; args[6] = a6;
+  args[7] = a7; args[8] = a8; args[9] = a9; args[10] = a10; args[11] = a11; args[12] = a12; args[13] = a13;
 }

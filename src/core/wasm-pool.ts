@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 /**
@@ -6,24 +7,30 @@ import { Worker } from 'node:worker_threads';
  * small shared control block, bumps a request counter and notifies; the worker runs the
  * call on its own instance of the module (same memory) and bumps a done counter.
  *
- * Idle workers sleep in Atomics.wait: a worker that polled for the next call between two
- * products (which lie a few hundred microseconds apart in training, with the caller's own
- * layer code in between) was measured to slow the whole step down more than the tens of
- * microseconds a wake-up costs. The caller, once its own part is done, polls briefly for
- * the workers' parts, which usually end within microseconds of its own.
+ * A worker that has finished a call polls for the next one for about a millisecond, then
+ * sleeps in Atomics.wait; the caller, once its own part is done, polls for the workers'
+ * parts likewise before it sleeps. With more threads than cores, a polling thread would
+ * take a core from one with work, so then nobody polls: each sleeps at once.
  */
 const ARGS = 14;
 /** Per worker: request counter, done counter, failure flag, function number, arguments. */
 const SLOT = 4 + ARGS;
 const REQUEST = 0, DONE = 1, FAILED = 2, FUNCTION = 3, FIRST_ARG = 4;
 const QUIT = -1;
-/** Polls of the caller for the workers' parts before it sleeps (about a millisecond). */
+/** Polls of the caller for the workers' parts before it sleeps (about a quarter of a millisecond). */
 const SPINS = 20000;
+/**
+ * Polls of an idle worker for its next call before it sleeps (about a millisecond). In
+ * training the calls come tens of microseconds apart, and waking a sleeping thread was
+ * measured to cost about as much again (more in a virtual machine): a worker that has just
+ * finished keeps its core for the next call, then gives it up if none comes.
+ */
+const WORKER_SPINS = 100000;
 
 /** Plain JavaScript run in each worker (eval), so it works the same from src (ts-node/jest) and dist. */
 const workerSource = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, control, slot, functions } = workerData;
+const { module, memory, control, slot, functions, spins } = workerData;
 const c = new Int32Array(control, slot * ${SLOT} * 4, ${SLOT});
 let table;
 try {
@@ -32,6 +39,7 @@ try {
 } catch {}
 let seen = 0;
 for (;;) {
+  for (let spin = spins; Atomics.load(c, ${REQUEST}) === seen && spin > 0; spin--);
   while (Atomics.load(c, ${REQUEST}) === seen) Atomics.wait(c, ${REQUEST}, seen);
   seen = Atomics.load(c, ${REQUEST});
   const fn = c[${FUNCTION}];
@@ -52,12 +60,17 @@ export class WorkerPool {
   private readonly control: Int32Array;
   private disposed = false;
 
+  /** Whether threads poll before they sleep: only when the caller and the workers fit on the cores. */
+  private readonly polls: boolean;
+
   /** `functions` names the exports that `start` can call, by their index in this list. */
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, size: number, functions: readonly string[]) {
+    this.polls = size + 1 <= (os.availableParallelism?.() ?? os.cpus().length);
     const control = new SharedArrayBuffer(size * SLOT * 4);
     this.control = new Int32Array(control);
     for (let slot = 0; slot < size; slot++) {
-      const worker = new Worker(workerSource, { eval: true, workerData: { module, memory, control, slot, functions } });
+      const spins = this.polls ? WORKER_SPINS : 0;
+      const worker = new Worker(workerSource, { eval: true, workerData: { module, memory, control, slot, functions, spins } });
       // Training ends when the caller is done; idle workers must not keep the process alive.
       worker.unref();
       this.workers.push(worker);
@@ -82,7 +95,7 @@ export class WorkerPool {
   wait(w: number): void {
     const c = this.control, base = w * SLOT;
     const request = Atomics.load(c, base + REQUEST);
-    for (let spin = SPINS; Atomics.load(c, base + DONE) !== request && spin > 0; spin--);
+    for (let spin = this.polls ? SPINS : 0; Atomics.load(c, base + DONE) !== request && spin > 0; spin--);
     for (let done; (done = Atomics.load(c, base + DONE)) !== request; ) Atomics.wait(c, base + DONE, done);
     if (c[base + FAILED]) throw new Error(`kernel worker thread ${w + 1} failed`);
   }

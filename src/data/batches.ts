@@ -2,7 +2,7 @@ import { UserError } from '../errors';
 import type { Kernels } from '../core/kernels';
 import type { Rng } from '../core/rng';
 import { tsKernels } from '../core/ts-kernels';
-import { allocSparseColumns, isSparse, type SparseColumns } from '../core/sparse';
+import { allocSparseMatrix, isSparse, type SparseMatrix } from '../core/sparse';
 import type { Tensor } from '../core/tensor';
 import { gatherBatch, type Dataset } from './dataset';
 
@@ -14,7 +14,7 @@ import { gatherBatch, type Dataset } from './dataset';
  * - sampling 'random': the book's way — each batch is batchSize samples drawn uniformly with
  *   replacement; an "epoch" is floor(count / batchSize) such batches. `shuffle` and `dropLast`
  *   do not apply.
- * - sparse: x is given as SparseColumns, the nonzero pixels of each image only (for a network
+ * - sparse: x is given as SparseMatrix, the nonzero pixels of each image only (for a network
  *   whose first layer is Affine: see Network.takesSparseInput), instead of a dense tensor.
  */
 export interface BatchStreamOptions {
@@ -27,7 +27,7 @@ export interface BatchStreamOptions {
 
 /** One minibatch: x is size×sampleSize pixels in [0, 1]; labels[0..size) are its classes. */
 export interface Batch {
-  x: Tensor | SparseColumns;
+  x: Tensor | SparseMatrix;
   labels: Uint8Array;
   size: number;
 }
@@ -114,7 +114,7 @@ export class BatchStream {
 
   private makeBatch(size: number, alloc: (n: number) => Float64Array): Batch {
     const d = this.ds.sampleSize;
-    const x = this.options.sparse ? allocSparseColumns(this.kernels, size, d) : { data: alloc(size * d), shape: [size, d] };
+    const x = this.options.sparse ? allocSparseMatrix(this.kernels, size, d) : { data: alloc(size * d), shape: [size, d] };
     return { x, labels: new Uint8Array(size), size };
   }
 }

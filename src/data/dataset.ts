@@ -1,5 +1,5 @@
 import type { Kernels } from '../core/kernels';
-import { isSparse, type SparseColumns } from '../core/sparse';
+import { isSparse, type SparseMatrix } from '../core/sparse';
 import { tsKernels } from '../core/ts-kernels';
 
 /**
@@ -47,7 +47,7 @@ const PIXEL_SCALE = Float64Array.from({ length: 256 }, (_, k) => k / 255);
 
 /**
  * Fills x with rows indices[start..end) as pixel/255 (float64), and labels likewise: x is a
- * row-major array, or a SparseColumns that lists only the nonzero pixels. x and labels are
+ * row-major array, or a SparseMatrix that lists only the nonzero pixels. x and labels are
  * caller-owned buffers; `kernels` (the backend x was allocated by) does the conversion.
  */
 export function gatherBatch(
@@ -55,13 +55,13 @@ export function gatherBatch(
   indices: ArrayLike<number>,
   start: number,
   end: number,
-  x: Float64Array | SparseColumns,
+  x: Float64Array | SparseMatrix,
   labels: Uint8Array,
   kernels: Kernels = tsKernels,
 ): void {
   const n = end - start;
   const d = ds.sampleSize;
-  const rows = isSparse(x) ? Math.floor(Math.min(x.row.length, x.value.length) / d) : Math.floor(x.length / d);
+  const rows = isSparse(x) ? Math.min(x.byRow.start.length - 1, Math.floor(x.byRow.value.length / d)) : Math.floor(x.length / d);
   if (rows < n || labels.length < n) {
     throw new RangeError(`gatherBatch: buffers hold ${rows} rows and ${labels.length} labels, need ${n}`);
   }
@@ -71,7 +71,7 @@ export function gatherBatch(
     labels[r] = ds.labels[sample];
   }
   // x[r][j] = PIXEL_SCALE[images[indices[start + r]][j]] (tsKernels.gatherRows).
-  if (isSparse(x)) kernels.gatherSparseColumns(ds.images, indices, start, n, d, PIXEL_SCALE, x);
+  if (isSparse(x)) kernels.gatherSparse(ds.images, indices, start, n, d, PIXEL_SCALE, x);
   else kernels.gatherRows(ds.images, indices, start, n, d, PIXEL_SCALE, x);
 }
 

@@ -1,5 +1,5 @@
 import type { Kernels } from '../core/kernels';
-import { isSparse, type SparseColumns } from '../core/sparse';
+import { isSparse, type SparseMatrix } from '../core/sparse';
 import { asMatrix, shapeString, type Tensor } from '../core/tensor';
 import { makeParam, reuse, type Layer, type Param } from './layer';
 
@@ -14,7 +14,7 @@ const noGradient: Tensor = { data: new Float64Array(0), shape: [0] };
  *
  * An input of higher rank (e.g. N×1×28×28 images) is read as N×D; dX gets the input's shape back.
  * The input may also be sparse (a batch of images as lists of their nonzero pixels, see
- * SparseColumns): X·W and Xᵀ·dY then skip its zeros, with the same result.
+ * SparseMatrix): X·W and Xᵀ·dY then skip its zeros, with the same result.
  */
 export class Affine implements Layer {
   /**
@@ -25,7 +25,7 @@ export class Affine implements Layer {
   computeInputGradient = true;
   readonly W: Param;
   readonly b: Param;
-  private x?: Tensor | SparseColumns;
+  private x?: Tensor | SparseMatrix;
   private out?: Tensor;
   private dx?: Tensor;
 
@@ -39,7 +39,7 @@ export class Affine implements Layer {
     this.b = makeParam(kernels, `${name}.b`, [outputSize], false);
   }
 
-  forward(x: Tensor | SparseColumns): Tensor {
+  forward(x: Tensor | SparseMatrix): Tensor {
     const [n, d] = inputShape(x);
     if (d !== this.inputSize) {
       throw new Error(`${this.name}: expected ${this.inputSize} inputs per sample, got ${shapeString(isSparse(x) ? [n, d] : x.shape)}`);
@@ -71,6 +71,6 @@ export class Affine implements Layer {
   }
 }
 
-function inputShape(x: Tensor | SparseColumns): [rows: number, cols: number] {
+function inputShape(x: Tensor | SparseMatrix): [rows: number, cols: number] {
   return isSparse(x) ? [x.rows, x.cols] : asMatrix(x.shape);
 }

@@ -1,4 +1,4 @@
-import { isSparse, type SparseColumns } from '../core/sparse';
+import { isSparse, type SparseMatrix } from '../core/sparse';
 import type { Tensor } from '../core/tensor';
 import type { Layer, Param, StateArray } from '../layers/layer';
 import { SoftmaxWithLoss, type Labels } from '../layers/softmax-with-loss';
@@ -36,7 +36,7 @@ export class Network {
   }
 
   /**
-   * Whether a batch may be given as SparseColumns (lists of nonzero inputs): only an Affine
+   * Whether a batch may be given as SparseMatrix (lists of nonzero inputs): only an Affine
    * layer reads those, so the first layer must be one.
    */
   get takesSparseInput(): boolean {
@@ -44,7 +44,7 @@ export class Network {
   }
 
   /** Scores (before softmax) for a batch. */
-  predict(x: Tensor | SparseColumns, training = false): Tensor {
+  predict(x: Tensor | SparseMatrix, training = false): Tensor {
     let out: Tensor;
     if (isSparse(x)) {
       const first = this.layers[0];
@@ -58,7 +58,7 @@ export class Network {
   }
 
   /** Forward through the layers and the loss: the mean loss of the batch, plus the weight-decay term. */
-  loss(x: Tensor | SparseColumns, labels: Labels, training = false): number {
+  loss(x: Tensor | SparseMatrix, labels: Labels, training = false): number {
     return this.lossLayer.forward(this.predict(x, training), labels) + this.decayLoss();
   }
 
@@ -93,7 +93,7 @@ export class Network {
   }
 
   /** One forward and backward pass in training mode; returns the loss, leaves gradients in `grad`. */
-  gradient(x: Tensor | SparseColumns, labels: Labels): number {
+  gradient(x: Tensor | SparseMatrix, labels: Labels): number {
     const loss = this.loss(x, labels, true);
     this.backward();
     return loss;
@@ -116,7 +116,7 @@ export class Network {
   }
 
   /** Predicted class of each sample. */
-  classify(x: Tensor | SparseColumns, out?: Int32Array): Int32Array {
+  classify(x: Tensor | SparseMatrix, out?: Int32Array): Int32Array {
     const scores = this.predict(x, false);
     const [n, c] = asMatrix(scores.shape);
     return argmaxRows(scores.data, n, c, out);

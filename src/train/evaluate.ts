@@ -3,7 +3,7 @@ import type { Dataset } from '../data/dataset';
 import type { Kernels } from '../core/kernels';
 import { tsKernels } from '../core/ts-kernels';
 import { gatherBatch } from '../data/dataset';
-import { allocSparseColumns, isSparse, type SparseColumns } from '../core/sparse';
+import { allocSparseMatrix, isSparse, type SparseMatrix } from '../core/sparse';
 import type { Network } from '../net/network';
 
 export interface Evaluation {
@@ -25,7 +25,7 @@ export interface Evaluation {
 export class Evaluator {
   /** The batch buffer: dense, or as lists of nonzero pixels for a network that takes those; made on first use. */
   private x?: Float64Array;
-  private sparseX?: SparseColumns;
+  private sparseX?: SparseMatrix;
   private readonly labels: Uint8Array;
   private readonly order: Int32Array;
   private readonly batchPredictions: Int32Array;
@@ -54,7 +54,7 @@ export class Evaluator {
     let correct = 0;
     const size = this.labels.length, d = ds.sampleSize;
     const buffer = net.takesSparseInput
-      ? (this.sparseX ??= allocSparseColumns(this.kernels, size, d))
+      ? (this.sparseX ??= allocSparseMatrix(this.kernels, size, d))
       : (this.x ??= this.alloc(size * d));
     for (let start = 0; start < ds.count; start += this.batchSize) {
       const end = Math.min(start + this.batchSize, ds.count);
