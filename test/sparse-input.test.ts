@@ -1,0 +1,117 @@
+import { createKernels } from '../src/core/backend';
+import type { Kernels } from '../src/core/kernels';
+import { Rng } from '../src/core/rng';
+import { allocSparseMatrix, toDense, type SparseMatrix } from '../src/core/sparse';
+import { tsKernels } from '../src/core/ts-kernels';
+import { gatherBatch, sliceDataset } from '../src/data/dataset';
+import { loadTrainSet } from '../src/data/source';
+import { Affine } from '../src/layers/affine';
+import { Relu } from '../src/layers/relu';
+import { SoftmaxWithLoss } from '../src/layers/softmax-with-loss';
+import { gradientCheck } from '../src/net/gradcheck';
+import { Network } from '../src/net/network';
+import { parseConfig } from '../src/io/config';
+import { train } from '../src/train/trainer';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readWeights } from '../src/io/weights';
+
+/** 784-50-10 ReLU on `kernels`, with weights drawn from one seed whatever the backend. */
+function twoLayer(kernels: Kernels): Network {
+  const net = new Network(
+    [new Affine('affine1', 784, 50, kernels), new Relu('relu1', kernels), new Affine('affine2', 50, 10, kernels)],
+    new SoftmaxWithLoss(kernels),
+  );
+  const rng = new Rng(5);
+  for (const p of net.params()) for (let i = 0; i < p.value.length; i++) p.value[i] = 0.1 * (rng.uniform() - 0.5);
+  return net;
+}
+
+/** n real MNIST digits as a sparse batch (in `kernels`' memory) and as the dense tensor it stands for. */
+function mnistBatch(n: number, kernels: Kernels): { sparse: SparseMatrix; labels: Uint8Array } {
+  const train = sliceDataset(loadTrainSet(), 0, 1000, 'train');
+  const picks = Array.from({ length: n }, (_, i) => (i * 37) % 1000);
+  const sparse = allocSparseMatrix(kernels, n, 784);
+  const labels = new Uint8Array(n);
+  gatherBatch(train, picks, 0, n, sparse, labels, kernels);
+  return { sparse, labels };
+}
+
+/** The loss and every gradient after one forward and backward pass. */
+function pass(net: Network, x: Parameters<Network['gradient']>[0], labels: Uint8Array): Float64Array[] {
+  const loss = net.gradient(x, labels);
+  return [Float64Array.of(loss), ...net.params().map((p) => Float64Array.from(p.grad))];
+}
+
+describe('a sparse batch into the first Affine layer', () => {
+  test('its backward pass passes the gradient check, on real digits', () => {
+    const { sparse, labels } = mnistBatch(3, tsKernels);
+    const net = twoLayer(tsKernels);
+    const rows = gradientCheck(net, sparse, labels, { maxEntries: 300, rng: new Rng(2) });
+    for (const row of rows) expect(row.passed).toBe(true);
+    expect(rows.find((r) => r.name === 'affine1.W')!.checked).toBe(300);
+  });
+
+  test('gives bit for bit what the dense batch gives, on the reference kernels', () => {
+    const { sparse, labels } = mnistBatch(20, tsKernels);
+    const dense = toDense(sparse);
+    expect(pass(twoLayer(tsKernels), sparse, labels)).toEqual(pass(twoLayer(tsKernels), dense, labels));
+  });
+
+  test.each([
+    ['simd', 1],
+    ['relaxed-simd', 1],
+    ['relaxed-simd', 2],
+  ] as const)('on wasm-%s ×%i: agrees with the reference to rounding, and is deterministic', (variant, threads) => {
+    const wasm = createKernels('wasm', { variant, threads });
+    try {
+      const { sparse, labels } = mnistBatch(100, wasm);
+      const reference = pass(twoLayer(tsKernels), toDense(sparse), labels);
+      const first = pass(twoLayer(wasm), sparse, labels);
+      const again = pass(twoLayer(wasm), sparse, labels);
+      expect(again).toEqual(first);
+      first.forEach((values, k) => {
+        for (let i = 0; i < values.length; i++) expect(Math.abs(values[i] - reference[k][i])).toBeLessThan(1e-12 * (1 + Math.abs(reference[k][i])));
+      });
+      // Plain SIMD on one thread adds the same products in the same order as the reference.
+      if (variant === 'simd' && threads === 1) expect(first).toEqual(reference);
+    } finally {
+      wasm.dispose?.();
+    }
+  });
+
+  test('a network whose first layer is not Affine refuses a sparse batch', () => {
+    const net = new Network([new Relu('relu1', tsKernels), new Affine('affine1', 784, 10, tsKernels)], new SoftmaxWithLoss(tsKernels));
+    expect(net.takesSparseInput).toBe(false);
+    const { sparse } = mnistBatch(2, tsKernels);
+    expect(() => net.predict(sparse)).toThrow(/affine first layer/);
+  });
+});
+
+describe('training with sparse batches on two threads', () => {
+  test('the same seed and thread count give bit-identical weights', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nnt-sparse-'));
+    const run = async (name: string) => {
+      const config = parseConfig(
+        JSON.stringify({
+          layers: [{ type: 'affine', units: 50 }, { type: 'relu' }, { type: 'affine', units: 10 }],
+          init: { type: 'std', std: 0.01 },
+          data: { batchSize: 100, trainLimit: 2000, testLimit: 500 },
+          training: { epochs: 2, learningRate: 0.1, seed: 3 },
+          output: { weights: join(dir, name, 'weights.json'), checkpointEvery: 0 },
+        }),
+        `${name}.json`,
+      );
+      const kernels = createKernels('wasm', { threads: 2 });
+      try {
+        const outcome = await train({ config, where: name, kernels });
+        expect(outcome.status).toBe('completed');
+      } finally {
+        kernels.dispose?.();
+      }
+      return readWeights(join(dir, name, 'weights.json')).params.map((p) => p.sha256);
+    };
+    expect(await run('b')).toEqual(await run('a'));
+  });
+});
