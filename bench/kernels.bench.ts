@@ -1,22 +1,24 @@
 /**
  * GFLOP/s of the three matrix products of the two-layer net's step, per backend and thread
  * count. The operands are allocated by each backend (so the wasm ones live in its memory),
- * uniform random and dense unless the shape says "MNIST zeros" (81% zeros, as the pixels).
- * The zero-skipping rows count 2·m·k·n flops all the same: it is the speed the layer sees.
- * Then microseconds per call of the step's element-wise kernels at the two-layer net's sizes.
+ * uniform random and dense, except the "sparse" rows: the first layer's products as training
+ * runs them, on real MNIST batches kept as their nonzero pixels (SparseMatrix, about 19% of
+ * the entries), a different batch each call. Those rows count 2·m·k·n flops all the same: it
+ * is the speed the layer sees. Then microseconds per call of the step's other kernels at the
+ * two-layer net's sizes.
  */
-import { Rng, createKernels, defaultThreads, wasmSupport, type Kernels } from '../src/index';
+import { Rng, allocSparseMatrix, createKernels, defaultThreads, gatherBatch, loadTrainSet, wasmSupport, type Kernels, type SparseMatrix } from '../src/index';
 import { median, time } from './measure';
 
-type Kind = 'matmul' | 'matmulTransA' | 'matmulTransB';
-interface Shape { label: string; kind: Kind; m: number; k: number; n: number; zeros?: number }
+type Kind = 'matmul' | 'matmulTransA' | 'matmulTransB' | 'sparseMatmul' | 'sparseMatmulTransA';
+interface Shape { label: string; kind: Kind; m: number; k: number; n: number }
 
 // Sizes in the kernels' own argument order (matmulTransB takes m, n, k).
 const shapes: Shape[] = [
   { label: 'X·W1     100×784 · 784×50', kind: 'matmul', m: 100, k: 784, n: 50 },
-  { label: '  same, X with MNIST zeros', kind: 'matmul', m: 100, k: 784, n: 50, zeros: 0.81 },
+  { label: '  sparse X, MNIST batches', kind: 'sparseMatmul', m: 100, k: 784, n: 50 },
   { label: 'Xᵀ·dY    dW1 784×50, m=100', kind: 'matmulTransA', m: 100, k: 784, n: 50 },
-  { label: '  same, X with MNIST zeros', kind: 'matmulTransA', m: 100, k: 784, n: 50, zeros: 0.81 },
+  { label: '  sparse X, MNIST batches', kind: 'sparseMatmulTransA', m: 100, k: 784, n: 50 },
   { label: 'dY·W1ᵀ   100×50 · (784×50)ᵀ', kind: 'matmulTransB', m: 100, k: 784, n: 50 },
   { label: 'H·W2     100×50 · 50×10', kind: 'matmul', m: 100, k: 50, n: 10 },
   { label: 'Hᵀ·dY    dW2 50×10, m=100', kind: 'matmulTransA', m: 100, k: 50, n: 10 },
@@ -25,18 +27,25 @@ const shapes: Shape[] = [
 
 function gflops(kernels: Kernels, s: Shape): number {
   const rng = new Rng(1);
-  const fill = (length: number, zeros = 0) => {
+  const fill = (length: number) => {
     const x = kernels.alloc(length);
-    for (let i = 0; i < length; i++) x[i] = rng.uniform() < zeros ? 0 : rng.uniform() - 0.5;
+    for (let i = 0; i < length; i++) x[i] = rng.uniform() - 0.5;
     return x;
   };
   const { m, k, n } = s;
   let run: () => void;
-  if (s.kind === 'matmul') {
-    const a = fill(m * k, s.zeros), b = fill(k * n), c = kernels.alloc(m * n);
+  if (s.kind === 'sparseMatmul' || s.kind === 'sparseMatmulTransA') {
+    const batches = mnistBatches(kernels, m);
+    const b = fill(s.kind === 'sparseMatmul' ? k * n : m * n), c = kernels.alloc(s.kind === 'sparseMatmul' ? m * n : k * n);
+    let i = 0;
+    run = s.kind === 'sparseMatmul'
+      ? () => kernels.sparseMatmul(batches[(i = (i + 1) % batches.length)], b, c, n)
+      : () => kernels.sparseMatmulTransA(batches[(i = (i + 1) % batches.length)], b, c, n);
+  } else if (s.kind === 'matmul') {
+    const a = fill(m * k), b = fill(k * n), c = kernels.alloc(m * n);
     run = () => kernels.matmul(a, b, c, m, k, n);
   } else if (s.kind === 'matmulTransA') {
-    const a = fill(m * k, s.zeros), b = fill(m * n), c = kernels.alloc(k * n);
+    const a = fill(m * k), b = fill(m * n), c = kernels.alloc(k * n);
     run = () => kernels.matmulTransA(a, b, c, m, k, n);
   } else {
     const a = fill(m * n), b = fill(k * n), c = kernels.alloc(m * k);
@@ -44,6 +53,22 @@ function gflops(kernels: Kernels, s: Shape): number {
   }
   // A warm-up that lets the JIT settle, then timings of ~20 ms of calls each.
   return (2 * m * k * n) / secondsPerCall(run) / 1e9;
+}
+
+const train = loadTrainSet();
+const PIXEL_SCALE = Float64Array.from({ length: 256 }, (_, b) => b / 255);
+
+/** 32 batches of m shuffled MNIST digits, as SparseMatrix in the backend's memory. */
+function mnistBatches(kernels: Kernels, m: number): SparseMatrix[] {
+  const rng = new Rng(4);
+  const order = Int32Array.from({ length: train.count }, (_, i) => i);
+  rng.shuffle(order);
+  const labels = new Uint8Array(m);
+  return Array.from({ length: 32 }, (_, j) => {
+    const x = allocSparseMatrix(kernels, m, train.sampleSize);
+    gatherBatch(train, order, j * m, (j + 1) * m, x, labels, kernels);
+    return x;
+  });
 }
 
 /** A warm-up that lets the JIT settle, then the median of 9 timings of ~20 ms of calls each. */
@@ -64,18 +89,18 @@ function elementwise(kernels: Kernels): [label: string, run: () => void][] {
   };
   const w = fill(39200), g = fill(39200), h = fill(5000), y = kernels.alloc(5000), dx = kernels.alloc(5000);
   const s = fill(1000), p = kernels.alloc(1000), lse = new Float64Array(100);
-  // 60,000 images of 784 bytes, 81% zeros, and a shuffled order of them.
-  const images = Uint8Array.from({ length: 60000 * 784 }, () => (rng.uniform() < 0.81 ? 0 : 1 + rng.int(255)));
-  const order = Int32Array.from({ length: 60000 }, (_, i) => i);
+  // The MNIST training images, and a shuffled order of them.
+  const order = Int32Array.from({ length: train.count }, (_, i) => i);
   rng.shuffle(order);
-  const table = Float64Array.from({ length: 256 }, (_, b) => b / 255), x = kernels.alloc(78400);
-  let batch = 0;
+  const x = kernels.alloc(78400), sparse = allocSparseMatrix(kernels, 100, 784);
+  let batch = 0, sparseBatch = 0;
   return [
     ['addScaled    W1 −= lr·dW1 (39,200)', () => kernels.addScaled(w, g, -1e-9, 39200)],
     ['reluForward  100×50', () => kernels.reluForward(h, y, 5000)],
     ['reluBackward 100×50', () => kernels.reluBackward(y, h, dx, 5000)],
     ['softmaxRows  100×10, log-sum-exp', () => kernels.softmaxRows(s, p, 100, 10, lse)],
-    ['gatherRows   100 random images', () => kernels.gatherRows(images, order, 100 * (batch = (batch + 1) % 600), 100, 784, table, x)],
+    ['gatherRows   100 random images', () => kernels.gatherRows(train.images, order, 100 * (batch = (batch + 1) % 600), 100, 784, PIXEL_SCALE, x)],
+    ['gatherSparse 100 random images', () => kernels.gatherSparse(train.images, order, 100 * (sparseBatch = (sparseBatch + 1) % 600), 100, 784, PIXEL_SCALE, sparse)],
   ];
 }
 

@@ -124,7 +124,7 @@ export class WasmKernels implements Kernels {
 
   sparseMatmul(a: SparseMatrix, b: Float64Array, c: Float64Array, n: number): void {
     if (!this.inMemory(a)) return tsKernels.sparseMatmul(a, b, c, n);
-    const entries = this.checkSparse(a);
+    const entries = this.checkSparse(a, a.byRow, a.rows, a.cols);
     checkLength('B', b, a.cols * n);
     checkLength('C', c, a.rows * n);
     if (a.rows === 0 || n === 0) return;
@@ -155,7 +155,7 @@ export class WasmKernels implements Kernels {
 
   sparseMatmulTransA(a: SparseMatrix, b: Float64Array, c: Float64Array, n: number): void {
     if (!this.inMemory(a)) return tsKernels.sparseMatmulTransA(a, b, c, n);
-    const entries = this.checkSparse(a);
+    const entries = this.checkSparse(a, a.byColumn, a.cols, a.rows);
     checkLength('B', b, a.rows * n);
     checkLength('C', c, a.cols * n);
     if (a.cols === 0 || n === 0) return;
@@ -395,17 +395,15 @@ export class WasmKernels implements Kernels {
   }
 
   /**
-   * The kernels follow a SparseMatrix's starts and indices as raw addresses: the starts must
-   * lie within its entries and the indices within the matrix, or they would read (or write)
-   * other arrays. Checked in the memory, a vector pass over them. Returns the entry count.
+   * The kernels follow one list set of a SparseMatrix (by row for sparseMatmul, by column
+   * for sparseMatmulTransA) as raw addresses: its starts must lie within the entries and its
+   * indices within the matrix (below `size`), or the kernel would read other arrays. Checked
+   * in the memory, a vector pass over them. Returns the entry count.
    */
-  private checkSparse(a: SparseMatrix): number {
+  private checkSparse(a: SparseMatrix, lists: SparseLists, count: number, size: number): number {
     const entries = checkSparseShape(a);
-    const { byRow, byColumn } = a;
-    if (this.maxIndex(byRow.start, a.rows + 1) > entries || this.maxIndex(byColumn.start, a.cols + 1) > entries) {
-      throw new RangeError('sparse matrix: a list starts outside its entries');
-    }
-    if (entries > 0 && (this.maxIndex(byRow.index, entries) >= a.cols || this.maxIndex(byColumn.index, entries) >= a.rows)) {
+    if (this.maxIndex(lists.start, count + 1) > entries) throw new RangeError('sparse matrix: a list starts outside its entries');
+    if (entries > 0 && this.maxIndex(lists.index, entries) >= size) {
       throw new RangeError(`sparse matrix: an entry lies outside its ${a.rows}×${a.cols}`);
     }
     return entries;
