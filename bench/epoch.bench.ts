@@ -4,7 +4,8 @@
  * through the real trainer (src/train/trainer.ts `train()`, what `nnt train` runs: batch
  * stream, forward and backward, optimizer step, running loss and accuracy), next to the same
  * epochs in lean numpy with one OpenBLAS thread (bench/numpy_epoch.py, run as a child process
- * before and after). Each backend trains once for all its epochs, like `nnt train`; an epoch
+ * before and after). Each backend trains in a process of its own (so that no backend's
+ * memory, threads or JIT state is left to the next), once for all its epochs, like `nnt train`; an epoch
  * is timed from the end of the previous one (or the trainer's start) to its last batch, so
  * the one evaluation, after the last epoch, is not counted. Medians are printed, and the test
  * accuracy at the end, which should be the same for every backend.
@@ -18,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKernels, defaultThreads, wasmSupport } from '../src/core/backend';
+import { createKernels, defaultThreads, wasmSupport, type WasmVariant } from '../src/core/backend';
 import type { Kernels } from '../src/core/kernels';
 import { validateConfig } from '../src/io/config';
 import { train } from '../src/train/trainer';
@@ -40,11 +41,11 @@ const config = validateConfig(
   'bench',
 );
 
-interface Run { kernels: Kernels; times: number[]; accuracy: number; batches: number }
+interface Run { name: string; times: number[]; accuracy: number; batches: number }
 
 /** Trains for all the epochs, recording the time of each. */
 async function run(kernels: Kernels): Promise<Run> {
-  const result: Run = { kernels, times: [], accuracy: NaN, batches: 0 };
+  const result: Run = { name: kernels.name, times: [], accuracy: NaN, batches: 0 };
   let last = 0;
   const outcome = await train({
     config,
@@ -81,16 +82,34 @@ function numpyEpochs(): NumpyResult | string {
   return JSON.parse(child.stdout) as NumpyResult;
 }
 
+/** A backend as the arguments of a child process: `ts`, or `wasm <variant> <threads>`. */
+type Spec = string[];
+
+/** Runs one backend's epochs in a fresh process (this file, with the spec as arguments). */
+function runInChild(spec: Spec): Run {
+  const child = spawnSync(process.execPath, [__filename, ...spec], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (child.status !== 0) throw new Error(`the ${spec.join(' ')} run failed`);
+  return JSON.parse(child.stdout) as Run;
+}
+
+async function child(spec: Spec): Promise<void> {
+  const [backend, variant, threads] = spec;
+  const kernels = backend === 'ts' ? createKernels('ts') : createKernels('wasm', { variant: variant as WasmVariant, threads: Number(threads) });
+  const result = await run(kernels);
+  kernels.dispose?.();
+  rmSync(outDir, { recursive: true, force: true });
+  process.stdout.write(JSON.stringify(result));
+}
+
 async function main(): Promise<void> {
   const cores = defaultThreads();
-  const kernels: Kernels[] = [createKernels('ts')];
+  const specs: Spec[] = [['ts']];
   for (const variant of [...wasmSupport()].reverse()) {
-    kernels.push(createKernels('wasm', { variant, threads: 1 }));
-    if (cores > 1) kernels.push(createKernels('wasm', { variant, threads: cores }));
+    specs.push(['wasm', variant, '1']);
+    if (cores > 1) specs.push(['wasm', variant, String(cores)]);
   }
   const numpyBefore = numpyEpochs();
-  const runs: Run[] = [];
-  for (const k of kernels) runs.push(await run(k));
+  const runs = specs.map(runInChild);
   const numpyAfter = numpyEpochs();
 
   const numpyTimes = [numpyBefore, numpyAfter].flatMap((r) => (typeof r === 'string' ? [] : r.times));
@@ -102,7 +121,7 @@ async function main(): Promise<void> {
   console.log(`${'backend'.padEnd(30)} ${'epoch s'.padStart(8)} ${'÷ numpy'.padStart(8)} ${'test acc'.padStart(9)}`);
   for (const r of runs) {
     const m = median(r.times);
-    console.log(`${r.kernels.name.padEnd(30)} ${m.toFixed(3).padStart(8)} ${(m / numpyMedian).toFixed(2).padStart(8)} ${(100 * r.accuracy).toFixed(2).padStart(8)}%`);
+    console.log(`${r.name.padEnd(30)} ${m.toFixed(3).padStart(8)} ${(m / numpyMedian).toFixed(2).padStart(8)} ${(100 * r.accuracy).toFixed(2).padStart(8)}%`);
   }
   if (typeof numpyBefore === 'string') console.log(`numpy: could not run (${numpyBefore})`);
   else {
@@ -110,8 +129,8 @@ async function main(): Promise<void> {
     console.log(`${'numpy + OpenBLAS, 1 thread'.padEnd(30)} ${numpyMedian.toFixed(3).padStart(8)} ${'1.00'.padStart(8)} ${(100 * acc).toFixed(2).padStart(8)}%`);
     console.log(`numpy ${numpyBefore.numpy}, ${numpyBefore.blas} (its own initial weights and shuffling)`);
   }
-  for (const k of kernels) k.dispose?.();
   rmSync(outDir, { recursive: true, force: true });
 }
 
-void main();
+if (process.argv.length > 2) void child(process.argv.slice(2));
+else void main();
