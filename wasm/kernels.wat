@@ -7,10 +7,14 @@
 ;; A is read through two strides (bytes between rows r and between columns q), so A and Aᵀ
 ;; are the same code; rows of B and C are contiguous. Every sum runs over q in increasing
 ;; order, starting from 0, whatever the blocking: a result does not depend on which rows a
-;; thread was given, on whether zeros were skipped (0·b adds nothing to a sum that starts at
-;; +0), or on the block an element fell in. With plain mul+add (the "simd" build) the sums
-;; are bitwise those of the TypeScript reference; with fused multiply-add (the
-;; "relaxed-simd" build) they differ from it by rounding only.
+;; thread was given, or on the block an element fell in. With plain mul+add (the "simd"
+;; build) the sums are bitwise those of the TypeScript reference; with fused multiply-add
+;; (the "relaxed-simd" build) they differ from it by rounding only.
+;;
+;; A sparse A (MNIST batches: the nonzero pixels only, src/core/sparse.ts) has products of
+;; its own, sparse_matmul and sparse_matmul_tn, built on the same list products: they leave
+;; out A's zeros, which add nothing to a sum that starts at +0, and keep the order of the
+;; rest. Then the gather that lists a batch's nonzero bytes (count_entries, deal_entries).
 ;;
 ;; Every product is written `a b acc f64x2.relaxed_madd`, on the value stack: the build
 ;; script (scripts/build-wasm.js) makes the plain-SIMD module by replacing that one
@@ -61,13 +65,7 @@
       (local.set $q (i32.add (local.get $q) (i32.const 1)))
       (br $next))))
 
-;; The products of a sparse matrix A (rows×cols, compressed columns: column q's entries are
-  ;; positions colStart[q] .. colStart[q+1]−1 of row[] (i32) and value[] (f64), in increasing
-  ;; row order) with a dense B whose rows are bqs bytes apart; rows of C are crs bytes apart.
-  ;; Neither looks at A's zeros, and each sum runs over the same terms in the same order as
-  ;; the dense product's, from +0.
-
-;; Rows r0..r1 of C (rows×n) = A·B for a sparse A given by rows (row r's entries are
+  ;; Rows r0..r1 of C (rows×n) = A·B for a sparse A given by rows (row r's entries are
   ;; positions rowStart[r] .. rowStart[r+1]−1 of column[] and value[], in increasing column
   ;; order) and B (·×n), over A's columns q0..q1 only (a thread's share of a product split by
   ;; columns of A, whose parts are then added up). Each row of C is a list product over its
@@ -159,8 +157,10 @@
       (local.set $tile (local.get $limit))
       (br_if $nextTile (i32.lt_u (local.get $tile) (local.get $q1)))))
 
-  ;; Rows q0..q1 of C (cols×n) = Aᵀ·B, B rows×n: row q is the list product of column q's
-  ;; entries with the rows of B they name. Blocks of columns of B go outermost, so a block
+  ;; Rows q0..q1 of C (cols×n) = Aᵀ·B for a sparse A given by columns (column q's entries
+  ;; are positions colStart[q] .. colStart[q+1]−1 of row[] and value[], in increasing row
+  ;; order) and B (rows×n): row q is the list product of column q's entries with the rows of
+  ;; B they name. Blocks of columns of B go outermost, so a block
   ;; (sixteen columns of every row of B) stays in the first-level cache while all the q use it.
   (func (export "sparse_matmul_tn")
     (param $colStart i32) (param $row i32) (param $value i32) (param $q0 i32) (param $q1 i32)
