@@ -56,7 +56,7 @@ const GEMM = 0, SPARSE_MATMUL = 1, SPARSE_MATMUL_TN = 2, GATHER_ROWS = 3, COUNT_
 const MIN_WORK_PER_THREAD = 150_000;
 /** Below this many values a gather runs on the calling thread alone. */
 const MIN_GATHER_PER_THREAD = 20_000;
-/** count_columns keeps 16-bit counts: a sparse gather of more rows than this runs in TypeScript. */
+/** count_entries keeps 16-bit column counts: a sparse gather of more rows than this runs in TypeScript. */
 const MAX_COUNTED_ROWS = 32767;
 
 /** Scratch slots for operands that are not in the memory, and for Bᵀ. */
@@ -75,7 +75,7 @@ export class WasmKernels implements Kernels {
   /**
    * gatherSparse's scratch, for up to `rows` rows of `cols` bytes: two blocks of column
    * counts (i16), the columns' next free places, row counts (two i32 a row), and two blocks
-   * of the rows' next free places. sparseMatmul keeps where each row has got to in `pos`.
+   * of the rows' next free places.
    */
   private readonly gatherScratch: { rows: number; cols: number; counts: Int32Array; colNext: Int32Array; rowCounts: Int32Array; rowNext: Int32Array } = {
     rows: -1, cols: -1, counts: new Int32Array(0), colNext: new Int32Array(0), rowCounts: new Int32Array(0), rowNext: new Int32Array(0),
@@ -164,8 +164,8 @@ export class WasmKernels implements Kernels {
     const cOffset = this.heap.offsetOf(c);
     const args = this.args;
     const cAt = cOffset >= 0 ? cOffset : this.slot(SLOT_C, a.cols * n).byteOffset;
-    // Each thread takes a range of rows of C (columns of A): the rows of B its part of the
-    // forward product read (see splitAt).
+    // Each thread takes a range of rows of C (columns of A): for dW = Xᵀ·dY, the rows of W
+    // that its part of the forward product reads and its part of the SGD step updates (splitAt).
     const threads = this.threadsFor(entries * n, a.cols);
     for (let t = 1; t < threads; t++) {
       setArgs(args, start.byteOffset, index.byteOffset, value.byteOffset, splitAt(a.cols, t, threads), splitAt(a.cols, t + 1, threads), bOffset, n * 8, cAt, n * 8, n);
