@@ -70,7 +70,7 @@
   ;; order) and B (·×n), over A's columns q0..q1 only (a thread's share of a product split by
   ;; columns of A, whose parts are then added up). Each row of C is a list product over its
   ;; row's entries. Blocks of columns of C go outermost, and within a block the rows of B in
-  ;; tiles of 128: a tile of the block (at most 16 KB) stays in the first-level cache while
+  ;; tiles of 128: a tile of the block (at most 18 KB) stays in the first-level cache while
   ;; every row of A adds its entries from it. A row's sums resume from tile to tile, so each
   ;; is the same sum, in the same order, as without tiles. pos (an i32 per row) keeps where
   ;; each row has got to.
@@ -81,11 +81,18 @@
     (local $j i32)
     (block $done (loop $next
       (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 16)) (local.get $n)))
+      (br_if $done (i32.eq (i32.sub (local.get $n) (local.get $j)) (i32.const 18)))
       (call $rowTiles (i32.const 16) (local.get $rowStart) (local.get $column) (local.get $value) (local.get $r0) (local.get $r1)
         (local.get $q0) (local.get $q1) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
         (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (local.get $pos))
       (local.set $j (i32.add (local.get $j) (i32.const 16)))
       (br $next)))
+    (if (i32.eq (i32.sub (local.get $n) (local.get $j)) (i32.const 18))
+      (then
+        (call $rowTiles (i32.const 18) (local.get $rowStart) (local.get $column) (local.get $value) (local.get $r0) (local.get $r1)
+          (local.get $q0) (local.get $q1) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
+          (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (local.get $pos))
+        (return)))
     (block $done (loop $next
       (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
       (call $rowTiles (i32.const 4) (local.get $rowStart) (local.get $column) (local.get $value) (local.get $r0) (local.get $r1)
@@ -112,7 +119,7 @@
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
       (br $next))))
 
-  ;; One block (16, 4 or 1 columns wide; b and c point at its first column) of sparse_matmul.
+  ;; One block (18, 16, 4 or 1 columns wide; b and c point at its first column) of sparse_matmul.
   (func $rowTiles
     (param $width i32) (param $rowStart i32) (param $column i32) (param $value i32) (param $r0 i32) (param $r1 i32)
     (param $q0 i32) (param $q1 i32) (param $b i32) (param $bqs i32) (param $c i32) (param $crs i32) (param $pos i32)
@@ -139,7 +146,11 @@
         (local.set $end (i32.add (local.get $value) (i32.shl (local.get $last) (i32.const 3))))
         (local.set $pi (i32.add (local.get $column) (i32.shl (local.get $first) (i32.const 2))))
         (local.set $pl
-          (if (result i32) (i32.eq (local.get $width) (i32.const 16))
+          (if (result i32) (i32.eq (local.get $width) (i32.const 18))
+            (then (call $list18 (local.get $pl) (local.get $end) (local.get $pi) (local.get $limit)
+              (i32.ne (local.get $tile) (local.get $q0))
+              (local.get $bqs) (local.get $b) (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $crs)))))
+          (else (if (result i32) (i32.eq (local.get $width) (i32.const 16))
             (then (call $list16 (local.get $pl) (local.get $end) (local.get $pi) (local.get $limit)
               (i32.ne (local.get $tile) (local.get $q0))
               (local.get $bqs) (local.get $b) (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $crs)))))
@@ -149,7 +160,7 @@
                 (local.get $bqs) (local.get $b) (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $crs)))))
               (else (call $list1 (local.get $pl) (local.get $end) (local.get $pi) (local.get $limit)
                 (i32.ne (local.get $tile) (local.get $q0))
-                (local.get $bqs) (local.get $b) (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $crs)))))))))
+                (local.get $bqs) (local.get $b) (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $crs)))))))))))
         (i32.store (i32.add (local.get $pos) (i32.shl (local.get $r) (i32.const 2)))
           (i32.shr_u (i32.sub (local.get $pl) (local.get $value)) (i32.const 3)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
@@ -168,11 +179,18 @@
     (local $j i32)
     (block $done (loop $next
       (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 16)) (local.get $n)))
+      (br_if $done (i32.eq (i32.sub (local.get $n) (local.get $j)) (i32.const 18)))
       (call $columnLists (local.get $colStart) (local.get $row) (local.get $value) (local.get $q0) (local.get $q1)
         (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
         (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (i32.const 16))
       (local.set $j (i32.add (local.get $j) (i32.const 16)))
       (br $next)))
+    (if (i32.eq (i32.sub (local.get $n) (local.get $j)) (i32.const 18))
+      (then
+        (call $columnLists (local.get $colStart) (local.get $row) (local.get $value) (local.get $q0) (local.get $q1)
+          (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
+          (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (i32.const 18))
+        (return)))
     (block $done (loop $next
       (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
       (call $columnLists (local.get $colStart) (local.get $row) (local.get $value) (local.get $q0) (local.get $q1)
@@ -198,7 +216,7 @@
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
       (br $next))))
 
-  ;; One block (16, 4 or 1 columns wide) of rows q0..q1 of sparse_matmul_tn.
+  ;; One block (18, 16, 4 or 1 columns wide) of rows q0..q1 of sparse_matmul_tn.
   (func $columnLists
     (param $colStart i32) (param $row i32) (param $value i32) (param $q0 i32) (param $q1 i32)
     (param $b i32) (param $bqs i32) (param $c i32) (param $crs i32) (param $width i32)
@@ -212,7 +230,11 @@
       (local.set $last (i32.load offset=4 (local.get $ps)))
       (local.set $first (i32.add (local.get $value) (i32.shl (local.get $first) (i32.const 3))))
       (local.set $last (i32.add (local.get $value) (i32.shl (local.get $last) (i32.const 3))))
-      (if (i32.eq (local.get $width) (i32.const 16))
+      (if (i32.eq (local.get $width) (i32.const 18))
+        (then (drop (call $list18 (local.get $first) (local.get $last)
+          (i32.add (local.get $row) (i32.shr_u (i32.sub (local.get $first) (local.get $value)) (i32.const 1)))
+          (i32.const -1) (i32.const 0) (local.get $bqs) (local.get $b) (local.get $pc))))
+      (else (if (i32.eq (local.get $width) (i32.const 16))
         (then (drop (call $list16 (local.get $first) (local.get $last)
           (i32.add (local.get $row) (i32.shr_u (i32.sub (local.get $first) (local.get $value)) (i32.const 1)))
           (i32.const -1) (i32.const 0) (local.get $bqs) (local.get $b) (local.get $pc))))
@@ -222,7 +244,7 @@
             (i32.const -1) (i32.const 0) (local.get $bqs) (local.get $b) (local.get $pc))))
           (else (drop (call $list1 (local.get $first) (local.get $last)
             (i32.add (local.get $row) (i32.shr_u (i32.sub (local.get $first) (local.get $value)) (i32.const 1)))
-            (i32.const -1) (i32.const 0) (local.get $bqs) (local.get $b) (local.get $pc)))))))
+            (i32.const -1) (i32.const 0) (local.get $bqs) (local.get $b) (local.get $pc)))))))))
       (local.set $pc (i32.add (local.get $pc) (local.get $crs)))
       (local.set $ps (i32.add (local.get $ps) (i32.const 4)))
       (br $next))))
@@ -336,6 +358,53 @@
     (v128.store offset=80 (local.get $c) (local.get $c5))
     (v128.store offset=96 (local.get $c) (local.get $c6))
     (v128.store offset=112 (local.get $c) (local.get $c7))
+    (local.get $pl))
+
+  ;; $list16 for eighteen columns: the last block when two columns would be left over (50 = 16 + 16 + 18).
+  (func $list18 (param $pl i32) (param $end i32) (param $pi i32) (param $limit i32) (param $resume i32)
+    (param $bqs i32) (param $b i32) (param $c i32) (result i32)
+    (local $av v128) (local $index i32) (local $pb i32)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
+    (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128) (local $c8 v128)
+    (local $fma_t v128)
+    (if (local.get $resume)
+      (then
+        (local.set $c0 (v128.load offset=0 (local.get $c)))
+        (local.set $c1 (v128.load offset=16 (local.get $c)))
+        (local.set $c2 (v128.load offset=32 (local.get $c)))
+        (local.set $c3 (v128.load offset=48 (local.get $c)))
+        (local.set $c4 (v128.load offset=64 (local.get $c)))
+        (local.set $c5 (v128.load offset=80 (local.get $c)))
+        (local.set $c6 (v128.load offset=96 (local.get $c)))
+        (local.set $c7 (v128.load offset=112 (local.get $c)))
+        (local.set $c8 (v128.load offset=128 (local.get $c)))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $pl) (local.get $end)))
+      (local.set $index (i32.load (local.get $pi)))
+      (br_if $done (i32.ge_u (local.get $index) (local.get $limit)))
+      (local.set $av (v128.load64_splat (local.get $pl)))
+      (local.set $pb (i32.add (local.get $b) (i32.mul (local.get $index) (local.get $bqs))))
+      (local.get $av) (v128.load offset=0 (local.get $pb)) (local.get $c0) f64x2.relaxed_madd (local.set $c0)
+      (local.get $av) (v128.load offset=16 (local.get $pb)) (local.get $c1) f64x2.relaxed_madd (local.set $c1)
+      (local.get $av) (v128.load offset=32 (local.get $pb)) (local.get $c2) f64x2.relaxed_madd (local.set $c2)
+      (local.get $av) (v128.load offset=48 (local.get $pb)) (local.get $c3) f64x2.relaxed_madd (local.set $c3)
+      (local.get $av) (v128.load offset=64 (local.get $pb)) (local.get $c4) f64x2.relaxed_madd (local.set $c4)
+      (local.get $av) (v128.load offset=80 (local.get $pb)) (local.get $c5) f64x2.relaxed_madd (local.set $c5)
+      (local.get $av) (v128.load offset=96 (local.get $pb)) (local.get $c6) f64x2.relaxed_madd (local.set $c6)
+      (local.get $av) (v128.load offset=112 (local.get $pb)) (local.get $c7) f64x2.relaxed_madd (local.set $c7)
+      (local.get $av) (v128.load offset=128 (local.get $pb)) (local.get $c8) f64x2.relaxed_madd (local.set $c8)
+      (local.set $pl (i32.add (local.get $pl) (i32.const 8)))
+      (local.set $pi (i32.add (local.get $pi) (i32.const 4)))
+      (br $next)))
+    (v128.store offset=0 (local.get $c) (local.get $c0))
+    (v128.store offset=16 (local.get $c) (local.get $c1))
+    (v128.store offset=32 (local.get $c) (local.get $c2))
+    (v128.store offset=48 (local.get $c) (local.get $c3))
+    (v128.store offset=64 (local.get $c) (local.get $c4))
+    (v128.store offset=80 (local.get $c) (local.get $c5))
+    (v128.store offset=96 (local.get $c) (local.get $c6))
+    (v128.store offset=112 (local.get $c) (local.get $c7))
+    (v128.store offset=128 (local.get $c) (local.get $c8))
     (local.get $pl))
 
   ;; $list16 for four columns.
