@@ -281,7 +281,7 @@ export class WasmKernels implements Kernels {
     if (srcOffset < 0) return tsKernels.gatherSparse(src, indices, start, rows, cols, table, out);
     const ids = this.rowIndices(src, indices, start, rows, cols);
     // On two threads when that pays: first each counts half of the rows, then each deals
-    // the entries of half of the columns (kernels.wat), the halves the products split at.
+    // the entries of half of the columns (kernels.wat), the halves the SGD step splits W at.
     const two = this.pool !== undefined && rows * cols >= 2 * MIN_GATHER_PER_THREAD;
     const half = two ? Math.ceil(rows / 2) : rows;
     const split = two ? splitAt(cols, 1, 2) : cols;
