@@ -11,10 +11,9 @@
 ;; build) the sums are bitwise those of the TypeScript reference; with fused multiply-add
 ;; (the "relaxed-simd" build) they differ from it by rounding only.
 ;;
-;; A sparse A (MNIST batches: the nonzero pixels only, src/core/sparse.ts) has products of
-;; its own, sparse_matmul and sparse_matmul_tn, built on the same list products: they leave
-;; out A's zeros, which add nothing to a sum that starts at +0, and keep the order of the
-;; rest. Then the gather that lists a batch's nonzero bytes (count_entries, deal_entries).
+;; A sparse A (MNIST batches: the nonzero pixels only, src/core/sparse.ts) has a product of
+;; its own, sparse_matmul, built on the same list products, for A·B and Aᵀ·B: it leaves out
+;; A's zeros, which add nothing to a sum that starts at +0, and keeps the order of the rest. Then the gather that lists a batch's nonzero bytes (count_entries, deal_entries).
 ;;
 ;; Every product is written `a b acc f64x2.relaxed_madd`, on the value stack: the build
 ;; script (scripts/build-wasm.js) makes the plain-SIMD module by replacing that one
@@ -65,39 +64,39 @@
       (local.set $q (i32.add (local.get $q) (i32.const 1)))
       (br $next))))
 
-  ;; Rows r0..r1 of C (rows×n) = A·B for a sparse A given by rows (row r's entries are
-  ;; positions rowStart[r] .. rowStart[r+1]−1 of column[] and value[], in increasing column
-  ;; order) and B (·×n), over A's columns q0..q1 only (a thread's share of a product split by
-  ;; columns of A, whose parts are then added up). Each row of C is a list product over its
-  ;; row's entries. Blocks of columns of C go outermost, and within a block the rows of B in
-  ;; tiles of 256: a tile of the block (32 KB for sixteen columns) stays near the core, in the
-  ;; first-level cache or just behind it, while every row of A adds its entries from it.
-  ;; (Tiles of 128 fit that cache with room to spare but cost more calls: they measured
-  ;; slower.) A row's sums resume from tile to tile, so each
-  ;; is the same sum, in the same order, as without tiles. pos (an i32 per row) keeps where
-  ;; each row has got to.
+  ;; Rows k0..k1 of C = list products: row k of C is Σ value[t] · (row index[t] of B) over
+  ;; list k, the positions start[k] .. start[k+1]−1 of index[] (i32) and value[] (f64), in
+  ;; increasing index order. For a sparse A kept by rows (the lists its rows, the indices its
+  ;; columns) that is C = A·B; kept by columns, C = Aᵀ·B. Only indices q0..q1 are taken (a
+  ;; thread's share of a product split by indices, whose parts are then added up). Blocks of
+  ;; columns of C go outermost, and within a block the rows of B in tiles of 256: a tile of
+  ;; the block (32 KB for sixteen columns) stays near the core, in the first-level cache or
+  ;; just behind it, while every list adds its entries from it. (Tiles of 128 fit that cache
+  ;; with room to spare but cost more calls: they measured slower.) A list's sums resume from
+  ;; tile to tile, so each is the same sum, in the same order, as without tiles. pos (an i32
+  ;; per list) keeps where each list has got to.
   (func (export "sparse_matmul")
-    (param $rowStart i32) (param $column i32) (param $value i32) (param $r0 i32) (param $r1 i32)
+    (param $start i32) (param $index i32) (param $value i32) (param $k0 i32) (param $k1 i32)
     (param $q0 i32) (param $q1 i32) (param $b i32) (param $bqs i32) (param $c i32) (param $crs i32) (param $n i32)
     (param $pos i32)
     (local $j i32)
     (block $done (loop $next
       (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 16)) (local.get $n)))
       (br_if $done (i32.eq (i32.sub (local.get $n) (local.get $j)) (i32.const 18)))
-      (call $rowTiles (i32.const 16) (local.get $rowStart) (local.get $column) (local.get $value) (local.get $r0) (local.get $r1)
+      (call $listTiles (i32.const 16) (local.get $start) (local.get $index) (local.get $value) (local.get $k0) (local.get $k1)
         (local.get $q0) (local.get $q1) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
         (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (local.get $pos))
       (local.set $j (i32.add (local.get $j) (i32.const 16)))
       (br $next)))
     (if (i32.eq (i32.sub (local.get $n) (local.get $j)) (i32.const 18))
       (then
-        (call $rowTiles (i32.const 18) (local.get $rowStart) (local.get $column) (local.get $value) (local.get $r0) (local.get $r1)
+        (call $listTiles (i32.const 18) (local.get $start) (local.get $index) (local.get $value) (local.get $k0) (local.get $k1)
           (local.get $q0) (local.get $q1) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
           (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (local.get $pos))
         (return)))
     (block $done (loop $next
       (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
-      (call $rowTiles (i32.const 4) (local.get $rowStart) (local.get $column) (local.get $value) (local.get $r0) (local.get $r1)
+      (call $listTiles (i32.const 4) (local.get $start) (local.get $index) (local.get $value) (local.get $k0) (local.get $k1)
         (local.get $q0) (local.get $q1) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
         (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (local.get $pos))
       (local.set $j (i32.add (local.get $j) (i32.const 4)))
@@ -109,44 +108,44 @@
     (if (i32.ge_u (local.get $n) (i32.const 4))
       (then
         (local.set $j (i32.sub (local.get $n) (i32.const 4)))
-        (call $rowTiles (i32.const 4) (local.get $rowStart) (local.get $column) (local.get $value) (local.get $r0) (local.get $r1)
+        (call $listTiles (i32.const 4) (local.get $start) (local.get $index) (local.get $value) (local.get $k0) (local.get $k1)
           (local.get $q0) (local.get $q1) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
           (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (local.get $pos))
         (return)))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
-      (call $rowTiles (i32.const 1) (local.get $rowStart) (local.get $column) (local.get $value) (local.get $r0) (local.get $r1)
+      (call $listTiles (i32.const 1) (local.get $start) (local.get $index) (local.get $value) (local.get $k0) (local.get $k1)
         (local.get $q0) (local.get $q1) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
         (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (local.get $pos))
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
       (br $next))))
 
   ;; One block (18, 16, 4 or 1 columns wide; b and c point at its first column) of sparse_matmul.
-  (func $rowTiles
-    (param $width i32) (param $rowStart i32) (param $column i32) (param $value i32) (param $r0 i32) (param $r1 i32)
+  (func $listTiles
+    (param $width i32) (param $start i32) (param $index i32) (param $value i32) (param $k0 i32) (param $k1 i32)
     (param $q0 i32) (param $q1 i32) (param $b i32) (param $bqs i32) (param $c i32) (param $crs i32) (param $pos i32)
     (local $tile i32) (local $limit i32) (local $r i32) (local $first i32) (local $last i32) (local $pl i32) (local $end i32) (local $pi i32)
     (local.set $tile (local.get $q0))
     (loop $nextTile
       (local.set $limit (select (i32.add (local.get $tile) (i32.const 256)) (local.get $q1)
         (i32.lt_u (i32.add (local.get $tile) (i32.const 256)) (local.get $q1))))
-      (local.set $r (local.get $r0))
+      (local.set $r (local.get $k0))
       (block $done (loop $nextRow
-        (br_if $done (i32.ge_u (local.get $r) (local.get $r1)))
-        (local.set $last (i32.load offset=4 (i32.add (local.get $rowStart) (i32.shl (local.get $r) (i32.const 2)))))
+        (br_if $done (i32.ge_u (local.get $r) (local.get $k1)))
+        (local.set $last (i32.load offset=4 (i32.add (local.get $start) (i32.shl (local.get $r) (i32.const 2)))))
         (if (i32.eq (local.get $tile) (local.get $q0))
           (then
-            ;; The first tile: from the row's first entry in column q0 or after.
-            (local.set $first (i32.load (i32.add (local.get $rowStart) (i32.shl (local.get $r) (i32.const 2)))))
+            ;; The first tile: from the list's first entry with index q0 or above.
+            (local.set $first (i32.load (i32.add (local.get $start) (i32.shl (local.get $r) (i32.const 2)))))
             (block $found (loop $skip
               (br_if $found (i32.ge_u (local.get $first) (local.get $last)))
-              (br_if $found (i32.ge_u (i32.load (i32.add (local.get $column) (i32.shl (local.get $first) (i32.const 2)))) (local.get $q0)))
+              (br_if $found (i32.ge_u (i32.load (i32.add (local.get $index) (i32.shl (local.get $first) (i32.const 2)))) (local.get $q0)))
               (local.set $first (i32.add (local.get $first) (i32.const 1)))
               (br $skip))))
           (else (local.set $first (i32.load (i32.add (local.get $pos) (i32.shl (local.get $r) (i32.const 2)))))))
         (local.set $pl (i32.add (local.get $value) (i32.shl (local.get $first) (i32.const 3))))
         (local.set $end (i32.add (local.get $value) (i32.shl (local.get $last) (i32.const 3))))
-        (local.set $pi (i32.add (local.get $column) (i32.shl (local.get $first) (i32.const 2))))
+        (local.set $pi (i32.add (local.get $index) (i32.shl (local.get $first) (i32.const 2))))
         (local.set $pl
           (if (result i32) (i32.eq (local.get $width) (i32.const 18))
             (then (call $list18 (local.get $pl) (local.get $end) (local.get $pi) (local.get $limit)
@@ -169,87 +168,6 @@
         (br $nextRow)))
       (local.set $tile (local.get $limit))
       (br_if $nextTile (i32.lt_u (local.get $tile) (local.get $q1)))))
-
-  ;; Rows q0..q1 of C (cols×n) = Aᵀ·B for a sparse A given by columns (column q's entries
-  ;; are positions colStart[q] .. colStart[q+1]−1 of row[] and value[], in increasing row
-  ;; order) and B (rows×n): row q is the list product of column q's entries with the rows of
-  ;; B they name. Blocks of columns of B go outermost, so a block
-  ;; (sixteen columns of every row of B) stays in the first-level cache while all the q use it.
-  (func (export "sparse_matmul_tn")
-    (param $colStart i32) (param $row i32) (param $value i32) (param $q0 i32) (param $q1 i32)
-    (param $b i32) (param $bqs i32) (param $c i32) (param $crs i32) (param $n i32)
-    (local $j i32)
-    (block $done (loop $next
-      (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 16)) (local.get $n)))
-      (br_if $done (i32.eq (i32.sub (local.get $n) (local.get $j)) (i32.const 18)))
-      (call $columnLists (local.get $colStart) (local.get $row) (local.get $value) (local.get $q0) (local.get $q1)
-        (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
-        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (i32.const 16))
-      (local.set $j (i32.add (local.get $j) (i32.const 16)))
-      (br $next)))
-    (if (i32.eq (i32.sub (local.get $n) (local.get $j)) (i32.const 18))
-      (then
-        (call $columnLists (local.get $colStart) (local.get $row) (local.get $value) (local.get $q0) (local.get $q1)
-          (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
-          (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (i32.const 18))
-        (return)))
-    (block $done (loop $next
-      (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
-      (call $columnLists (local.get $colStart) (local.get $row) (local.get $value) (local.get $q0) (local.get $q1)
-        (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
-        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (i32.const 4))
-      (local.set $j (i32.add (local.get $j) (i32.const 4)))
-      (br $next)))
-    (if (i32.ge_u (local.get $j) (local.get $n)) (then (return)))
-    ;; The last few columns: the four-column block that ends at column n, recomputing a
-    ;; few columns to the same bits; fewer than four columns in all go one by one.
-    (if (i32.ge_u (local.get $n) (i32.const 4))
-      (then
-        (local.set $j (i32.sub (local.get $n) (i32.const 4)))
-        (call $columnLists (local.get $colStart) (local.get $row) (local.get $value) (local.get $q0) (local.get $q1)
-          (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
-          (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (i32.const 4))
-        (return)))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
-      (call $columnLists (local.get $colStart) (local.get $row) (local.get $value) (local.get $q0) (local.get $q1)
-        (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
-        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (i32.const 1))
-      (local.set $j (i32.add (local.get $j) (i32.const 1)))
-      (br $next))))
-
-  ;; One block (18, 16, 4 or 1 columns wide) of rows q0..q1 of sparse_matmul_tn.
-  (func $columnLists
-    (param $colStart i32) (param $row i32) (param $value i32) (param $q0 i32) (param $q1 i32)
-    (param $b i32) (param $bqs i32) (param $c i32) (param $crs i32) (param $width i32)
-    (local $ps i32) (local $end i32) (local $first i32) (local $last i32) (local $pc i32)
-    (local.set $ps (i32.add (local.get $colStart) (i32.shl (local.get $q0) (i32.const 2))))
-    (local.set $end (i32.add (local.get $colStart) (i32.shl (local.get $q1) (i32.const 2))))
-    (local.set $pc (i32.add (local.get $c) (i32.mul (local.get $q0) (local.get $crs))))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $ps) (local.get $end)))
-      (local.set $first (i32.load (local.get $ps)))
-      (local.set $last (i32.load offset=4 (local.get $ps)))
-      (local.set $first (i32.add (local.get $value) (i32.shl (local.get $first) (i32.const 3))))
-      (local.set $last (i32.add (local.get $value) (i32.shl (local.get $last) (i32.const 3))))
-      (if (i32.eq (local.get $width) (i32.const 18))
-        (then (drop (call $list18 (local.get $first) (local.get $last)
-          (i32.add (local.get $row) (i32.shr_u (i32.sub (local.get $first) (local.get $value)) (i32.const 1)))
-          (i32.const -1) (i32.const 0) (local.get $bqs) (local.get $b) (local.get $pc))))
-      (else (if (i32.eq (local.get $width) (i32.const 16))
-        (then (drop (call $list16 (local.get $first) (local.get $last)
-          (i32.add (local.get $row) (i32.shr_u (i32.sub (local.get $first) (local.get $value)) (i32.const 1)))
-          (i32.const -1) (i32.const 0) (local.get $bqs) (local.get $b) (local.get $pc))))
-        (else (if (i32.eq (local.get $width) (i32.const 4))
-          (then (drop (call $list4 (local.get $first) (local.get $last)
-            (i32.add (local.get $row) (i32.shr_u (i32.sub (local.get $first) (local.get $value)) (i32.const 1)))
-            (i32.const -1) (i32.const 0) (local.get $bqs) (local.get $b) (local.get $pc))))
-          (else (drop (call $list1 (local.get $first) (local.get $last)
-            (i32.add (local.get $row) (i32.shr_u (i32.sub (local.get $first) (local.get $value)) (i32.const 1)))
-            (i32.const -1) (i32.const 0) (local.get $bqs) (local.get $b) (local.get $pc)))))))))
-      (local.set $pc (i32.add (local.get $pc) (local.get $crs)))
-      (local.set $ps (i32.add (local.get $ps) (i32.const 4)))
-      (br $next))))
 
   ;; The largest of count i32s at p, read as unsigned (so a negative one is larger than any
   ;; other): the host checks sparse indices with it before a kernel follows them.

@@ -49,29 +49,13 @@ export const tsKernels: Kernels = {
   sparseMatmul(a, b, c, n) {
     // matmul over row i's nonzero entries only: the same sums, in the same order.
     checkIndices(a);
-    const { start, index, value } = a.byRow;
-    c.fill(0, 0, a.rows * n);
-    for (let i = 0; i < a.rows; i++) {
-      const cRow = i * n;
-      for (let t = start[i]; t < start[i + 1]; t++) {
-        const aip = value[t], bRow = index[t] * n;
-        for (let j = 0; j < n; j++) c[cRow + j] += aip * b[bRow + j];
-      }
-    }
+    listProducts(a.byRow, a.rows, b, c, n);
   },
 
   sparseMatmulTransA(a, b, c, n) {
     // Row p of C sums value · (row i of B) over column p's entries, in increasing i.
     checkIndices(a);
-    const { start, index, value } = a.byColumn;
-    c.fill(0, 0, a.cols * n);
-    for (let p = 0; p < a.cols; p++) {
-      const cRow = p * n;
-      for (let t = start[p]; t < start[p + 1]; t++) {
-        const aip = value[t], bRow = index[t] * n;
-        for (let j = 0; j < n; j++) c[cRow + j] += aip * b[bRow + j];
-      }
-    }
+    listProducts(a.byColumn, a.cols, b, c, n);
   },
 
   matmulTransB(a, b, c, m, n, k) {
@@ -175,6 +159,19 @@ export const tsKernels: Kernels = {
     out.cols = cols;
   },
 };
+
+/** Row k of C (count×n) = Σ value[t] · (row index[t] of B) over list k, for k < count. */
+function listProducts(lists: SparseLists, count: number, b: Float64Array, c: Float64Array, n: number): void {
+  const { start, index, value } = lists;
+  c.fill(0, 0, count * n);
+  for (let k = 0; k < count; k++) {
+    const cRow = k * n;
+    for (let t = start[k]; t < start[k + 1]; t++) {
+      const v = value[t], bRow = index[t] * n;
+      for (let j = 0; j < n; j++) c[cRow + j] += v * b[bRow + j];
+    }
+  }
+}
 
 /** checkSparseShape, and every start within the entries and every index within the matrix. */
 function checkIndices(a: SparseMatrix): void {

@@ -23,12 +23,8 @@ interface KernelExports {
     r0: number, r1: number, nq: number, n: number, list: number,
   ): void;
   sparse_matmul(
-    rowStart: number, column: number, value: number, r0: number, r1: number, q0: number, q1: number,
+    start: number, index: number, value: number, k0: number, k1: number, q0: number, q1: number,
     b: number, bqs: number, c: number, crs: number, n: number, pos: number,
-  ): void;
-  sparse_matmul_tn(
-    colStart: number, row: number, value: number, q0: number, q1: number,
-    b: number, bqs: number, c: number, crs: number, n: number,
   ): void;
   max_unsigned(p: number, count: number): number;
   transpose(src: number, dst: number, rows: number, cols: number): void;
@@ -49,8 +45,8 @@ interface KernelExports {
 }
 
 /** The calls worker threads can run, by number. */
-const POOL_FUNCTIONS = ['gemm', 'sparse_matmul', 'sparse_matmul_tn', 'gather_rows', 'count_entries', 'deal_entries', 'add_scaled_bits'] as const;
-const GEMM = 0, SPARSE_MATMUL = 1, SPARSE_MATMUL_TN = 2, GATHER_ROWS = 3, COUNT_ENTRIES = 4, DEAL_ENTRIES = 5, ADD_SCALED = 6;
+const POOL_FUNCTIONS = ['gemm', 'sparse_matmul', 'gather_rows', 'count_entries', 'deal_entries', 'add_scaled_bits'] as const;
+const GEMM = 0, SPARSE_MATMUL = 1, GATHER_ROWS = 2, COUNT_ENTRIES = 3, DEAL_ENTRIES = 4, ADD_SCALED = 5;
 
 /** Below this many multiply-adds a product runs on the calling thread alone: waking a worker would cost more. */
 const MIN_WORK_PER_THREAD = 150_000;
@@ -80,7 +76,7 @@ export class WasmKernels implements Kernels {
   private readonly gatherScratch: { rows: number; cols: number; counts: Int32Array; colNext: Int32Array; rowCounts: Int32Array; rowNext: Int32Array } = {
     rows: -1, cols: -1, counts: new Int32Array(0), colNext: new Int32Array(0), rowCounts: new Int32Array(0), rowNext: new Int32Array(0),
   };
-  /** Per thread: its part of a sparse product split by columns of A, and where each row has got to. */
+  /** Per thread: its part of a sparse product split by indices, and where each list has got to (listProducts). */
   private readonly parts: Float64Array[] = [];
   private readonly positions: Int32Array[] = [];
   private readonly args = new Int32Array(14);
@@ -124,59 +120,17 @@ export class WasmKernels implements Kernels {
 
   sparseMatmul(a: SparseMatrix, b: Float64Array, c: Float64Array, n: number): void {
     if (!this.inMemory(a)) return tsKernels.sparseMatmul(a, b, c, n);
-    const entries = this.checkSparse(a, a.byRow, a.rows, a.cols);
-    checkLength('B', b, a.cols * n);
-    checkLength('C', c, a.rows * n);
-    if (a.rows === 0 || n === 0) return;
-    const { start, index, value } = a.byRow;
-    const bOffset = this.place(b, SLOT_B, a.cols * n, true);
-    const cOffset = this.heap.offsetOf(c);
-    const args = this.args;
-    const cAt = cOffset >= 0 ? cOffset : this.slot(SLOT_C, a.rows * n).byteOffset;
-    // Each thread takes a range of A's columns (so of B's rows), into a part of its own, and
-    // the parts are added up. The ranges hold equal shares of the entries (byColumn.start
-    // counts them), which is close to the SGD step's halves of B (splitAt): each thread reads
-    // mostly its own rows of B, which it also writes in the backward product and the SGD step.
-    const threads = this.threadsFor(entries * n, a.cols);
-    const shares = a.byColumn.start;
-    for (let t = 1; t < threads; t++) {
-      setArgs(
-        args, start.byteOffset, index.byteOffset, value.byteOffset, 0, a.rows, shareStart(shares, a.cols, t, threads), shareStart(shares, a.cols, t + 1, threads),
-        bOffset, n * 8, this.part(t, a.rows * n).byteOffset, n * 8, n, this.pos(t, a.rows).byteOffset,
-      );
-      this.pool!.start(t - 1, SPARSE_MATMUL, args);
-    }
-    const q1 = shareStart(shares, a.cols, 1, threads);
-    this.wasm.sparse_matmul(start.byteOffset, index.byteOffset, value.byteOffset, 0, a.rows, 0, q1, bOffset, n * 8, cAt, n * 8, n, this.pos(0, a.rows).byteOffset);
-    for (let t = 1; t < threads; t++) {
-      this.pool!.wait(t - 1);
-      this.wasm.add_scaled(cAt, this.parts[t].byteOffset, 1, a.rows * n);
-    }
-    if (cOffset < 0) c.set(this.scratch[SLOT_C].subarray(0, a.rows * n));
+    // Threads split A's columns (B's rows) at equal shares of the entries (byColumn.start
+    // counts them), close to the SGD step's halves of B (splitAt): each thread reads mostly
+    // its own rows of B, which it also writes in the backward product and the SGD step.
+    this.listProducts(a, a.byRow, a.rows, a.cols, b, c, n, a.byColumn.start);
   }
 
   sparseMatmulTransA(a: SparseMatrix, b: Float64Array, c: Float64Array, n: number): void {
     if (!this.inMemory(a)) return tsKernels.sparseMatmulTransA(a, b, c, n);
-    const entries = this.checkSparse(a, a.byColumn, a.cols, a.rows);
-    checkLength('B', b, a.rows * n);
-    checkLength('C', c, a.cols * n);
-    if (a.cols === 0 || n === 0) return;
-    const { start, index, value } = a.byColumn;
-    const bOffset = this.place(b, SLOT_B, a.rows * n, true);
-    const cOffset = this.heap.offsetOf(c);
-    const args = this.args;
-    const cAt = cOffset >= 0 ? cOffset : this.slot(SLOT_C, a.cols * n).byteOffset;
-    // Each thread takes a range of rows of C (columns of A) holding an equal share of the
-    // entries: for dW = Xᵀ·dY, the rows of W that its part of the forward product reads.
-    const threads = this.threadsFor(entries * n, a.cols);
-    for (let t = 1; t < threads; t++) {
-      setArgs(args, start.byteOffset, index.byteOffset, value.byteOffset, shareStart(start, a.cols, t, threads), shareStart(start, a.cols, t + 1, threads), bOffset, n * 8, cAt, n * 8, n);
-      this.pool!.start(t - 1, SPARSE_MATMUL_TN, args);
-    }
-    const q1 = shareStart(start, a.cols, 1, threads);
-    this.wasm.sparse_matmul_tn(start.byteOffset, index.byteOffset, value.byteOffset, 0, q1, bOffset, n * 8, cAt, n * 8, n);
-    for (let t = 1; t < threads; t++) this.pool!.wait(t - 1);
-    if (cOffset < 0) c.set(this.scratch[SLOT_C].subarray(0, a.cols * n));
+    // Threads split the rows of C (A's columns, W's rows for dW = Xᵀ·dY) at equal shares of
+    // the entries: the rows of W that each one's part of the forward product reads.
+    this.listProducts(a, a.byColumn, a.cols, a.rows, b, c, n);
   }
 
   addRowVector(x: Float64Array, bias: Float64Array, rows: number, cols: number): void {
@@ -370,6 +324,49 @@ export class WasmKernels implements Kernels {
     this.wasm.gemm(args[0], ars, aqs, args[3], n * 8, args[5], n * 8, 0, Math.min(rows, part), nq, n, this.lists[0].byteOffset);
     for (let t = 1; t < threads; t++) this.pool!.wait(t - 1);
     if (cOffset < 0) c.set(this.scratch[SLOT_C].subarray(0, rows * n));
+  }
+
+  /**
+   * Row k of C (count×n) = Σ value[t] · (row index[t] of B, B size×n) over list k of `lists`
+   * (kernels.wat: sparse_matmul). The threads split the lists (rows of C) at equal shares of
+   * the entries; or, given `indexShares` (the starts of the lists by index), they split the
+   * index range instead, each into a part of C of its own, and the parts are added up.
+   */
+  private listProducts(
+    a: SparseMatrix, lists: SparseLists, count: number, size: number,
+    b: Float64Array, c: Float64Array, n: number, indexShares?: Int32Array,
+  ): void {
+    const entries = this.checkSparse(a, lists, count, size);
+    checkLength('B', b, size * n);
+    checkLength('C', c, count * n);
+    if (count === 0 || n === 0) return;
+    const { start, index, value } = lists;
+    const bOffset = this.place(b, SLOT_B, size * n, true);
+    const cOffset = this.heap.offsetOf(c);
+    const cAt = cOffset >= 0 ? cOffset : this.slot(SLOT_C, count * n).byteOffset;
+    const threads = this.threadsFor(entries * n, indexShares ? size : count);
+    // Thread t takes the lists from share(t) to share(t + 1), all indices; or, with
+    // indexShares, all lists, the indices from share(t) to share(t + 1), into its own part.
+    const shares = indexShares ?? start, shared = indexShares ? size : count;
+    for (let t = 1; t < threads; t++) {
+      const from = shareStart(shares, shared, t, threads), to = shareStart(shares, shared, t + 1, threads);
+      setArgs(
+        this.args, start.byteOffset, index.byteOffset, value.byteOffset,
+        indexShares ? 0 : from, indexShares ? count : to, indexShares ? from : 0, indexShares ? to : size,
+        bOffset, n * 8, indexShares ? this.part(t, count * n).byteOffset : cAt, n * 8, n, this.pos(t, count).byteOffset,
+      );
+      this.pool!.start(t - 1, SPARSE_MATMUL, this.args);
+    }
+    const end = shareStart(shares, shared, 1, threads);
+    this.wasm.sparse_matmul(
+      start.byteOffset, index.byteOffset, value.byteOffset, 0, indexShares ? count : end, 0, indexShares ? end : size,
+      bOffset, n * 8, cAt, n * 8, n, this.pos(0, count).byteOffset,
+    );
+    for (let t = 1; t < threads; t++) {
+      this.pool!.wait(t - 1);
+      if (indexShares) this.wasm.add_scaled(cAt, this.parts[t].byteOffset, 1, count * n);
+    }
+    if (cOffset < 0) c.set(this.scratch[SLOT_C].subarray(0, count * n));
   }
 
   private part(t: number, length: number): Float64Array {

@@ -131,7 +131,6 @@ function traceAll(net: Network, x: Tensor, labels: Labels, learningRate: number,
   // Summed as Network.loss sums them, so the loss is the one training reports.
   const decayLoss = net.decayLoss();
   const loss = net.lossLayer.forward(out, labels) + decayLoss;
-  const lambda = net.weightDecay;
 
   let dout = net.lossLayer.backward(1);
   const lossGradient = { shape: [...dout.shape], norm: norm(dout.data) };
@@ -141,7 +140,7 @@ function traceAll(net: Network, x: Tensor, labels: Labels, learningRate: number,
     dout = layer.backward(dout);
     // Weight decay's λ·W, which Network.backward adds once the layers are done: each param's
     // gradient is final once its own layer has run, so adding it here gives the same numbers.
-    if (lambda !== 0) for (const p of layer.params()) if (p.decay) for (let j = 0; j < p.grad.length; j++) p.grad[j] += lambda * p.value[j];
+    net.addDecayGradient(layer.params());
     backward.push({
       layer: layer.name,
       gradShape: [...dout.shape],
@@ -176,7 +175,7 @@ function traceAll(net: Network, x: Tensor, labels: Labels, learningRate: number,
     optimizer: optimizer.name,
     optimizerStep: optimizer.getState().step,
     learningRate,
-    weightDecay: lambda,
+    weightDecay: net.weightDecay,
     clip,
     params: stepParams,
     lossBefore: loss,

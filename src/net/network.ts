@@ -82,14 +82,19 @@ export class Network {
   backward(): Tensor {
     let dout = this.lossLayer.backward(1);
     for (let i = this.layers.length - 1; i >= 0; i--) dout = this.layers[i].backward(dout);
-    const lambda = this.weightDecay;
-    if (lambda !== 0) {
-      for (const p of this.decayParams) {
-        const w = p.value, g = p.grad;
-        for (let i = 0; i < w.length; i++) g[i] += lambda * w[i];
-      }
-    }
+    this.addDecayGradient(this.decayParams);
     return dout;
+  }
+
+  /** Adds weight decay's λ·W to the gradient of each of `params` that decays (a no-op without weight decay). */
+  addDecayGradient(params: readonly Param[]): void {
+    const lambda = this.weightDecay;
+    if (lambda === 0) return;
+    for (const p of params) {
+      if (!p.decay) continue;
+      const w = p.value, g = p.grad;
+      for (let i = 0; i < w.length; i++) g[i] += lambda * w[i];
+    }
   }
 
   /** One forward and backward pass in training mode; returns the loss, leaves gradients in `grad`. */
