@@ -64,9 +64,11 @@ describe('gatherBatch', () => {
     // Pixels (i + j) mod 256: the zeros are pixel 0 of samples 0 and 256 (rows 0, 2), pixel 1
     // of sample 255 (row 1) and pixel 2 of sample 254 (row 4), and are left out.
     expect(Array.from(sparse.byColumn.start)).toEqual([0, 3, 7, 11, 16]);
-    expect(Array.from(sparse.byColumn.index.subarray(0, 7))).toEqual([1, 3, 4, 0, 2, 3, 4]);
+    expect(Array.from(sparse.byColumn.entry.subarray(0, 7), (e) => e >>> 8)).toEqual([1, 3, 4, 0, 2, 3, 4]);
     expect(Array.from(sparse.byRow.start)).toEqual([0, 3, 6, 9, 13, 16]);
-    expect(Array.from(sparse.byRow.index.subarray(0, 6))).toEqual([1, 2, 3, 0, 2, 3]);
+    expect(Array.from(sparse.byRow.entry.subarray(0, 6), (e) => e >>> 8)).toEqual([1, 2, 3, 0, 2, 3]);
+    // Each entry's code is its byte: pixel 1 of sample 0 is (0 + 1) mod 256.
+    expect(sparse.byRow.entry[0] & 255).toBe(1);
     const dense = new Float64Array(20);
     gatherBatch(ds, picks, 0, 5, dense, labels);
     expect(toDense(sparse).data).toEqual(dense);

@@ -1,6 +1,7 @@
 import { Rng } from '../src/core/rng';
 import type { Kernels } from '../src/core/kernels';
-import { allocSparseMatrix, toDense } from '../src/core/sparse';
+import { allocSparseMatrix, packEntry, toDense } from '../src/core/sparse';
+import { tsKernels } from '../src/core/ts-kernels';
 import { randomTensor } from './helpers';
 
 /** The definition, entry by entry: C[i][j] = Σ_p A[i][p]·B[p][j]. */
@@ -127,14 +128,42 @@ export function kernelSuite(kernels: Kernels) {
       // Each list in increasing index order, and the column lists hold the same entries.
       for (const [lists, count] of [[x.byRow, rows], [x.byColumn, cols]] as const) {
         for (let k = 0; k < count; k++) {
-          for (let t = lists.start[k] + 1; t < lists.start[k + 1]; t++) expect(lists.index[t]).toBeGreaterThan(lists.index[t - 1]);
+          for (let t = lists.start[k] + 1; t < lists.start[k + 1]; t++) expect(lists.entry[t] >>> 8).toBeGreaterThan(lists.entry[t - 1] >>> 8);
         }
       }
       for (let q = 0; q < cols; q++) {
-        for (let t = x.byColumn.start[q]; t < x.byColumn.start[q + 1]; t++) expect(x.byColumn.value[t]).toBe(dense[x.byColumn.index[t] * cols + q]);
+        for (let t = x.byColumn.start[q]; t < x.byColumn.start[q + 1]; t++) {
+          const e = x.byColumn.entry[t];
+          expect(x.table[e & 255]).toBe(dense[(e >>> 8) * cols + q]);
+        }
       }
     },
   );
+
+  test('gatherSparse: bytes larger than a few megabytes, or in the backend\'s memory, or read with another row length, give the reference batch', () => {
+    const cols = 784, count = 6000; // 4.7 MB: more than one piece, where a backend copies bytes in pieces
+    const big = new Uint8Array(count * cols);
+    for (let i = 0; i < big.length; i += 1 + Math.floor(rng.uniform() * 9)) big[i] = 1 + Math.floor(rng.uniform() * 255);
+    const table = Float64Array.from({ length: 256 }, (_, b) => b / 255);
+    const picks = Array.from({ length: 64 }, () => rng.int(count));
+    const expected = allocSparseMatrix(tsKernels, 64, cols);
+    tsKernels.gatherSparse(big, picks, 0, 64, cols, table, expected);
+    const x = allocSparseMatrix(kernels, 64, cols);
+    kernels.gatherSparse(big, picks, 0, 64, cols, table, x);
+    expect(toDense(x).data).toEqual(toDense(expected).data);
+    expect(Array.from(x.byColumn.entry.subarray(0, x.byColumn.start[cols]))).toEqual(Array.from(expected.byColumn.entry.subarray(0, expected.byColumn.start[cols])));
+    // The same bytes in the backend's own memory (a Uint8Array view of a Float64Array of it).
+    const inside = kernels.alloc(big.length / 8);
+    const insideBytes = new Uint8Array(inside.buffer, inside.byteOffset, big.length);
+    insideBytes.set(big);
+    kernels.gatherSparse(insideBytes, picks, 0, 64, cols, table, x);
+    expect(toDense(x).data).toEqual(toDense(expected).data);
+    // The same array read as rows of 392 bytes.
+    const half = allocSparseMatrix(kernels, 64, 392), halfExpected = allocSparseMatrix(tsKernels, 64, 392);
+    kernels.gatherSparse(big, picks, 0, 64, 392, table, half);
+    tsKernels.gatherSparse(big, picks, 0, 64, 392, table, halfExpected);
+    expect(toDense(half).data).toEqual(toDense(halfExpected).data);
+  });
 
   test.each([[1, 1, 1], [3, 17, 5], [6, 40, 9], [100, 784, 50], [9, 20, 26], [4, 12, 2]])(
     'sparseMatmul and sparseMatmulTransA: X %i×%i (sparse), n=%i, as the dense products',
@@ -157,13 +186,15 @@ export function kernelSuite(kernels: Kernels) {
     const { x, src, table, picks } = sparseBatch(4, 10, 0.5);
     const w = kernels.alloc(10 * 3), c = kernels.alloc(4 * 3);
     const entries = x.byRow.start[4];
-    const row0 = x.byColumn.index[0], column0 = x.byRow.index[0];
-    x.byColumn.index[0] = 4; // a sample past the last
+    const inColumn0 = x.byColumn.entry[0], inRow0 = x.byRow.entry[0];
+    x.byColumn.entry[0] = packEntry(4, inColumn0 & 255); // a sample past the last
     expect(() => kernels.sparseMatmulTransA(x, kernels.alloc(12), kernels.alloc(30), 3)).toThrow(RangeError);
-    x.byColumn.index[0] = row0;
-    x.byRow.index[0] = -1;
+    x.byColumn.entry[0] = inColumn0;
+    x.byRow.entry[0] = -1;
     expect(() => kernels.sparseMatmul(x, w, c, 3)).toThrow(RangeError);
-    x.byRow.index[0] = column0;
+    x.byRow.entry[0] = packEntry(10, inRow0 & 255); // a column past the last
+    expect(() => kernels.sparseMatmul(x, w, c, 3)).toThrow(RangeError);
+    x.byRow.entry[0] = inRow0;
     expect(() => kernels.gatherSparse(src, picks, 0, 4, 10, Float64Array.from(table, (v) => v + 1), x)).toThrow(/table\[0\]/);
     expect(() => kernels.gatherSparse(src, picks, 0, 4, 12, table, x)).toThrow(RangeError); // no room
     expect(x.byRow.start[4]).toBe(entries);

@@ -13,7 +13,8 @@
 ;;
 ;; A sparse A (MNIST batches: the nonzero pixels only, src/core/sparse.ts) has a product of
 ;; its own, sparse_matmul, built on the same list products, for A·B and Aᵀ·B: it leaves out
-;; A's zeros, which add nothing to a sum that starts at +0, and keeps the order of the rest. Then the gather that lists a batch's nonzero bytes (count_entries, deal_entries).
+;; A's zeros, which add nothing to a sum that starts at +0, and keeps the order of the rest. Then the gather that lists a batch's nonzero bytes (list_bytes,
+;; gather_lists).
 ;;
 ;; Every product is written `a b acc f64x2.relaxed_madd`, on the value stack: the build
 ;; script (scripts/build-wasm.js) makes the plain-SIMD module by replacing that one
@@ -25,12 +26,12 @@
   (import "env" "memory" (memory 1 65536 shared))
 
   ;; Dense product, rows r0..r1 of C. Rows go four at a time (each load of B serves four rows).
-  ;; `list` is scratch of nq·12 bytes that only this call uses.
+  ;; `list` is scratch of (nq + n)·32 bytes that only this call uses.
   (func (export "gemm")
     (param $a i32) (param $ars i32) (param $aqs i32) (param $b i32) (param $bqs i32)
     (param $c i32) (param $crs i32) (param $r0 i32) (param $r1 i32) (param $nq i32)
     (param $n i32) (param $list i32)
-    (local $r i32) (local $indices i32)
+    (local $r i32) (local $left i32) (local $i i32) (local $q i32) (local $pa i32) (local $pl i32) (local $cs i32)
     (local.set $r (local.get $r0))
     (block $done (loop $next
       (br_if $done (i32.gt_u (i32.add (local.get $r) (i32.const 4)) (local.get $r1)))
@@ -41,62 +42,70 @@
         (local.get $nq) (local.get $n))
       (local.set $r (i32.add (local.get $r) (i32.const 4)))
       (br $next)))
-    ;; The rows that remain, one at a time: the row of A is copied into a list
-    ;; (values, and their indices q) and multiplied as a list product.
-    (local.set $indices (i32.add (local.get $list) (i32.shl (local.get $nq) (i32.const 3))))
+    ;; The one to three rows that remain are copied into four rows of scratch (the others
+    ;; zeros), multiplied as four rows, and copied out: each row's sums are the same bits.
+    (local.set $left (i32.sub (local.get $r1) (local.get $r)))
+    (if (i32.le_s (local.get $left) (i32.const 0)) (then (return)))
+    (memory.fill (local.get $list) (i32.const 0) (i32.shl (local.get $nq) (i32.const 5)))
+    (local.set $i (i32.const 0))
     (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $r) (local.get $r1)))
-      (call $copyRow (i32.add (local.get $a) (i32.mul (local.get $r) (local.get $ars))) (local.get $aqs)
-        (local.get $nq) (local.get $list) (local.get $indices))
-      (call $listProduct (local.get $list) (local.get $indices) (local.get $nq) (local.get $b) (local.get $bqs)
-        (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $crs))) (local.get $n))
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br_if $done (i32.ge_u (local.get $i) (local.get $left)))
+      (local.set $pa (i32.add (local.get $a) (i32.mul (i32.add (local.get $r) (local.get $i)) (local.get $ars))))
+      (local.set $pl (i32.add (local.get $list) (i32.shl (i32.mul (local.get $i) (local.get $nq)) (i32.const 3))))
+      (local.set $q (i32.const 0))
+      (block $doneQ (loop $nextQ
+        (br_if $doneQ (i32.ge_u (local.get $q) (local.get $nq)))
+        (f64.store (i32.add (local.get $pl) (i32.shl (local.get $q) (i32.const 3))) (f64.load (local.get $pa)))
+        (local.set $pa (i32.add (local.get $pa) (local.get $aqs)))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $nextQ)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))
+    (local.set $cs (i32.add (local.get $list) (i32.shl (local.get $nq) (i32.const 5))))
+    (call $rows4 (local.get $list) (i32.shl (local.get $nq) (i32.const 3)) (i32.const 8) (local.get $b) (local.get $bqs)
+      (local.get $cs) (i32.shl (local.get $n) (i32.const 3)) (local.get $nq) (local.get $n))
+    (local.set $i (i32.const 0))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $left)))
+      (memory.copy (i32.add (local.get $c) (i32.mul (i32.add (local.get $r) (local.get $i)) (local.get $crs)))
+        (i32.add (local.get $cs) (i32.shl (i32.mul (local.get $i) (local.get $n)) (i32.const 3)))
+        (i32.shl (local.get $n) (i32.const 3)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $next))))
 
-  ;; values[q] = A(q) = the double at a + q·aqs, and indices[q] = q, for q < nq.
-  (func $copyRow (param $a i32) (param $aqs i32) (param $nq i32) (param $values i32) (param $indices i32)
-    (local $q i32)
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $q) (local.get $nq)))
-      (f64.store (i32.add (local.get $values) (i32.shl (local.get $q) (i32.const 3))) (f64.load (local.get $a)))
-      (i32.store (i32.add (local.get $indices) (i32.shl (local.get $q) (i32.const 2))) (local.get $q))
-      (local.set $a (i32.add (local.get $a) (local.get $aqs)))
-      (local.set $q (i32.add (local.get $q) (i32.const 1)))
-      (br $next))))
-
-  ;; Rows k0..k1 of C = list products: row k of C is Σ value[t] · (row index[t] of B) over
-  ;; list k, the positions start[k] .. start[k+1]−1 of index[] (i32) and value[] (f64), in
-  ;; increasing index order. For a sparse A kept by rows (the lists its rows, the indices its
-  ;; columns) that is C = A·B; kept by columns, C = Aᵀ·B. Only indices q0..q1 are taken (a
-  ;; thread's share of a product split by indices, whose parts are then added up). Blocks of
-  ;; columns of C go outermost, and within a block the rows of B in tiles of 256: a tile of
-  ;; the block (32 KB for sixteen columns) stays near the core, in the first-level cache or
-  ;; just behind it, while every list adds its entries from it. (Tiles of 128 fit that cache
-  ;; with room to spare but cost more calls: they measured slower.) A list's sums resume from
-  ;; tile to tile, so each is the same sum, in the same order, as without tiles. pos (an i32
-  ;; per list) keeps where each list has got to.
+  ;; Rows k0..k1 of C = list products: row k of C is Σ value · (row `index` of B) over the
+  ;; entries of list k, positions start[k] .. start[k+1]−1 of entry[] (i32: index·256 + code,
+  ;; value = table[code]), in increasing index order. For a sparse A kept by rows (the lists
+  ;; its rows, the indices its columns) that is C = A·B; kept by columns, C = Aᵀ·B. Only
+  ;; indices q0..q1 are taken (a thread's share of a product split by indices, whose parts are
+  ;; then added up). Blocks of columns of C go outermost, and within a block the rows of B in
+  ;; tiles of 256: a tile of the block (32 KB for sixteen columns) stays near the core, in the
+  ;; first-level cache or just behind it, while every list adds its entries from it. (Tiles of
+  ;; 128 fit that cache with room to spare but cost more calls: they measured slower.) A
+  ;; list's sums resume from tile to tile, so each is the same sum, in the same order, as
+  ;; without tiles. pos (an i32 per list) keeps where each list has got to.
   (func (export "sparse_matmul")
-    (param $start i32) (param $index i32) (param $value i32) (param $k0 i32) (param $k1 i32)
+    (param $start i32) (param $entry i32) (param $table i32) (param $k0 i32) (param $k1 i32)
     (param $q0 i32) (param $q1 i32) (param $b i32) (param $bqs i32) (param $c i32) (param $crs i32) (param $n i32)
     (param $pos i32)
     (local $j i32)
     (block $done (loop $next
       (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 16)) (local.get $n)))
       (br_if $done (i32.eq (i32.sub (local.get $n) (local.get $j)) (i32.const 18)))
-      (call $listTiles (i32.const 16) (local.get $start) (local.get $index) (local.get $value) (local.get $k0) (local.get $k1)
+      (call $listTiles (i32.const 16) (local.get $start) (local.get $entry) (local.get $table) (local.get $k0) (local.get $k1)
         (local.get $q0) (local.get $q1) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
         (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (local.get $pos))
       (local.set $j (i32.add (local.get $j) (i32.const 16)))
       (br $next)))
     (if (i32.eq (i32.sub (local.get $n) (local.get $j)) (i32.const 18))
       (then
-        (call $listTiles (i32.const 18) (local.get $start) (local.get $index) (local.get $value) (local.get $k0) (local.get $k1)
+        (call $listTiles (i32.const 18) (local.get $start) (local.get $entry) (local.get $table) (local.get $k0) (local.get $k1)
           (local.get $q0) (local.get $q1) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
           (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (local.get $pos))
         (return)))
     (block $done (loop $next
       (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
-      (call $listTiles (i32.const 4) (local.get $start) (local.get $index) (local.get $value) (local.get $k0) (local.get $k1)
+      (call $listTiles (i32.const 4) (local.get $start) (local.get $entry) (local.get $table) (local.get $k0) (local.get $k1)
         (local.get $q0) (local.get $q1) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
         (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (local.get $pos))
       (local.set $j (i32.add (local.get $j) (i32.const 4)))
@@ -108,13 +117,13 @@
     (if (i32.ge_u (local.get $n) (i32.const 4))
       (then
         (local.set $j (i32.sub (local.get $n) (i32.const 4)))
-        (call $listTiles (i32.const 4) (local.get $start) (local.get $index) (local.get $value) (local.get $k0) (local.get $k1)
+        (call $listTiles (i32.const 4) (local.get $start) (local.get $entry) (local.get $table) (local.get $k0) (local.get $k1)
           (local.get $q0) (local.get $q1) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
           (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (local.get $pos))
         (return)))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
-      (call $listTiles (i32.const 1) (local.get $start) (local.get $index) (local.get $value) (local.get $k0) (local.get $k1)
+      (call $listTiles (i32.const 1) (local.get $start) (local.get $entry) (local.get $table) (local.get $k0) (local.get $k1)
         (local.get $q0) (local.get $q1) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
         (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (local.get $pos))
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
@@ -122,48 +131,47 @@
 
   ;; One block (18, 16, 4 or 1 columns wide; b and c point at its first column) of sparse_matmul.
   (func $listTiles
-    (param $width i32) (param $start i32) (param $index i32) (param $value i32) (param $k0 i32) (param $k1 i32)
+    (param $width i32) (param $start i32) (param $entry i32) (param $table i32) (param $k0 i32) (param $k1 i32)
     (param $q0 i32) (param $q1 i32) (param $b i32) (param $bqs i32) (param $c i32) (param $crs i32) (param $pos i32)
-    (local $tile i32) (local $limit i32) (local $r i32) (local $first i32) (local $last i32) (local $pl i32) (local $end i32) (local $pi i32)
+    (local $tile i32) (local $limit i32) (local $r i32) (local $first i32) (local $pe i32) (local $end i32) (local $resume i32) (local $pc i32)
     (local.set $tile (local.get $q0))
     (loop $nextTile
       (local.set $limit (select (i32.add (local.get $tile) (i32.const 256)) (local.get $q1)
         (i32.lt_u (i32.add (local.get $tile) (i32.const 256)) (local.get $q1))))
+      (local.set $resume (i32.ne (local.get $tile) (local.get $q0)))
       (local.set $r (local.get $k0))
       (block $done (loop $nextRow
         (br_if $done (i32.ge_u (local.get $r) (local.get $k1)))
-        (local.set $last (i32.load offset=4 (i32.add (local.get $start) (i32.shl (local.get $r) (i32.const 2)))))
-        (if (i32.eq (local.get $tile) (local.get $q0))
-          (then
+        (local.set $end (i32.add (local.get $entry)
+          (i32.shl (i32.load offset=4 (i32.add (local.get $start) (i32.shl (local.get $r) (i32.const 2)))) (i32.const 2))))
+        (if (local.get $resume)
+          (then (local.set $first (i32.load (i32.add (local.get $pos) (i32.shl (local.get $r) (i32.const 2))))))
+          (else
             ;; The first tile: from the list's first entry with index q0 or above.
             (local.set $first (i32.load (i32.add (local.get $start) (i32.shl (local.get $r) (i32.const 2)))))
             (block $found (loop $skip
-              (br_if $found (i32.ge_u (local.get $first) (local.get $last)))
-              (br_if $found (i32.ge_u (i32.load (i32.add (local.get $index) (i32.shl (local.get $first) (i32.const 2)))) (local.get $q0)))
+              (br_if $found (i32.ge_u (i32.add (local.get $entry) (i32.shl (local.get $first) (i32.const 2))) (local.get $end)))
+              (br_if $found (i32.ge_u
+                (i32.shr_u (i32.load (i32.add (local.get $entry) (i32.shl (local.get $first) (i32.const 2)))) (i32.const 8))
+                (local.get $q0)))
               (local.set $first (i32.add (local.get $first) (i32.const 1)))
-              (br $skip))))
-          (else (local.set $first (i32.load (i32.add (local.get $pos) (i32.shl (local.get $r) (i32.const 2)))))))
-        (local.set $pl (i32.add (local.get $value) (i32.shl (local.get $first) (i32.const 3))))
-        (local.set $end (i32.add (local.get $value) (i32.shl (local.get $last) (i32.const 3))))
-        (local.set $pi (i32.add (local.get $index) (i32.shl (local.get $first) (i32.const 2))))
-        (local.set $pl
+              (br $skip)))))
+        (local.set $pe (i32.add (local.get $entry) (i32.shl (local.get $first) (i32.const 2))))
+        (local.set $pc (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $crs))))
+        (local.set $pe
           (if (result i32) (i32.eq (local.get $width) (i32.const 18))
-            (then (call $list18 (local.get $pl) (local.get $end) (local.get $pi) (local.get $limit)
-              (i32.ne (local.get $tile) (local.get $q0))
-              (local.get $bqs) (local.get $b) (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $crs)))))
+            (then (call $list18 (local.get $pe) (local.get $end) (local.get $limit) (local.get $resume)
+              (local.get $table) (local.get $bqs) (local.get $b) (local.get $pc)))
           (else (if (result i32) (i32.eq (local.get $width) (i32.const 16))
-            (then (call $list16 (local.get $pl) (local.get $end) (local.get $pi) (local.get $limit)
-              (i32.ne (local.get $tile) (local.get $q0))
-              (local.get $bqs) (local.get $b) (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $crs)))))
+            (then (call $list16 (local.get $pe) (local.get $end) (local.get $limit) (local.get $resume)
+              (local.get $table) (local.get $bqs) (local.get $b) (local.get $pc)))
             (else (if (result i32) (i32.eq (local.get $width) (i32.const 4))
-              (then (call $list4 (local.get $pl) (local.get $end) (local.get $pi) (local.get $limit)
-                (i32.ne (local.get $tile) (local.get $q0))
-                (local.get $bqs) (local.get $b) (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $crs)))))
-              (else (call $list1 (local.get $pl) (local.get $end) (local.get $pi) (local.get $limit)
-                (i32.ne (local.get $tile) (local.get $q0))
-                (local.get $bqs) (local.get $b) (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $crs)))))))))))
+              (then (call $list4 (local.get $pe) (local.get $end) (local.get $limit) (local.get $resume)
+                (local.get $table) (local.get $bqs) (local.get $b) (local.get $pc)))
+              (else (call $list1 (local.get $pe) (local.get $end) (local.get $limit) (local.get $resume)
+                (local.get $table) (local.get $bqs) (local.get $b) (local.get $pc)))))))))
         (i32.store (i32.add (local.get $pos) (i32.shl (local.get $r) (i32.const 2)))
-          (i32.shr_u (i32.sub (local.get $pl) (local.get $value)) (i32.const 3)))
+          (i32.shr_u (i32.sub (local.get $pe) (local.get $entry)) (i32.const 2)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $nextRow)))
       (local.set $tile (local.get $limit))
@@ -195,53 +203,15 @@
       (br $next)))
     (local.get $max))
 
-  ;; One row of C (n columns) = Σ_t values[t] · (row indices[t] of B, at b + indices[t]·bqs).
-  ;; Sixteen columns at a time (eight accumulators in flight), then four at a time; a last
-  ;; partial block is done as the full block that ends at column n, recomputing a few columns
-  ;; (to the same bits) rather than running a slow scalar loop.
-  (func $listProduct
-    (param $values i32) (param $indices i32) (param $count i32) (param $b i32) (param $bqs i32) (param $c i32) (param $n i32)
-    (local $end i32) (local $j i32)
-    (local.set $end (i32.add (local.get $values) (i32.shl (local.get $count) (i32.const 3))))
-    (block $done (loop $next
-      (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 16)) (local.get $n)))
-      (drop (call $list16 (local.get $values) (local.get $end) (local.get $indices) (i32.const -1) (i32.const 0) (local.get $bqs)
-        (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3)))
-        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3)))))
-      (local.set $j (i32.add (local.get $j) (i32.const 16)))
-      (br $next)))
-    (block $done (loop $next
-      (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
-      (drop (call $list4 (local.get $values) (local.get $end) (local.get $indices) (i32.const -1) (i32.const 0) (local.get $bqs)
-        (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3)))
-        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3)))))
-      (local.set $j (i32.add (local.get $j) (i32.const 4)))
-      (br $next)))
-    (if (i32.ge_u (local.get $j) (local.get $n)) (then (return)))
-    (if (i32.ge_u (local.get $n) (i32.const 4))
-      (then
-        (local.set $j (i32.sub (local.get $n) (i32.const 4)))
-        (drop (call $list4 (local.get $values) (local.get $end) (local.get $indices) (i32.const -1) (i32.const 0) (local.get $bqs)
-          (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3)))
-          (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3)))))
-        (return)))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
-      (drop (call $list1 (local.get $values) (local.get $end) (local.get $indices) (i32.const -1) (i32.const 0) (local.get $bqs)
-        (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3)))
-        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3)))))
-      (local.set $j (i32.add (local.get $j) (i32.const 1)))
-      (br $next))))
-
-;; Sixteen columns of a list product; b and c point at the first column. The list is
-  ;; values[pl..end) with their indices at pi; it stops early at the first index ≥ limit
-  ;; (unsigned: −1 is no limit), and returns where it stopped. The sums start from 0, or, if
-  ;; `resume`, from what c holds (a list product continued over a further range of indices).
-  (func $list16 (param $pl i32) (param $end i32) (param $pi i32) (param $limit i32) (param $resume i32)
-    (param $bqs i32) (param $b i32) (param $c i32) (result i32)
-    (local $av v128) (local $index i32) (local $pb i32)
-    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
-    (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128)
+  ;; Sixteen columns of a list product; b and c point at the first column. The list is the
+  ;; entries pe..end (i32: index·256 + code, value table[code], the product's value at
+  ;; index; see sparse_matmul); it stops early at the first index ≥ limit (unsigned: −1 is
+  ;; no limit), and returns where it stopped. The sums start from 0, or, if `resume`, from
+  ;; what c holds (a list product continued over a further range of indices).
+  (func $list16 (param $pe i32) (param $end i32) (param $limit i32) (param $resume i32)
+    (param $table i32) (param $bqs i32) (param $b i32) (param $c i32) (result i32)
+    (local $av v128) (local $e i32) (local $pb i32)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128)
     (local $fma_t v128)
     (if (local.get $resume)
       (then
@@ -254,11 +224,12 @@
         (local.set $c6 (v128.load offset=96 (local.get $c)))
         (local.set $c7 (v128.load offset=112 (local.get $c)))))
     (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $pl) (local.get $end)))
-      (local.set $index (i32.load (local.get $pi)))
-      (br_if $done (i32.ge_u (local.get $index) (local.get $limit)))
-      (local.set $av (v128.load64_splat (local.get $pl)))
-      (local.set $pb (i32.add (local.get $b) (i32.mul (local.get $index) (local.get $bqs))))
+      (br_if $done (i32.ge_u (local.get $pe) (local.get $end)))
+      (local.set $e (i32.load (local.get $pe)))
+      (br_if $done (i32.ge_u (i32.shr_u (local.get $e) (i32.const 8)) (local.get $limit)))
+      (local.set $av (v128.load64_splat
+        (i32.add (local.get $table) (i32.shl (i32.and (local.get $e) (i32.const 255)) (i32.const 3)))))
+      (local.set $pb (i32.add (local.get $b) (i32.mul (i32.shr_u (local.get $e) (i32.const 8)) (local.get $bqs))))
       (local.get $av) (v128.load offset=0 (local.get $pb)) (local.get $c0) f64x2.relaxed_madd (local.set $c0)
       (local.get $av) (v128.load offset=16 (local.get $pb)) (local.get $c1) f64x2.relaxed_madd (local.set $c1)
       (local.get $av) (v128.load offset=32 (local.get $pb)) (local.get $c2) f64x2.relaxed_madd (local.set $c2)
@@ -267,8 +238,7 @@
       (local.get $av) (v128.load offset=80 (local.get $pb)) (local.get $c5) f64x2.relaxed_madd (local.set $c5)
       (local.get $av) (v128.load offset=96 (local.get $pb)) (local.get $c6) f64x2.relaxed_madd (local.set $c6)
       (local.get $av) (v128.load offset=112 (local.get $pb)) (local.get $c7) f64x2.relaxed_madd (local.set $c7)
-      (local.set $pl (i32.add (local.get $pl) (i32.const 8)))
-      (local.set $pi (i32.add (local.get $pi) (i32.const 4)))
+      (local.set $pe (i32.add (local.get $pe) (i32.const 4)))
       (br $next)))
     (v128.store offset=0 (local.get $c) (local.get $c0))
     (v128.store offset=16 (local.get $c) (local.get $c1))
@@ -278,14 +248,13 @@
     (v128.store offset=80 (local.get $c) (local.get $c5))
     (v128.store offset=96 (local.get $c) (local.get $c6))
     (v128.store offset=112 (local.get $c) (local.get $c7))
-    (local.get $pl))
+    (local.get $pe))
 
   ;; $list16 for eighteen columns: the last block when two columns would be left over (50 = 16 + 16 + 18).
-  (func $list18 (param $pl i32) (param $end i32) (param $pi i32) (param $limit i32) (param $resume i32)
-    (param $bqs i32) (param $b i32) (param $c i32) (result i32)
-    (local $av v128) (local $index i32) (local $pb i32)
-    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
-    (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128) (local $c8 v128)
+  (func $list18 (param $pe i32) (param $end i32) (param $limit i32) (param $resume i32)
+    (param $table i32) (param $bqs i32) (param $b i32) (param $c i32) (result i32)
+    (local $av v128) (local $e i32) (local $pb i32)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128) (local $c8 v128)
     (local $fma_t v128)
     (if (local.get $resume)
       (then
@@ -299,11 +268,12 @@
         (local.set $c7 (v128.load offset=112 (local.get $c)))
         (local.set $c8 (v128.load offset=128 (local.get $c)))))
     (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $pl) (local.get $end)))
-      (local.set $index (i32.load (local.get $pi)))
-      (br_if $done (i32.ge_u (local.get $index) (local.get $limit)))
-      (local.set $av (v128.load64_splat (local.get $pl)))
-      (local.set $pb (i32.add (local.get $b) (i32.mul (local.get $index) (local.get $bqs))))
+      (br_if $done (i32.ge_u (local.get $pe) (local.get $end)))
+      (local.set $e (i32.load (local.get $pe)))
+      (br_if $done (i32.ge_u (i32.shr_u (local.get $e) (i32.const 8)) (local.get $limit)))
+      (local.set $av (v128.load64_splat
+        (i32.add (local.get $table) (i32.shl (i32.and (local.get $e) (i32.const 255)) (i32.const 3)))))
+      (local.set $pb (i32.add (local.get $b) (i32.mul (i32.shr_u (local.get $e) (i32.const 8)) (local.get $bqs))))
       (local.get $av) (v128.load offset=0 (local.get $pb)) (local.get $c0) f64x2.relaxed_madd (local.set $c0)
       (local.get $av) (v128.load offset=16 (local.get $pb)) (local.get $c1) f64x2.relaxed_madd (local.set $c1)
       (local.get $av) (v128.load offset=32 (local.get $pb)) (local.get $c2) f64x2.relaxed_madd (local.set $c2)
@@ -313,8 +283,7 @@
       (local.get $av) (v128.load offset=96 (local.get $pb)) (local.get $c6) f64x2.relaxed_madd (local.set $c6)
       (local.get $av) (v128.load offset=112 (local.get $pb)) (local.get $c7) f64x2.relaxed_madd (local.set $c7)
       (local.get $av) (v128.load offset=128 (local.get $pb)) (local.get $c8) f64x2.relaxed_madd (local.set $c8)
-      (local.set $pl (i32.add (local.get $pl) (i32.const 8)))
-      (local.set $pi (i32.add (local.get $pi) (i32.const 4)))
+      (local.set $pe (i32.add (local.get $pe) (i32.const 4)))
       (br $next)))
     (v128.store offset=0 (local.get $c) (local.get $c0))
     (v128.store offset=16 (local.get $c) (local.get $c1))
@@ -325,50 +294,53 @@
     (v128.store offset=96 (local.get $c) (local.get $c6))
     (v128.store offset=112 (local.get $c) (local.get $c7))
     (v128.store offset=128 (local.get $c) (local.get $c8))
-    (local.get $pl))
+    (local.get $pe))
 
   ;; $list16 for four columns.
-  (func $list4 (param $pl i32) (param $end i32) (param $pi i32) (param $limit i32) (param $resume i32)
-    (param $bqs i32) (param $b i32) (param $c i32) (result i32)
-    (local $av v128) (local $index i32) (local $pb i32) (local $c0 v128) (local $c1 v128) (local $fma_t v128)
+  (func $list4 (param $pe i32) (param $end i32) (param $limit i32) (param $resume i32)
+    (param $table i32) (param $bqs i32) (param $b i32) (param $c i32) (result i32)
+    (local $av v128) (local $e i32) (local $pb i32)
+    (local $c0 v128) (local $c1 v128)
+    (local $fma_t v128)
     (if (local.get $resume)
       (then
         (local.set $c0 (v128.load offset=0 (local.get $c)))
         (local.set $c1 (v128.load offset=16 (local.get $c)))))
     (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $pl) (local.get $end)))
-      (local.set $index (i32.load (local.get $pi)))
-      (br_if $done (i32.ge_u (local.get $index) (local.get $limit)))
-      (local.set $av (v128.load64_splat (local.get $pl)))
-      (local.set $pb (i32.add (local.get $b) (i32.mul (local.get $index) (local.get $bqs))))
+      (br_if $done (i32.ge_u (local.get $pe) (local.get $end)))
+      (local.set $e (i32.load (local.get $pe)))
+      (br_if $done (i32.ge_u (i32.shr_u (local.get $e) (i32.const 8)) (local.get $limit)))
+      (local.set $av (v128.load64_splat
+        (i32.add (local.get $table) (i32.shl (i32.and (local.get $e) (i32.const 255)) (i32.const 3)))))
+      (local.set $pb (i32.add (local.get $b) (i32.mul (i32.shr_u (local.get $e) (i32.const 8)) (local.get $bqs))))
       (local.get $av) (v128.load offset=0 (local.get $pb)) (local.get $c0) f64x2.relaxed_madd (local.set $c0)
       (local.get $av) (v128.load offset=16 (local.get $pb)) (local.get $c1) f64x2.relaxed_madd (local.set $c1)
-      (local.set $pl (i32.add (local.get $pl) (i32.const 8)))
-      (local.set $pi (i32.add (local.get $pi) (i32.const 4)))
+      (local.set $pe (i32.add (local.get $pe) (i32.const 4)))
       (br $next)))
-    (v128.store (local.get $c) (local.get $c0))
+    (v128.store offset=0 (local.get $c) (local.get $c0))
     (v128.store offset=16 (local.get $c) (local.get $c1))
-    (local.get $pl))
+    (local.get $pe))
 
   ;; $list16 for one column, in scalars.
-  (func $list1 (param $pl i32) (param $end i32) (param $pi i32) (param $limit i32) (param $resume i32)
-    (param $bqs i32) (param $b i32) (param $c i32) (result i32)
-    (local $s f64) (local $index i32)
+  (func $list1 (param $pe i32) (param $end i32) (param $limit i32) (param $resume i32)
+    (param $table i32) (param $bqs i32) (param $b i32) (param $c i32) (result i32)
+    (local $s f64) (local $e i32)
     (if (local.get $resume) (then (local.set $s (f64.load (local.get $c)))))
     (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $pl) (local.get $end)))
-      (local.set $index (i32.load (local.get $pi)))
-      (br_if $done (i32.ge_u (local.get $index) (local.get $limit)))
+      (br_if $done (i32.ge_u (local.get $pe) (local.get $end)))
+      (local.set $e (i32.load (local.get $pe)))
+      (br_if $done (i32.ge_u (i32.shr_u (local.get $e) (i32.const 8)) (local.get $limit)))
       (local.set $s (f64.add (local.get $s)
-        (f64.mul (f64.load (local.get $pl)) (f64.load (i32.add (local.get $b) (i32.mul (local.get $index) (local.get $bqs)))))))
-      (local.set $pl (i32.add (local.get $pl) (i32.const 8)))
-      (local.set $pi (i32.add (local.get $pi) (i32.const 4)))
+        (f64.mul (f64.load (i32.add (local.get $table) (i32.shl (i32.and (local.get $e) (i32.const 255)) (i32.const 3))))
+          (f64.load (i32.add (local.get $b) (i32.mul (i32.shr_u (local.get $e) (i32.const 8)) (local.get $bqs)))))))
+      (local.set $pe (i32.add (local.get $pe) (i32.const 4)))
       (br $next)))
     (f64.store (local.get $c) (local.get $s))
-    (local.get $pl))
+    (local.get $pe))
 
-  ;; Four rows of C, four columns at a time, like $listProduct's blocks: a last partial
-  ;; block is the full block ending at column n; fewer than four columns go one by one.
+  ;; Four rows of C, four columns at a time: a last partial block is the full block ending
+  ;; at column n (recomputing a few columns, to the same bits, rather than running a slow
+  ;; scalar loop); fewer than four columns go one by one.
   (func $rows4
     (param $a i32) (param $ars i32) (param $aqs i32) (param $b i32) (param $bqs i32)
     (param $c i32) (param $crs i32) (param $nq i32) (param $n i32)
@@ -653,166 +625,123 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $nextR))))
 
-  ;; The sparse batch gather (gatherSparse), in steps that two threads can share: count_entries
-  ;; counts the nonzero bytes of some rows, by column and by row (threads take ranges of
-  ;; rows); start_columns and start_rows turn the counts into where each column's and each
-  ;; row's entries start; deal_entries writes each nonzero byte b of some columns, as
-  ;; table[b], into the lists of its row and of its column (threads take ranges of columns,
-  ;; so that their writes do not share cache lines, except where two ranges meet). src rows
-  ;; are cols bytes; row r of the batch is src row indices[r].
+  ;; The sparse batch gather (gatherSparse) in two steps. Once per byte matrix (a data set's
+  ;; images), list_bytes lists each row's nonzero bytes as entries (i32: column·256 + byte).
+  ;; Then each batch, gather_lists copies its rows' lists and sorts their entries by column:
+  ;; it reads a fifth of the bytes the images take, and does not look at zeros again.
 
-  ;; For rows r0..r1: counts[q] (i16, cols of them, zeroed first) = the nonzero bytes in
-  ;; column q, at most 32767; and rowCounts[2r], rowCounts[2r+1] (i32) = those of row r in
-  ;; columns below `split` and from it on. Sixteen bytes at a time:
-  ;; a byte compared with 0 is −1 where nonzero, widened to sixteen bits and subtracted.
-  (func (export "count_entries")
-    (param $src i32) (param $indices i32) (param $r0 i32) (param $r1 i32) (param $cols i32) (param $split i32)
-    (param $counts i32) (param $rowCounts i32)
-    (local $r i32) (local $ps i32) (local $pc i32) (local $stop i32) (local $q i32) (local $m v128)
-    (local $low i32) (local $high i32) (local $bits i32) (local $below i32)
-    (memory.fill (local.get $counts) (i32.const 0) (i32.shl (local.get $cols) (i32.const 1)))
-    (local.set $stop (i32.and (local.get $cols) (i32.const -16)))
-    ;; A first pass touches one byte of each cache line of each row: these loads do not wait
-    ;; for one another, so the misses (in the caches and in address translation) of rows drawn
-    ;; at random from megabytes of images are waited for together, not one row at a time.
-    (local.set $r (local.get $r0))
+  ;; The nonzero bytes of the first `rows` rows of src (cols bytes a row), sixteen bytes at a
+  ;; time: a byte compared with 0 gives a bit mask of the nonzero ones, which are counted.
+  (func (export "count_bytes") (param $src i32) (param $rows i32) (param $cols i32) (result i32)
+    (local $p i32) (local $end i32) (local $n i32)
+    (local.set $p (local.get $src))
+    (local.set $end (i32.add (local.get $src) (i32.mul (local.get $rows) (local.get $cols))))
     (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $r) (local.get $r1)))
-      (local.set $ps (i32.add (local.get $src)
-        (i32.mul (i32.load (i32.add (local.get $indices) (i32.shl (local.get $r) (i32.const 2)))) (local.get $cols))))
-      (local.set $q (i32.const 0))
-      (block $doneQ (loop $nextQ
-        (br_if $doneQ (i32.ge_u (local.get $q) (local.get $cols)))
-        (local.set $low (i32.add (local.get $low) (i32.load8_u (i32.add (local.get $ps) (local.get $q)))))
-        (local.set $q (i32.add (local.get $q) (i32.const 64)))
-        (br $nextQ)))
-      (local.set $low (i32.add (local.get $low) (i32.load8_u (i32.sub (i32.add (local.get $ps) (local.get $cols)) (i32.const 1)))))
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br_if $done (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (local.get $end)))
+      (local.set $n (i32.add (local.get $n)
+        (i32.popcnt (i8x16.bitmask (i8x16.ne (v128.load (local.get $p)) (v128.const i64x2 0 0))))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
       (br $next)))
-    (local.set $r (local.get $r0))
+    (i32.add (local.get $n) (i32.popcnt (call $nonzeroBits (local.get $p) (i32.sub (local.get $end) (local.get $p))))))
+
+  ;; Lists the first `rows` rows of src: starts[r] = where row r's entries begin in entries[]
+  ;; (the first at n0), entries[t] = column·256 + byte for each nonzero byte, in column order;
+  ;; starts[rows] = the end. Returns it.
+  (func (export "list_bytes")
+    (param $src i32) (param $rows i32) (param $cols i32) (param $starts i32) (param $entries i32) (param $n0 i32)
+    (result i32)
+    (local $r i32) (local $ps i32) (local $q i32) (local $mask i32) (local $at i32) (local $pe i32)
+    (local.set $pe (i32.add (local.get $entries) (i32.shl (local.get $n0) (i32.const 2))))
     (block $doneR (loop $nextR
-      (br_if $doneR (i32.ge_u (local.get $r) (local.get $r1)))
-      (local.set $ps (i32.add (local.get $src)
-        (i32.mul (i32.load (i32.add (local.get $indices) (i32.shl (local.get $r) (i32.const 2)))) (local.get $cols))))
-      (local.set $pc (local.get $counts))
+      (br_if $doneR (i32.ge_u (local.get $r) (local.get $rows)))
+      (i32.store (i32.add (local.get $starts) (i32.shl (local.get $r) (i32.const 2)))
+        (i32.shr_u (i32.sub (local.get $pe) (local.get $entries)) (i32.const 2)))
+      (local.set $ps (i32.add (local.get $src) (i32.mul (local.get $r) (local.get $cols))))
       (local.set $q (i32.const 0))
-      (local.set $low (i32.const 0))
-      (local.set $high (i32.const 0))
-      (block $done (loop $next
-        (br_if $done (i32.ge_u (local.get $q) (local.get $stop)))
-        (local.set $m (i8x16.ne (v128.load (local.get $ps)) (v128.const i64x2 0 0)))
-        (v128.store offset=0 (local.get $pc)
-          (i16x8.sub (v128.load offset=0 (local.get $pc)) (i16x8.extend_low_i8x16_s (local.get $m))))
-        (v128.store offset=16 (local.get $pc)
-          (i16x8.sub (v128.load offset=16 (local.get $pc)) (i16x8.extend_high_i8x16_s (local.get $m))))
-        ;; The row's nonzero bytes below `split` and from it on (split may fall in this chunk).
-        (local.set $bits (i8x16.bitmask (local.get $m)))
-        (local.set $below (select
-          (i32.sub (i32.shl (i32.const 1) (i32.sub (local.get $split) (local.get $q))) (i32.const 1))
-          (select (i32.const 0xffff) (i32.const 0) (i32.gt_s (local.get $split) (local.get $q)))
-          (i32.lt_u (i32.sub (local.get $split) (local.get $q)) (i32.const 16))))
-        (local.set $low (i32.add (local.get $low) (i32.popcnt (i32.and (local.get $bits) (local.get $below)))))
-        (local.set $high (i32.add (local.get $high) (i32.popcnt (i32.and (local.get $bits) (i32.xor (local.get $below) (i32.const -1))))))
-        (local.set $ps (i32.add (local.get $ps) (i32.const 16)))
-        (local.set $pc (i32.add (local.get $pc) (i32.const 32)))
-        (local.set $q (i32.add (local.get $q) (i32.const 16)))
-        (br $next)))
-      (block $done (loop $next
-        (br_if $done (i32.ge_u (local.get $q) (local.get $cols)))
-        (local.set $bits (i32.ne (i32.load8_u (local.get $ps)) (i32.const 0)))
-        (i32.store16 (local.get $pc) (i32.add (i32.load16_u (local.get $pc)) (local.get $bits)))
-        (if (i32.lt_u (local.get $q) (local.get $split))
-          (then (local.set $low (i32.add (local.get $low) (local.get $bits))))
-          (else (local.set $high (i32.add (local.get $high) (local.get $bits)))))
-        (local.set $ps (i32.add (local.get $ps) (i32.const 1)))
-        (local.set $pc (i32.add (local.get $pc) (i32.const 2)))
-        (local.set $q (i32.add (local.get $q) (i32.const 1)))
-        (br $next)))
-      (i32.store (i32.add (local.get $rowCounts) (i32.shl (local.get $r) (i32.const 3))) (local.get $low))
-      (i32.store offset=4 (i32.add (local.get $rowCounts) (i32.shl (local.get $r) (i32.const 3))) (local.get $high))
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $nextR))))
-
-  ;; colStart[q] = next[q] = the entries of the columns before q, by the counts (i16) of two
-  ;; ranges of rows, and ends[q] = colStart[q + 1]; colStart[cols] = all the entries.
-  (func (export "start_columns")
-    (param $counts0 i32) (param $counts1 i32) (param $cols i32) (param $colStart i32) (param $next i32) (param $ends i32)
-    (local $q i32) (local $sum i32)
-    (block $done (loop $nextQ
-      (br_if $done (i32.ge_u (local.get $q) (local.get $cols)))
-      (i32.store (i32.add (local.get $colStart) (i32.shl (local.get $q) (i32.const 2))) (local.get $sum))
-      (i32.store (i32.add (local.get $next) (i32.shl (local.get $q) (i32.const 2))) (local.get $sum))
-      (local.set $sum (i32.add (local.get $sum)
-        (i32.add (i32.load16_u (i32.add (local.get $counts0) (i32.shl (local.get $q) (i32.const 1))))
-                 (i32.load16_u (i32.add (local.get $counts1) (i32.shl (local.get $q) (i32.const 1)))))))
-      (i32.store (i32.add (local.get $ends) (i32.shl (local.get $q) (i32.const 2))) (local.get $sum))
-      (local.set $q (i32.add (local.get $q) (i32.const 1)))
-      (br $nextQ)))
-    (i32.store (i32.add (local.get $colStart) (i32.shl (local.get $cols) (i32.const 2))) (local.get $sum)))
-
-  ;; rowStart[r] = next0[r] = the entries of the rows before r (rowStart[rows] = all), and
-  ;; next1[r] = where row r's entries from column `split` on start (see count_entries).
-  (func (export "start_rows")
-    (param $rowCounts i32) (param $rows i32) (param $rowStart i32) (param $next0 i32) (param $next1 i32)
-    (local $r i32) (local $sum i32) (local $low i32)
-    (block $done (loop $nextR
-      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
-      (local.set $low (i32.load (i32.add (local.get $rowCounts) (i32.shl (local.get $r) (i32.const 3)))))
-      (i32.store (i32.add (local.get $rowStart) (i32.shl (local.get $r) (i32.const 2))) (local.get $sum))
-      (i32.store (i32.add (local.get $next0) (i32.shl (local.get $r) (i32.const 2))) (local.get $sum))
-      (i32.store (i32.add (local.get $next1) (i32.shl (local.get $r) (i32.const 2))) (i32.add (local.get $sum) (local.get $low)))
-      (local.set $sum (i32.add (i32.add (local.get $sum) (local.get $low))
-        (i32.load offset=4 (i32.add (local.get $rowCounts) (i32.shl (local.get $r) (i32.const 3))))))
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $nextR)))
-    (i32.store (i32.add (local.get $rowStart) (i32.shl (local.get $rows) (i32.const 2))) (local.get $sum)))
-
-;; For columns q0..q1 of every row r, each nonzero byte b of column q is written as
-  ;; table[b] into column q's list (with its row r) and into row r's list (at rowNext[r],
-  ;; with its column q; that place then moves on). Sixteen bytes at a time become a bit mask
-  ;; of the nonzero ones, and only those are visited. Rows go in increasing order, each entry
-  ;; at colNext[q], which then moves on; or, `backwards`, in decreasing order, each entry just
-  ;; before colNext[q] (start it at the column's end), which then moves back: two threads
-  ;; dealing different columns that way are never at the same row, where their parts of a
-  ;; row's list meet.
-  (func (export "deal_entries")
-    (param $src i32) (param $indices i32) (param $rows i32) (param $backwards i32) (param $q0 i32) (param $q1 i32) (param $cols i32)
-    (param $table i32) (param $colNext i32) (param $colRow i32) (param $colValue i32)
-    (param $rowNext i32) (param $rowColumn i32) (param $rowValue i32)
-    (local $i i32) (local $r i32) (local $ps i32) (local $q i32) (local $mask i32) (local $at i32)
-    (local $pn i32) (local $slot i32) (local $rowSlot i32) (local $v f64)
-    (block $doneR (loop $nextR
-      (br_if $doneR (i32.ge_u (local.get $i) (local.get $rows)))
-      (local.set $r (select (i32.sub (i32.sub (local.get $rows) (local.get $i)) (i32.const 1)) (local.get $i) (local.get $backwards)))
-      (local.set $ps (i32.add (local.get $src)
-        (i32.mul (i32.load (i32.add (local.get $indices) (i32.shl (local.get $r) (i32.const 2)))) (local.get $cols))))
-      (local.set $rowSlot (i32.load (i32.add (local.get $rowNext) (i32.shl (local.get $r) (i32.const 2)))))
-      (local.set $q (local.get $q0))
       (block $done (loop $nextQ
-        (br_if $done (i32.ge_u (local.get $q) (local.get $q1)))
+        (br_if $done (i32.ge_u (local.get $q) (local.get $cols)))
         (local.set $mask
-          (if (result i32) (i32.le_u (i32.add (local.get $q) (i32.const 16)) (local.get $q1))
+          (if (result i32) (i32.le_u (i32.add (local.get $q) (i32.const 16)) (local.get $cols))
             (then (i8x16.bitmask (i8x16.ne (v128.load (i32.add (local.get $ps) (local.get $q))) (v128.const i64x2 0 0))))
             ;; The last few bytes, one bit each.
-            (else (call $nonzeroBits (i32.add (local.get $ps) (local.get $q)) (i32.sub (local.get $q1) (local.get $q))))))
+            (else (call $nonzeroBits (i32.add (local.get $ps) (local.get $q)) (i32.sub (local.get $cols) (local.get $q))))))
         (block $doneBits (loop $nextBit
           (br_if $doneBits (i32.eqz (local.get $mask)))
           (local.set $at (i32.add (local.get $q) (i32.ctz (local.get $mask))))
-          (local.set $v (f64.load (i32.add (local.get $table)
-            (i32.shl (i32.load8_u (i32.add (local.get $ps) (local.get $at))) (i32.const 3)))))
-          (local.set $pn (i32.add (local.get $colNext) (i32.shl (local.get $at) (i32.const 2))))
-          (local.set $slot (i32.sub (i32.load (local.get $pn)) (local.get $backwards)))
-          (i32.store (local.get $pn) (i32.add (local.get $slot) (i32.sub (i32.const 1) (local.get $backwards))))
-          (i32.store (i32.add (local.get $colRow) (i32.shl (local.get $slot) (i32.const 2))) (local.get $r))
-          (f64.store (i32.add (local.get $colValue) (i32.shl (local.get $slot) (i32.const 3))) (local.get $v))
-          (i32.store (i32.add (local.get $rowColumn) (i32.shl (local.get $rowSlot) (i32.const 2))) (local.get $at))
-          (f64.store (i32.add (local.get $rowValue) (i32.shl (local.get $rowSlot) (i32.const 3))) (local.get $v))
-          (local.set $rowSlot (i32.add (local.get $rowSlot) (i32.const 1)))
+          (i32.store (local.get $pe) (i32.or (i32.shl (local.get $at) (i32.const 8))
+            (i32.load8_u (i32.add (local.get $ps) (local.get $at)))))
+          (local.set $pe (i32.add (local.get $pe) (i32.const 4)))
           (local.set $mask (i32.and (local.get $mask) (i32.sub (local.get $mask) (i32.const 1))))
           (br $nextBit)))
         (local.set $q (i32.add (local.get $q) (i32.const 16)))
         (br $nextQ)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $nextR)))
+    (local.set $n0 (i32.shr_u (i32.sub (local.get $pe) (local.get $entries)) (i32.const 2)))
+    (i32.store (i32.add (local.get $starts) (i32.shl (local.get $rows) (i32.const 2))) (local.get $n0))
+    (local.get $n0))
+
+  ;; A batch as a sparse matrix: row r is listed row indices[r] of (starts, entries) (see
+  ;; list_bytes), with cols columns. By rows: rowStart[r] and the copied entries rowEntry[].
+  ;; By columns: a counting sort of the same entries. next[q] (cols i32s of scratch) counts
+  ;; column q's entries, then becomes where its next one goes, as each row's entries are dealt
+  ;; in turn, so each column lists its rows in increasing order: colStart[q], and colEntry[]
+  ;; = row·256 + byte.
+  (func (export "gather_lists")
+    (param $starts i32) (param $entries i32) (param $indices i32) (param $rows i32) (param $cols i32)
+    (param $rowStart i32) (param $rowEntry i32) (param $next i32) (param $colStart i32) (param $colEntry i32)
+    (local $r i32) (local $ps i32) (local $count i32) (local $n i32) (local $t i32) (local $e i32) (local $pn i32) (local $slot i32) (local $end i32)
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $ps (i32.add (local.get $starts)
+        (i32.shl (i32.load (i32.add (local.get $indices) (i32.shl (local.get $r) (i32.const 2)))) (i32.const 2))))
+      (local.set $count (i32.sub (i32.load offset=4 (local.get $ps)) (i32.load (local.get $ps))))
+      (i32.store (i32.add (local.get $rowStart) (i32.shl (local.get $r) (i32.const 2))) (local.get $n))
+      (memory.copy (i32.add (local.get $rowEntry) (i32.shl (local.get $n) (i32.const 2)))
+        (i32.add (local.get $entries) (i32.shl (i32.load (local.get $ps)) (i32.const 2)))
+        (i32.shl (local.get $count) (i32.const 2)))
+      (local.set $n (i32.add (local.get $n) (local.get $count)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $next)))
+    (i32.store (i32.add (local.get $rowStart) (i32.shl (local.get $rows) (i32.const 2))) (local.get $n))
+    (memory.fill (local.get $next) (i32.const 0) (i32.shl (local.get $cols) (i32.const 2)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $t) (local.get $n)))
+      (local.set $pn (i32.add (local.get $next)
+        (i32.shl (i32.shr_u (i32.load (i32.add (local.get $rowEntry) (i32.shl (local.get $t) (i32.const 2)))) (i32.const 8)) (i32.const 2))))
+      (i32.store (local.get $pn) (i32.add (i32.load (local.get $pn)) (i32.const 1)))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $next)))
+    ;; Counts to starts.
+    (local.set $n (i32.const 0))
+    (local.set $t (i32.const 0))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $t) (local.get $cols)))
+      (local.set $pn (i32.add (local.get $next) (i32.shl (local.get $t) (i32.const 2))))
+      (local.set $count (i32.load (local.get $pn)))
+      (i32.store (i32.add (local.get $colStart) (i32.shl (local.get $t) (i32.const 2))) (local.get $n))
+      (i32.store (local.get $pn) (local.get $n))
+      (local.set $n (i32.add (local.get $n) (local.get $count)))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $next)))
+    (i32.store (i32.add (local.get $colStart) (i32.shl (local.get $cols) (i32.const 2))) (local.get $n))
+    ;; Deal.
+    (local.set $r (i32.const 0))
+    (local.set $t (i32.const 0))
+    (block $doneR (loop $nextR
+      (br_if $doneR (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $end (i32.load offset=4 (i32.add (local.get $rowStart) (i32.shl (local.get $r) (i32.const 2)))))
+      (block $done (loop $next
+        (br_if $done (i32.ge_u (local.get $t) (local.get $end)))
+        (local.set $e (i32.load (i32.add (local.get $rowEntry) (i32.shl (local.get $t) (i32.const 2)))))
+        (local.set $pn (i32.add (local.get $next) (i32.shl (i32.shr_u (local.get $e) (i32.const 8)) (i32.const 2))))
+        (local.set $slot (i32.load (local.get $pn)))
+        (i32.store (i32.add (local.get $colEntry) (i32.shl (local.get $slot) (i32.const 2)))
+          (i32.or (i32.shl (local.get $r) (i32.const 8)) (i32.and (local.get $e) (i32.const 255))))
+        (i32.store (local.get $pn) (i32.add (local.get $slot) (i32.const 1)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $next)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $nextR))))
 
   ;; Bit i set where byte p + i is nonzero, for i < n (n < 16).

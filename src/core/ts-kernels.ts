@@ -1,5 +1,5 @@
 import type { Kernels } from './kernels';
-import { checkSparseRoom, checkSparseShape, type SparseLists, type SparseMatrix } from './sparse';
+import { CODE_BITS, checkSparseRoom, checkSparseShape, packEntry, type SparseLists, type SparseMatrix } from './sparse';
 
 /**
  * The reference backend: plain loops over Float64Arrays, written to be read. Loop orders
@@ -49,13 +49,13 @@ export const tsKernels: Kernels = {
   sparseMatmul(a, b, c, n) {
     // matmul over row i's nonzero entries only: the same sums, in the same order.
     checkIndices(a);
-    listProducts(a.byRow, a.rows, b, c, n);
+    listProducts(a.byRow, a.rows, a.table, b, c, n);
   },
 
   sparseMatmulTransA(a, b, c, n) {
     // Row p of C sums value · (row i of B) over column p's entries, in increasing i.
     checkIndices(a);
-    listProducts(a.byColumn, a.cols, b, c, n);
+    listProducts(a.byColumn, a.cols, a.table, b, c, n);
   },
 
   matmulTransB(a, b, c, m, n, k) {
@@ -125,17 +125,15 @@ export const tsKernels: Kernels = {
   gatherSparse(src, indices, start, rows, cols, table, out) {
     checkSparseRoom(out, rows, cols, table);
     const { byRow, byColumn } = out;
-    // By rows: each image's nonzero pixels in turn.
+    out.table.set(table.subarray(0, 256));
+    // By rows: each image's nonzero pixels in turn, the byte itself as the code.
     let count = 0;
     for (let r = 0; r < rows; r++) {
       byRow.start[r] = count;
       const from = indices[start + r] * cols;
       for (let q = 0; q < cols; q++) {
         const byte = src[from + q];
-        if (byte === 0) continue;
-        byRow.index[count] = q;
-        byRow.value[count] = table[byte];
-        count++;
+        if (byte !== 0) byRow.entry[count++] = packEntry(q, byte);
       }
     }
     byRow.start[rows] = count;
@@ -143,13 +141,12 @@ export const tsKernels: Kernels = {
     // into starts (next[q] = where column q's next entry goes), then deal them row by row.
     const next = byColumn.start;
     next.fill(0, 0, cols + 1);
-    for (let t = 0; t < count; t++) next[byRow.index[t] + 1]++;
+    for (let t = 0; t < count; t++) next[(byRow.entry[t] >>> CODE_BITS) + 1]++;
     for (let q = 0; q < cols; q++) next[q + 1] += next[q];
     for (let r = 0; r < rows; r++) {
       for (let t = byRow.start[r]; t < byRow.start[r + 1]; t++) {
-        const slot = next[byRow.index[t]]++;
-        byColumn.index[slot] = r;
-        byColumn.value[slot] = byRow.value[t];
+        const e = byRow.entry[t];
+        byColumn.entry[next[e >>> CODE_BITS]++] = packEntry(r, e & 255);
       }
     }
     // Dealing moved next[q] on to where column q + 1 starts: shift back to make it the starts.
@@ -160,14 +157,14 @@ export const tsKernels: Kernels = {
   },
 };
 
-/** Row k of C (count×n) = Σ value[t] · (row index[t] of B) over list k, for k < count. */
-function listProducts(lists: SparseLists, count: number, b: Float64Array, c: Float64Array, n: number): void {
-  const { start, index, value } = lists;
+/** Row k of C (count×n) = Σ value · (row `index` of B) over the entries of list k, for k < count. */
+function listProducts(lists: SparseLists, count: number, table: Float64Array, b: Float64Array, c: Float64Array, n: number): void {
+  const { start, entry } = lists;
   c.fill(0, 0, count * n);
   for (let k = 0; k < count; k++) {
     const cRow = k * n;
     for (let t = start[k]; t < start[k + 1]; t++) {
-      const v = value[t], bRow = index[t] * n;
+      const v = table[entry[t] & 255], bRow = (entry[t] >>> CODE_BITS) * n;
       for (let j = 0; j < n; j++) c[cRow + j] += v * b[bRow + j];
     }
   }
@@ -178,7 +175,7 @@ function checkIndices(a: SparseMatrix): void {
   const entries = checkSparseShape(a);
   const within = (lists: SparseLists, count: number, size: number) => {
     for (let k = 0; k <= count; k++) if (!(lists.start[k] >= 0 && lists.start[k] <= entries)) return false;
-    for (let t = 0; t < entries; t++) if (!(lists.index[t] >= 0 && lists.index[t] < size)) return false;
+    for (let t = 0; t < entries; t++) if (!(lists.entry[t] >>> CODE_BITS < size)) return false;
     return true;
   };
   if (!within(a.byRow, a.rows, a.cols) || !within(a.byColumn, a.cols, a.rows)) {

@@ -61,7 +61,7 @@ export function gatherBatch(
 ): void {
   const n = end - start;
   const d = ds.sampleSize;
-  const rows = isSparse(x) ? Math.min(x.byRow.start.length - 1, Math.floor(x.byRow.value.length / d)) : Math.floor(x.length / d);
+  const rows = isSparse(x) ? Math.min(x.byRow.start.length - 1, Math.floor(x.byRow.entry.length / d)) : Math.floor(x.length / d);
   if (rows < n || labels.length < n) {
     throw new RangeError(`gatherBatch: buffers hold ${rows} rows and ${labels.length} labels, need ${n}`);
   }
