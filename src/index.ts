@@ -3,7 +3,7 @@
  * The command-line tool is one client of these exports.
  */
 export * from './core/tensor';
-export { type SparseMatrix, type SparseLists, isSparse, allocSparseMatrix, toDense } from './core/sparse';
+export { type SparseMatrix, type SparseLists, isSparse, allocSparseMatrix, packEntry, toDense } from './core/sparse';
 export { UserError } from './errors';
 export { Rng } from './core/rng';
 export type { Kernels } from './core/kernels';
