@@ -165,6 +165,36 @@ export function kernelSuite(kernels: Kernels) {
     expect(toDense(half).data).toEqual(toDense(halfExpected).data);
   });
 
+  test('gatherSparseLater, where there are worker threads: after finishBackground, the batch gatherSparse gives', () => {
+    if (!kernels.gatherSparseLater) {
+      expect(kernels.name).not.toMatch(/×[2-9]/); // only backends with worker threads have it
+      return;
+    }
+    const { src, table, picks, x } = sparseBatch(100, 784, 0.81);
+    const entriesOf = (m: typeof x) => [Array.from(m.byRow.start.subarray(0, 101)), Array.from(m.byRow.entry.subarray(0, m.byRow.start[100])),
+      Array.from(m.byColumn.start.subarray(0, 785)), Array.from(m.byColumn.entry.subarray(0, m.byColumn.start[784]))];
+    const later = allocSparseMatrix(kernels, 100, 784);
+    // With a product split over the threads in between: the gather runs on a worker after it.
+    kernels.gatherSparseLater(src, picks, 0, 100, 784, table, later);
+    const w = randomTensor([784, 50], rng).data, out = kernels.alloc(100 * 50);
+    kernels.sparseMatmul(x, w, out, 50);
+    kernels.sparseMatmul(x, w, out, 50); // wants the worker while the gather may hold it
+    kernels.finishBackground!();
+    expect(entriesOf(later)).toEqual(entriesOf(x));
+    // With nothing in between, finishBackground gathers on the calling thread; a second
+    // gatherSparseLater finishes the first one before it starts.
+    const reversed = [...picks].reverse(), expected = allocSparseMatrix(kernels, 100, 784);
+    kernels.gatherSparse(src, reversed, 0, 100, 784, table, expected);
+    later.byRow.entry.fill(-1);
+    kernels.gatherSparseLater(src, picks, 0, 100, 784, table, later);
+    const second = allocSparseMatrix(kernels, 100, 784);
+    kernels.gatherSparseLater(src, reversed, 0, 100, 784, table, second);
+    expect(entriesOf(later)).toEqual(entriesOf(x));
+    kernels.finishBackground!();
+    expect(entriesOf(second)).toEqual(entriesOf(expected));
+    kernels.finishBackground!(); // nothing left: returns at once
+  });
+
   test.each([[1, 1, 1], [3, 17, 5], [6, 40, 9], [100, 784, 50], [9, 20, 26], [4, 12, 2]])(
     'sparseMatmul and sparseMatmulTransA: X %i×%i (sparse), n=%i, as the dense products',
     (m, k, n) => {

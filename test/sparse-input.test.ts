@@ -3,6 +3,7 @@ import type { Kernels } from '../src/core/kernels';
 import { Rng } from '../src/core/rng';
 import { allocSparseMatrix, toDense, type SparseMatrix } from '../src/core/sparse';
 import { tsKernels } from '../src/core/ts-kernels';
+import { BatchStream } from '../src/data/batches';
 import { gatherBatch, sliceDataset } from '../src/data/dataset';
 import { loadTrainSet } from '../src/data/source';
 import { Affine } from '../src/layers/affine';
@@ -86,6 +87,38 @@ describe('a sparse batch into the first Affine layer', () => {
     expect(net.takesSparseInput).toBe(false);
     const { sparse } = mnistBatch(2, tsKernels);
     expect(() => net.predict(sparse)).toThrow(/affine first layer/);
+  });
+});
+
+describe('sparse batches gathered ahead, in the background', () => {
+  test('a BatchStream on two threads gives the batches of the reference stream, in order, across epochs and when resumed mid-epoch', () => {
+    const train = sliceDataset(loadTrainSet(), 0, 1050, 'train'); // ten batches of 100 and a short one of 50
+    const options = { batchSize: 100, shuffle: true, dropLast: false, sampling: 'epoch' as const, sparse: true };
+    const wasm = createKernels('wasm', { threads: 2 });
+    try {
+      expect(wasm.gatherSparseLater).toBeDefined();
+      const reference = new BatchStream(train, options, new Rng(9), undefined, tsKernels);
+      const stream = new BatchStream(train, options, new Rng(9), (n) => wasm.alloc(n), wasm);
+      const w = wasm.alloc(784 * 50), out = wasm.alloc(100 * 50);
+      const same = (i: number) => {
+        const a = stream.batch(i), b = reference.batch(i);
+        expect(a.size).toBe(b.size);
+        expect(Array.from(a.labels)).toEqual(Array.from(b.labels));
+        expect(toDense(a.x as SparseMatrix).data).toEqual(toDense(b.x as SparseMatrix).data);
+        // A product split over the threads, as in training: the next batch is gathered on a worker meanwhile.
+        if (a.size === 100) wasm.sparseMatmul(a.x as SparseMatrix, w, out, 50);
+      };
+      for (let epoch = 0; epoch < 2; epoch++) {
+        stream.startEpoch();
+        reference.startEpoch();
+        for (let i = 0; i < stream.batchesPerEpoch; i++) same(i);
+      }
+      stream.startEpoch();
+      reference.startEpoch();
+      for (const i of [4, 5, 2, 3, 10, 0, 1]) same(i);
+    } finally {
+      wasm.dispose?.();
+    }
   });
 });
 

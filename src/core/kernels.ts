@@ -75,6 +75,20 @@ export interface Kernels {
     table: Float64Array, out: SparseMatrix,
   ): void;
 
+  /**
+   * Optional: gatherSparse for a batch that is needed later (the next one), done in the
+   * background by a worker thread while the caller goes on. out must be left alone until
+   * finishBackground() has returned; src and indices are read before this returns. A
+   * backend without worker threads may simply gather at once.
+   */
+  gatherSparseLater?(
+    src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number,
+    table: Float64Array, out: SparseMatrix,
+  ): void;
+
+  /** Waits until the gather started by gatherSparseLater, if any, is done. */
+  finishBackground?(): void;
+
   /** Releases what the backend holds beyond memory (worker threads), for backends that have any. */
   dispose?(): void;
 }

@@ -44,8 +44,8 @@ interface KernelExports {
 }
 
 /** The calls worker threads can run, by number. */
-const POOL_FUNCTIONS = ['gemm', 'sparse_matmul', 'gather_rows', 'add_scaled_bits'] as const;
-const GEMM = 0, SPARSE_MATMUL = 1, GATHER_ROWS = 2, ADD_SCALED = 3;
+const POOL_FUNCTIONS = ['gemm', 'sparse_matmul', 'gather_rows', 'gather_lists', 'add_scaled_bits'] as const;
+const GEMM = 0, SPARSE_MATMUL = 1, GATHER_ROWS = 2, GATHER_LISTS = 3, ADD_SCALED = 4;
 
 /** Below this many multiply-adds a product runs on the calling thread alone: waking a worker would cost more. */
 const MIN_WORK_PER_THREAD = 150_000;
@@ -69,8 +69,11 @@ export class WasmKernels implements Kernels {
   private readonly lists: Float64Array[] = [];
   /** Byte matrices listed for gatherSparse (list_bytes), by the array given, kept while it lives. */
   private readonly listed = new WeakMap<Uint8Array, ListedBytes>();
-  /** gatherSparse's scratch: an i32 per column. */
-  private columnScratch: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  /** Scratch of gatherSparse, and of gatherSparseLater (which a worker may be using while gatherSparse runs). */
+  private readonly gatherScratch: [GatherScratch, GatherScratch] = [newGatherScratch(), newGatherScratch()];
+  readonly gatherSparseLater?: Kernels['gatherSparseLater'];
+  /** The gather of gatherSparseLater, waiting for the first worker, or running there. */
+  private background?: { args: Int32Array; running: boolean };
   /** Per thread: its part of a sparse product split by indices, and where each list has got to (listProducts). */
   private readonly parts: Float64Array[] = [];
   private readonly positions: Int32Array[] = [];
@@ -83,7 +86,10 @@ export class WasmKernels implements Kernels {
   constructor(module: WebAssembly.Module, variant: WasmVariant, readonly threads: number) {
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
     this.wasm = new WebAssembly.Instance(module, { env: { memory: this.heap.memory } }).exports as unknown as KernelExports;
-    if (threads > 1) this.pool = new WorkerPool(module, this.heap.memory, threads - 1, POOL_FUNCTIONS);
+    if (threads > 1) {
+      this.pool = new WorkerPool(module, this.heap.memory, threads - 1, POOL_FUNCTIONS);
+      this.gatherSparseLater = (src, indices, start, rows, cols, table, out) => this.gatherInBackground(src, indices, start, rows, cols, table, out);
+    }
     this.name = `wasm-${variant} ×${threads} thread${threads > 1 ? 's' : ''}`;
   }
 
@@ -162,11 +168,11 @@ export class WasmKernels implements Kernels {
       for (let t = 1; t < threads; t++) {
         const i0 = splitAt(n / 8, t, threads) * 8, i1 = t + 1 >= threads ? n : splitAt(n / 8, t + 1, threads) * 8;
         setArgs(this.args, yOffset + 8 * i0, xOffset + 8 * i0, ADD_SCALED_BITS[0], ADD_SCALED_BITS[1], i1 - i0, 0, 0);
-        this.pool!.start(t - 1, ADD_SCALED, this.args);
+        this.startOnWorker(t - 1, ADD_SCALED, this.args);
       }
     }
     this.wasm.add_scaled(yOffset, xOffset, alpha, threads > 1 ? splitAt(n / 8, 1, threads) * 8 : n);
-    for (let t = 1; t < threads; t++) this.pool!.wait(t - 1);
+    for (let t = 1; t < threads; t++) this.waitForWorker(t - 1);
   }
 
   reluForward(x: Float64Array, y: Float64Array, n: number): void {
@@ -214,10 +220,10 @@ export class WasmKernels implements Kernels {
       args[3] = cols;
       args[4] = tableOffset;
       args[5] = outOffset + 8 * r0 * cols;
-      this.pool!.start(w - 1, GATHER_ROWS, args);
+      this.startOnWorker(w - 1, GATHER_ROWS, args);
     }
     this.wasm.gather_rows(srcOffset, ids.byteOffset, Math.min(rows, part), cols, tableOffset, outOffset);
-    for (let w = 1; w < threads; w++) this.pool!.wait(w - 1);
+    for (let w = 1; w < threads; w++) this.waitForWorker(w - 1);
   }
 
   /**
@@ -231,23 +237,42 @@ export class WasmKernels implements Kernels {
     src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number,
     table: Float64Array, out: SparseMatrix,
   ): void {
-    checkSparseRoom(out, rows, cols, table);
-    const listed = this.inMemory(out) ? this.listedBytes(src, cols) : undefined;
-    if (!listed) return tsKernels.gatherSparse(src, indices, start, rows, cols, table, out);
-    const ids = this.rowIndices(src, indices, start, rows, cols);
-    if (this.columnScratch.length < cols) this.columnScratch = this.heap.allocInt32(cols);
-    const { byRow, byColumn } = out;
-    out.table.set(table.subarray(0, 256));
-    this.wasm.gather_lists(
-      listed.starts.byteOffset, listed.entries.byteOffset, ids.byteOffset, rows, cols,
-      byRow.start.byteOffset, byRow.entry.byteOffset, this.columnScratch.byteOffset, byColumn.start.byteOffset, byColumn.entry.byteOffset,
-    );
-    out.rows = rows;
-    out.cols = cols;
+    const call = this.gatherCall(src, indices, start, rows, cols, table, out, this.gatherScratch[0]);
+    if (call) this.wasm.gather_lists(call[0], call[1], call[2], call[3], call[4], call[5], call[6], call[7], call[8], call[9]);
+  }
+
+  /**
+   * gatherSparseLater, present only with worker threads (on one thread, gathering a batch
+   * ahead costs the same time): gatherSparse for the next batch, while the caller trains on
+   * this one. The gather waits for the end of the next call that splits work over the threads
+   * (in training, the first layer's forward product), then runs on the first worker while the
+   * caller goes on alone (the rest of the forward and backward pass, about as long); the next
+   * call that wants that worker waits for it.
+   */
+  private gatherInBackground(
+    src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number,
+    table: Float64Array, out: SparseMatrix,
+  ): void {
+    this.finishBackground();
+    const call = this.gatherCall(src, indices, start, rows, cols, table, out, this.gatherScratch[1]);
+    if (!call) return;
+    const args = this.gatherScratch[1].args;
+    setArgs(args, ...call);
+    this.background = { args, running: false };
+  }
+
+  finishBackground(): void {
+    const job = this.background;
+    if (!job) return;
+    this.background = undefined;
+    if (job.running) return this.pool!.wait(0);
+    const a = job.args;
+    this.wasm.gather_lists(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]);
   }
 
   /** Stops the worker threads. The kernels still work afterwards, on the calling thread only. */
   dispose(): void {
+    this.finishBackground();
     this.pool?.dispose();
   }
 
@@ -285,10 +310,10 @@ export class WasmKernels implements Kernels {
       args[7] = Math.min(rows, t * part);
       args[8] = Math.min(rows, (t + 1) * part);
       args[11] = this.lists[t].byteOffset;
-      this.pool!.start(t - 1, GEMM, args);
+      this.startOnWorker(t - 1, GEMM, args);
     }
     this.wasm.gemm(args[0], ars, aqs, args[3], n * 8, args[5], n * 8, 0, Math.min(rows, part), nq, n, this.lists[0].byteOffset);
-    for (let t = 1; t < threads; t++) this.pool!.wait(t - 1);
+    for (let t = 1; t < threads; t++) this.waitForWorker(t - 1);
     if (cOffset < 0) c.set(this.scratch[SLOT_C].subarray(0, rows * n));
   }
 
@@ -322,7 +347,7 @@ export class WasmKernels implements Kernels {
         indexShares ? 0 : from, indexShares ? count : to, indexShares ? from : 0, indexShares ? to : size,
         bOffset, n * 8, indexShares ? this.part(t, count * n).byteOffset : cAt, n * 8, n, this.pos(t, count).byteOffset,
       );
-      this.pool!.start(t - 1, SPARSE_MATMUL, this.args);
+      this.startOnWorker(t - 1, SPARSE_MATMUL, this.args);
     }
     const end = shareStart(shares, shared, 1, threads);
     this.wasm.sparse_matmul(
@@ -330,10 +355,28 @@ export class WasmKernels implements Kernels {
       bOffset, n * 8, cAt, n * 8, n, this.pos(0, count).byteOffset,
     );
     for (let t = 1; t < threads; t++) {
-      this.pool!.wait(t - 1);
+      this.waitForWorker(t - 1);
       if (indexShares) this.wasm.add_scaled(cAt, this.parts[t].byteOffset, 1, count * n);
     }
     if (cOffset < 0) c.set(this.scratch[SLOT_C].subarray(0, count * n));
+  }
+
+  /** Starts a call on worker w, once the background gather (gatherSparseLater) has finished there. */
+  private startOnWorker(w: number, fn: number, args: ArrayLike<number>): void {
+    if (w === 0 && this.background?.running) {
+      this.background = undefined;
+      this.pool!.wait(0);
+    }
+    this.pool!.start(w, fn, args);
+  }
+
+  /** Waits for worker w's call; then a waiting background gather starts on the first worker. */
+  private waitForWorker(w: number): void {
+    this.pool!.wait(w);
+    if (w === 0 && this.background && !this.background.running) {
+      this.pool!.start(0, GATHER_LISTS, this.background.args);
+      this.background.running = true;
+    }
   }
 
   private part(t: number, length: number): Float64Array {
@@ -380,21 +423,14 @@ export class WasmKernels implements Kernels {
     return this.wasm.max_unsigned(array.byteOffset, count) >>> 0;
   }
 
-  /** The row indices of a gather as the i32s the kernels read, each checked to be a row of src. */
+  /** The row indices of gatherRows as the i32s the kernel reads, each checked to be a row of src. */
   private rowIndices(src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number): Int32Array<ArrayBufferLike> {
-    // The kernel reads through raw addresses: a row outside src would read other arrays.
-    const count = Math.floor(src.length / cols);
     if (this.indices.length < rows) {
       const slot = this.slot(SLOT_INDICES, Math.ceil(rows / 2));
       this.indices = new Int32Array(slot.buffer, slot.byteOffset, rows);
     }
-    const ids = this.indices;
-    for (let r = 0; r < rows; r++) {
-      const row = indices[start + r];
-      if (!(Number.isInteger(row) && row >= 0 && row < count)) throw new RangeError(`gatherRows: row ${row} is not one of the ${count} rows of src`);
-      ids[r] = row;
-    }
-    return ids;
+    checkRows(src, indices, start, rows, cols, this.indices);
+    return this.indices;
   }
 
   /** Byte offset of a copy of the 256-entry byte-to-double table, in the memory. */
@@ -412,6 +448,34 @@ export class WasmKernels implements Kernels {
     const copy = this.slot(slot, length);
     if (copyIn) copy.set(array.subarray(0, length));
     return copy.byteOffset;
+  }
+
+  /**
+   * Checks a sparse gather and readies it: the arguments of gather_lists, with the row
+   * indices copied into `scratch`; undefined when it was done in TypeScript instead (out or
+   * the list of src not in the memory). out.rows, out.cols and out.table are set at once.
+   */
+  private gatherCall(
+    src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number,
+    table: Float64Array, out: SparseMatrix, scratch: GatherScratch,
+  ): GatherCall | undefined {
+    checkSparseRoom(out, rows, cols, table);
+    const listed = this.inMemory(out) ? this.listedBytes(src, cols) : undefined;
+    if (!listed) {
+      tsKernels.gatherSparse(src, indices, start, rows, cols, table, out);
+      return undefined;
+    }
+    if (scratch.ids.length < rows) scratch.ids = this.heap.allocInt32(rows);
+    if (scratch.columns.length < cols) scratch.columns = this.heap.allocInt32(cols);
+    checkRows(src, indices, start, rows, cols, scratch.ids);
+    const { byRow, byColumn } = out;
+    out.table.set(table.subarray(0, 256));
+    out.rows = rows;
+    out.cols = cols;
+    return [
+      listed.starts.byteOffset, listed.entries.byteOffset, scratch.ids.byteOffset, rows, cols,
+      byRow.start.byteOffset, byRow.entry.byteOffset, scratch.columns.byteOffset, byColumn.start.byteOffset, byColumn.entry.byteOffset,
+    ];
   }
 
   /**
@@ -511,6 +575,30 @@ function shareStart(start: Int32Array, count: number, t: number, threads: number
 /** alpha of addScaled, and its bits as two i32 halves, for a worker thread. */
 const ADD_SCALED_ALPHA = new Float64Array(1);
 const ADD_SCALED_BITS = new Int32Array(ADD_SCALED_ALPHA.buffer);
+
+/** The arguments of gather_lists. */
+type GatherCall = [number, number, number, number, number, number, number, number, number, number];
+
+/** A sparse gather's scratch: its row indices, an i32 per column, and the arguments of a call waiting to run. */
+interface GatherScratch {
+  ids: Int32Array<ArrayBufferLike>;
+  columns: Int32Array<ArrayBufferLike>;
+  readonly args: Int32Array;
+}
+
+function newGatherScratch(): GatherScratch {
+  return { ids: new Int32Array(0), columns: new Int32Array(0), args: new Int32Array(14) };
+}
+
+/** ids[r] = indices[start + r] for r < rows, each checked to be a row of src: the kernels read rows through raw addresses. */
+function checkRows(src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number, ids: Int32Array<ArrayBufferLike>): void {
+  const count = Math.floor(src.length / cols);
+  for (let r = 0; r < rows; r++) {
+    const row = indices[start + r];
+    if (!(Number.isInteger(row) && row >= 0 && row < count)) throw new RangeError(`gatherRows: row ${row} is not one of the ${count} rows of src`);
+    ids[r] = row;
+  }
+}
 
 /** A byte matrix listed by list_bytes: row r's entries (column·256 + byte) are entries[starts[r] .. starts[r + 1]). */
 interface ListedBytes {

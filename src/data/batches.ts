@@ -36,12 +36,20 @@ export interface Batch {
  * Streams the minibatches of a dataset, converting only the current batch to float64, into
  * buffers allocated once (the training loop allocates nothing). A Batch returned by batch(i)
  * is overwritten by the next call: use it before asking for another.
+ *
+ * Sparse batches on a backend with worker threads come from two buffers in turn: while the
+ * caller trains on batch i, batch i + 1 is gathered into the other one in the background
+ * (Kernels.gatherSparseLater). The batches are the same either way.
  */
 export class BatchStream {
   readonly batchesPerEpoch: number;
   private readonly order: Int32Array;
   private readonly full?: Batch;
   private readonly short?: Batch;
+  /** A second full-size batch, for gathering the next batch in the background (see above). */
+  private readonly spare?: Batch;
+  /** The batch that is being gathered in the background, and its number in this epoch. */
+  private next?: { index: number; batch: Batch };
   private started = false;
 
   constructor(
@@ -73,6 +81,7 @@ export class BatchStream {
       if (fullBatches > 0) this.full = this.makeBatch(batchSize, alloc);
       if (remainder > 0 && !dropLast) this.short = this.makeBatch(remainder, alloc);
     }
+    if (options.sparse && kernels.gatherSparseLater && this.full && this.batchesPerEpoch > 1) this.spare = this.makeBatch(batchSize, alloc);
   }
 
   /**
@@ -83,6 +92,7 @@ export class BatchStream {
    * and continuing at batch i.
    */
   startEpoch(): void {
+    this.forgetNext();
     const order = this.order;
     if (this.options.sampling === 'random') {
       for (let i = 0; i < order.length; i++) order[i] = this.rng.int(this.ds.count);
@@ -100,16 +110,48 @@ export class BatchStream {
     if (!Number.isInteger(i) || i < 0 || i >= this.batchesPerEpoch) {
       throw new RangeError(`BatchStream: batch ${i} is not one of the ${this.batchesPerEpoch} batches of an epoch`);
     }
-    const start = i * this.options.batchSize;
-    const end = Math.min(start + this.options.batchSize, this.order.length);
-    const batch = end - start === this.options.batchSize ? this.full! : this.short!;
-    gatherBatch(this.ds, this.order, start, end, isSparse(batch.x) ? batch.x : batch.x.data, batch.labels, this.kernels);
+    let batch: Batch;
+    if (this.next?.index === i) {
+      this.kernels.finishBackground?.();
+      batch = this.next.batch;
+      this.next = undefined;
+    } else {
+      // Whatever was gathered ahead is not this batch (a resumed epoch starts anywhere).
+      this.forgetNext();
+      batch = this.gather(i, this.full, false);
+    }
+    // The next batch into the other full-size buffer, in the background.
+    if (this.spare && i + 1 < this.batchesPerEpoch) {
+      const other = batch === this.full ? this.spare : this.full!;
+      if (this.sizeOf(i + 1) === this.options.batchSize) this.next = { index: i + 1, batch: this.gather(i + 1, other, true) };
+    }
     return batch;
   }
 
   /** The sample indices of the current epoch, in visiting order (a view; do not modify). */
   epochOrder(): Int32Array {
     return this.order;
+  }
+
+  /** Samples in batch i. */
+  private sizeOf(i: number): number {
+    const start = i * this.options.batchSize;
+    return Math.min(start + this.options.batchSize, this.order.length) - start;
+  }
+
+  /** Gathers batch i into `full` (or the short batch, if i is the short last one), in the background if `later`. */
+  private gather(i: number, full: Batch | undefined, later: boolean): Batch {
+    const start = i * this.options.batchSize, size = this.sizeOf(i);
+    const batch = size === this.options.batchSize ? full! : this.short!;
+    gatherBatch(this.ds, this.order, start, start + size, isSparse(batch.x) ? batch.x : batch.x.data, batch.labels, this.kernels, later);
+    return batch;
+  }
+
+  /** Waits for a background gather to finish, and forgets its batch. */
+  private forgetNext(): void {
+    if (!this.next) return;
+    this.kernels.finishBackground?.();
+    this.next = undefined;
   }
 
   private makeBatch(size: number, alloc: (n: number) => Float64Array): Batch {

@@ -49,6 +49,8 @@ const PIXEL_SCALE = Float64Array.from({ length: 256 }, (_, k) => k / 255);
  * Fills x with rows indices[start..end) as pixel/255 (float64), and labels likewise: x is a
  * row-major array, or a SparseMatrix that lists only the nonzero pixels. x and labels are
  * caller-owned buffers; `kernels` (the backend x was allocated by) does the conversion.
+ * With `later`, a sparse x may be filled in the background (Kernels.gatherSparseLater):
+ * leave it alone until kernels.finishBackground(). The labels are filled at once.
  */
 export function gatherBatch(
   ds: Dataset,
@@ -58,6 +60,7 @@ export function gatherBatch(
   x: Float64Array | SparseMatrix,
   labels: Uint8Array,
   kernels: Kernels = tsKernels,
+  later = false,
 ): void {
   const n = end - start;
   const d = ds.sampleSize;
@@ -71,8 +74,9 @@ export function gatherBatch(
     labels[r] = ds.labels[sample];
   }
   // x[r][j] = PIXEL_SCALE[images[indices[start + r]][j]] (tsKernels.gatherRows).
-  if (isSparse(x)) kernels.gatherSparse(ds.images, indices, start, n, d, PIXEL_SCALE, x);
-  else kernels.gatherRows(ds.images, indices, start, n, d, PIXEL_SCALE, x);
+  if (!isSparse(x)) kernels.gatherRows(ds.images, indices, start, n, d, PIXEL_SCALE, x);
+  else if (later && kernels.gatherSparseLater) kernels.gatherSparseLater(ds.images, indices, start, n, d, PIXEL_SCALE, x);
+  else kernels.gatherSparse(ds.images, indices, start, n, d, PIXEL_SCALE, x);
 }
 
 /** How many samples of each class: counts[k] = number of labels equal to k. */
