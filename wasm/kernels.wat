@@ -83,12 +83,26 @@
   ;; first-level cache or just behind it, while every list adds its entries from it. (Tiles of
   ;; 128 fit that cache with room to spare but cost more calls: they measured slower.) A
   ;; list's sums resume from tile to tile, so each is the same sum, in the same order, as
-  ;; without tiles. pos (an i32 per list) keeps where each list has got to.
+  ;; without tiles. pos (two i32s per list, 2·k1 in all) keeps where each list has got to.
   (func (export "sparse_matmul")
     (param $start i32) (param $entry i32) (param $table i32) (param $k0 i32) (param $k1 i32)
     (param $q0 i32) (param $q1 i32) (param $b i32) (param $bqs i32) (param $c i32) (param $crs i32) (param $n i32)
     (param $pos i32)
-    (local $j i32)
+    (local $j i32) (local $r i32)
+    ;; Where each list's entries from index q0 on begin, found once for all the blocks: pos
+    ;; has room for 2·k1 i32s, and these go in the second half.
+    (if (local.get $q0)
+      (then
+        (local.set $r (local.get $k0))
+        (block $done (loop $next
+          (br_if $done (i32.ge_u (local.get $r) (local.get $k1)))
+          (i32.store (i32.add (local.get $pos) (i32.shl (i32.add (local.get $k1) (local.get $r)) (i32.const 2)))
+            (call $firstIndexFrom (local.get $entry)
+              (i32.load (i32.add (local.get $start) (i32.shl (local.get $r) (i32.const 2))))
+              (i32.load offset=4 (i32.add (local.get $start) (i32.shl (local.get $r) (i32.const 2))))
+              (local.get $q0)))
+          (local.set $r (i32.add (local.get $r) (i32.const 1)))
+          (br $next)))))
     (block $done (loop $next
       (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 16)) (local.get $n)))
       (br_if $done (i32.eq (i32.sub (local.get $n) (local.get $j)) (i32.const 18)))
@@ -148,14 +162,10 @@
           (then (local.set $first (i32.load (i32.add (local.get $pos) (i32.shl (local.get $r) (i32.const 2))))))
           (else
             ;; The first tile: from the list's first entry with index q0 or above.
-            (local.set $first (i32.load (i32.add (local.get $start) (i32.shl (local.get $r) (i32.const 2)))))
-            (block $found (loop $skip
-              (br_if $found (i32.ge_u (i32.add (local.get $entry) (i32.shl (local.get $first) (i32.const 2))) (local.get $end)))
-              (br_if $found (i32.ge_u
-                (i32.shr_u (i32.load (i32.add (local.get $entry) (i32.shl (local.get $first) (i32.const 2)))) (i32.const 8))
-                (local.get $q0)))
-              (local.set $first (i32.add (local.get $first) (i32.const 1)))
-              (br $skip)))))
+            (local.set $first (i32.load (select
+              (i32.add (local.get $pos) (i32.shl (i32.add (local.get $k1) (local.get $r)) (i32.const 2)))
+              (i32.add (local.get $start) (i32.shl (local.get $r) (i32.const 2)))
+              (local.get $q0))))))
         (local.set $pe (i32.add (local.get $entry) (i32.shl (local.get $first) (i32.const 2))))
         (local.set $pc (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $crs))))
         (local.set $pe
@@ -176,6 +186,23 @@
         (br $nextRow)))
       (local.set $tile (local.get $limit))
       (br_if $nextTile (i32.lt_u (local.get $tile) (local.get $q1)))))
+
+  ;; The first of the entries lo .. hi−1 (in increasing index order) whose index is q or
+  ;; above, hi if none: a binary search, as a thread's share of the indices may start halfway
+  ;; along every list (sparse_matmul).
+  (func $firstIndexFrom (param $entry i32) (param $lo i32) (param $hi i32) (param $q i32) (result i32)
+    (local $mid i32) (local $below i32)
+    (if (i32.eqz (local.get $q)) (then (return (local.get $lo))))
+    ;; Without branches on the comparison (select), which a processor could not predict.
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $lo) (local.get $hi)))
+      (local.set $mid (i32.shr_u (i32.add (local.get $lo) (local.get $hi)) (i32.const 1)))
+      (local.set $below (i32.lt_u
+        (i32.shr_u (i32.load (i32.add (local.get $entry) (i32.shl (local.get $mid) (i32.const 2)))) (i32.const 8)) (local.get $q)))
+      (local.set $lo (select (i32.add (local.get $mid) (i32.const 1)) (local.get $lo) (local.get $below)))
+      (local.set $hi (select (local.get $hi) (local.get $mid) (local.get $below)))
+      (br $next)))
+    (local.get $lo))
 
   ;; The largest of count i32s at p, read as unsigned (so a negative one is larger than any
   ;; other): the host checks sparse indices with it before a kernel follows them.

@@ -345,14 +345,14 @@ export class WasmKernels implements Kernels {
       setArgs(
         this.args, start.byteOffset, entry.byteOffset, table,
         indexShares ? 0 : from, indexShares ? count : to, indexShares ? from : 0, indexShares ? to : size,
-        bOffset, n * 8, indexShares ? this.part(t, count * n).byteOffset : cAt, n * 8, n, this.pos(t, count).byteOffset,
+        bOffset, n * 8, indexShares ? this.part(t, count * n).byteOffset : cAt, n * 8, n, this.pos(t, 2 * count).byteOffset,
       );
       this.startOnWorker(t - 1, SPARSE_MATMUL, this.args);
     }
     const end = shareStart(shares, shared, 1, threads);
     this.wasm.sparse_matmul(
       start.byteOffset, entry.byteOffset, table, 0, indexShares ? count : end, 0, indexShares ? end : size,
-      bOffset, n * 8, cAt, n * 8, n, this.pos(0, count).byteOffset,
+      bOffset, n * 8, cAt, n * 8, n, this.pos(0, 2 * count).byteOffset,
     );
     for (let t = 1; t < threads; t++) {
       this.waitForWorker(t - 1);
