@@ -58,8 +58,8 @@ const LIST_CHUNK_BYTES = 1 << 22;
 
 /** Scratch slots for operands that are not in the memory, and for Bᵀ. */
 const SLOT_A = 0, SLOT_B = 1, SLOT_C = 2, SLOT_BT = 3;
-/** Scratch slots of gatherRows: its byte-to-double table, and room for its row indices. */
-const SLOT_TABLE = 4, SLOT_INDICES = 5;
+/** Scratch slot of gatherRows: its byte-to-double table. */
+const SLOT_TABLE = 4;
 
 export class WasmKernels implements Kernels {
   readonly name: string;
@@ -67,11 +67,11 @@ export class WasmKernels implements Kernels {
   private readonly wasm: KernelExports;
   private readonly pool?: WorkerPool;
   private readonly scratch: Float64Array[] = [];
-  /** Per thread: gemm's scratch for its last rows. */
-  private readonly lists: Float64Array[] = [];
+  /** Per thread: gemm's scratch for its last rows (kernels.wat). */
+  private readonly lastRows: Float64Array[] = [];
   /** Byte matrices listed for gatherSparse (list_bytes), by the array given, kept while it lives. */
   private readonly listed = new WeakMap<Uint8Array, ListedBytes>();
-  /** Scratch of gatherSparse, and of gatherSparseLater (which a worker may be using while gatherSparse runs). */
+  /** Scratch of the gathers, and of gatherSparseLater (which a worker may be using while another gather runs). */
   private readonly gatherScratch: [GatherScratch, GatherScratch] = [newGatherScratch(), newGatherScratch()];
   readonly gatherSparseLater?: Kernels['gatherSparseLater'];
   /** The gather of gatherSparseLater, waiting for the first worker, or running there. */
@@ -80,8 +80,6 @@ export class WasmKernels implements Kernels {
   private readonly parts: Float64Array[] = [];
   private readonly positions: Int32Array[] = [];
   private readonly args = new Int32Array(14);
-  /** gatherRows's row indices, as the i32s the kernel reads (a view of the SLOT_INDICES scratch). */
-  private indices: Int32Array<ArrayBufferLike> = new Int32Array(0);
   /** Byte arrays from outside the memory that rows were gathered from: a copy of each one's whole buffer, kept while that buffer lives. */
   private readonly byteCopies = new WeakMap<ArrayBufferLike, Uint8Array>();
 
@@ -206,7 +204,7 @@ export class WasmKernels implements Kernels {
     const outOffset = this.heap.offsetOf(out);
     if (outOffset < 0) return tsKernels.gatherRows(src, indices, start, rows, cols, table, out);
     checkLength('out', out, rows * cols);
-    const ids = this.rowIndices(src, indices, start, rows, cols);
+    const ids = this.rowIndices(src, indices, start, rows, cols, this.gatherScratch[0]);
     const srcOffset = this.bytesInMemory(src);
     if (srcOffset < 0) return tsKernels.gatherRows(src, indices, start, rows, cols, table, out);
     const tableOffset = this.placeTable(table);
@@ -295,7 +293,7 @@ export class WasmKernels implements Kernels {
     // Whole blocks of four rows per thread; the calling thread takes the first part.
     const part = Math.ceil(rows / threads / 4) * 4;
     for (let t = 0; t < threads; t++) {
-      if (!(this.lists[t]?.length >= 4 * (nq + n))) this.lists[t] = this.heap.alloc(4 * (nq + n));
+      if (!(this.lastRows[t]?.length >= 4 * (nq + n))) this.lastRows[t] = this.heap.alloc(4 * (nq + n));
     }
     const args = this.args;
     args[0] = this.place(a, SLOT_A, aLength, true);
@@ -311,10 +309,10 @@ export class WasmKernels implements Kernels {
     for (let t = 1; t < threads; t++) {
       args[7] = Math.min(rows, t * part);
       args[8] = Math.min(rows, (t + 1) * part);
-      args[11] = this.lists[t].byteOffset;
+      args[11] = this.lastRows[t].byteOffset;
       this.startOnWorker(t - 1, GEMM, args);
     }
-    this.wasm.gemm(args[0], ars, aqs, args[3], n * 8, args[5], n * 8, 0, Math.min(rows, part), nq, n, this.lists[0].byteOffset);
+    this.wasm.gemm(args[0], ars, aqs, args[3], n * 8, args[5], n * 8, 0, Math.min(rows, part), nq, n, this.lastRows[0].byteOffset);
     for (let t = 1; t < threads; t++) this.waitForWorker(t - 1);
     if (cOffset < 0) c.set(this.scratch[SLOT_C].subarray(0, rows * n));
   }
@@ -425,14 +423,17 @@ export class WasmKernels implements Kernels {
     return this.wasm.max_unsigned(array.byteOffset, count) >>> 0;
   }
 
-  /** The row indices of gatherRows as the i32s the kernel reads, each checked to be a row of src. */
-  private rowIndices(src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number): Int32Array<ArrayBufferLike> {
-    if (this.indices.length < rows) {
-      const slot = this.slot(SLOT_INDICES, Math.ceil(rows / 2));
-      this.indices = new Int32Array(slot.buffer, slot.byteOffset, rows);
+  /** The row indices of a gather as the i32s the kernels read, in scratch.ids, each checked to be a row of src. */
+  private rowIndices(src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number, scratch: GatherScratch): Int32Array<ArrayBufferLike> {
+    // The kernels read rows through raw addresses: a row outside src would read other arrays.
+    const count = Math.floor(src.length / cols);
+    if (scratch.ids.length < rows) scratch.ids = this.heap.allocInt32(rows);
+    for (let r = 0; r < rows; r++) {
+      const row = indices[start + r];
+      if (!(Number.isInteger(row) && row >= 0 && row < count)) throw new RangeError(`gather: row ${row} is not one of the ${count} rows of src`);
+      scratch.ids[r] = row;
     }
-    checkRows(src, indices, start, rows, cols, this.indices);
-    return this.indices;
+    return scratch.ids;
   }
 
   /** Byte offset of a copy of the 256-entry byte-to-double table, in the memory. */
@@ -467,15 +468,14 @@ export class WasmKernels implements Kernels {
       tsKernels.gatherSparse(src, indices, start, rows, cols, table, out);
       return undefined;
     }
-    if (scratch.ids.length < rows) scratch.ids = this.heap.allocInt32(rows);
+    const ids = this.rowIndices(src, indices, start, rows, cols, scratch);
     if (scratch.columns.length < cols) scratch.columns = this.heap.allocInt32(cols);
-    checkRows(src, indices, start, rows, cols, scratch.ids);
     const { byRow, byColumn } = out;
     out.table.set(table.subarray(0, 256));
     out.rows = rows;
     out.cols = cols;
     return [
-      listed.starts.byteOffset, listed.entries.byteOffset, scratch.ids.byteOffset, rows, cols,
+      listed.starts.byteOffset, listed.entries.byteOffset, ids.byteOffset, rows, cols,
       byRow.start.byteOffset, byRow.entry.byteOffset, scratch.columns.byteOffset, byColumn.start.byteOffset, byColumn.entry.byteOffset,
     ];
   }
@@ -590,16 +590,6 @@ interface GatherScratch {
 
 function newGatherScratch(): GatherScratch {
   return { ids: new Int32Array(0), columns: new Int32Array(0), args: new Int32Array(14) };
-}
-
-/** ids[r] = indices[start + r] for r < rows, each checked to be a row of src: the kernels read rows through raw addresses. */
-function checkRows(src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number, ids: Int32Array<ArrayBufferLike>): void {
-  const count = Math.floor(src.length / cols);
-  for (let r = 0; r < rows; r++) {
-    const row = indices[start + r];
-    if (!(Number.isInteger(row) && row >= 0 && row < count)) throw new RangeError(`gatherRows: row ${row} is not one of the ${count} rows of src`);
-    ids[r] = row;
-  }
 }
 
 /** A byte matrix listed by list_bytes: row r's entries (column·256 + byte) are entries[starts[r] .. starts[r + 1]). */
