@@ -12,9 +12,9 @@
 ;; (the "relaxed-simd" build) they differ from it by rounding only.
 ;;
 ;; A sparse A (MNIST batches: the nonzero pixels only, src/core/sparse.ts) has a product of
-;; its own, sparse_matmul, built on the same list products, for A·B and Aᵀ·B: it leaves out
-;; A's zeros, which add nothing to a sum that starts at +0, and keeps the order of the rest. Then the gather that lists a batch's nonzero bytes (list_bytes,
-;; gather_lists).
+;; its own, sparse_matmul, a list product, for A·B and Aᵀ·B: it leaves out A's zeros, which
+;; add nothing to a sum that starts at +0, and keeps the order of the rest. Then the gather
+;; that lists a batch's nonzero bytes (list_bytes, gather_lists).
 ;;
 ;; Every product is written `a b acc f64x2.relaxed_madd`, on the value stack: the build
 ;; script (scripts/build-wasm.js) makes the plain-SIMD module by replacing that one
@@ -26,12 +26,12 @@
   (import "env" "memory" (memory 1 65536 shared))
 
   ;; Dense product, rows r0..r1 of C. Rows go four at a time (each load of B serves four rows).
-  ;; `list` is scratch of (nq + n)·32 bytes that only this call uses.
+  ;; `scratch` is (nq + n)·32 bytes that only this call uses.
   (func (export "gemm")
     (param $a i32) (param $ars i32) (param $aqs i32) (param $b i32) (param $bqs i32)
     (param $c i32) (param $crs i32) (param $r0 i32) (param $r1 i32) (param $nq i32)
-    (param $n i32) (param $list i32)
-    (local $r i32) (local $left i32) (local $i i32) (local $q i32) (local $pa i32) (local $pl i32) (local $cs i32)
+    (param $n i32) (param $scratch i32)
+    (local $r i32) (local $left i32) (local $i i32) (local $q i32) (local $pa i32) (local $ps i32) (local $cs i32)
     (local.set $r (local.get $r0))
     (block $done (loop $next
       (br_if $done (i32.gt_u (i32.add (local.get $r) (i32.const 4)) (local.get $r1)))
@@ -46,23 +46,23 @@
     ;; zeros), multiplied as four rows, and copied out: each row's sums are the same bits.
     (local.set $left (i32.sub (local.get $r1) (local.get $r)))
     (if (i32.le_s (local.get $left) (i32.const 0)) (then (return)))
-    (memory.fill (local.get $list) (i32.const 0) (i32.shl (local.get $nq) (i32.const 5)))
+    (memory.fill (local.get $scratch) (i32.const 0) (i32.shl (local.get $nq) (i32.const 5)))
     (local.set $i (i32.const 0))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $i) (local.get $left)))
       (local.set $pa (i32.add (local.get $a) (i32.mul (i32.add (local.get $r) (local.get $i)) (local.get $ars))))
-      (local.set $pl (i32.add (local.get $list) (i32.shl (i32.mul (local.get $i) (local.get $nq)) (i32.const 3))))
+      (local.set $ps (i32.add (local.get $scratch) (i32.shl (i32.mul (local.get $i) (local.get $nq)) (i32.const 3))))
       (local.set $q (i32.const 0))
       (block $doneQ (loop $nextQ
         (br_if $doneQ (i32.ge_u (local.get $q) (local.get $nq)))
-        (f64.store (i32.add (local.get $pl) (i32.shl (local.get $q) (i32.const 3))) (f64.load (local.get $pa)))
+        (f64.store (i32.add (local.get $ps) (i32.shl (local.get $q) (i32.const 3))) (f64.load (local.get $pa)))
         (local.set $pa (i32.add (local.get $pa) (local.get $aqs)))
         (local.set $q (i32.add (local.get $q) (i32.const 1)))
         (br $nextQ)))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $next)))
-    (local.set $cs (i32.add (local.get $list) (i32.shl (local.get $nq) (i32.const 5))))
-    (call $rows4 (local.get $list) (i32.shl (local.get $nq) (i32.const 3)) (i32.const 8) (local.get $b) (local.get $bqs)
+    (local.set $cs (i32.add (local.get $scratch) (i32.shl (local.get $nq) (i32.const 5))))
+    (call $rows4 (local.get $scratch) (i32.shl (local.get $nq) (i32.const 3)) (i32.const 8) (local.get $b) (local.get $bqs)
       (local.get $cs) (i32.shl (local.get $n) (i32.const 3)) (local.get $nq) (local.get $n))
     (local.set $i (i32.const 0))
     (block $done (loop $next

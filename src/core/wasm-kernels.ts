@@ -22,7 +22,7 @@ import { WorkerPool } from './wasm-pool';
 interface KernelExports {
   gemm(
     a: number, ars: number, aqs: number, b: number, bqs: number, c: number, crs: number,
-    r0: number, r1: number, nq: number, n: number, list: number,
+    r0: number, r1: number, nq: number, n: number, scratch: number,
   ): void;
   sparse_matmul(
     start: number, entry: number, table: number, k0: number, k1: number, q0: number, q1: number,
