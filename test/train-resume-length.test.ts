@@ -8,6 +8,7 @@ import { parseConfig, validateConfig } from '../src/io/config';
 import type { Config } from '../src/io/config-schema';
 import { readWeights, type WeightsDocument } from '../src/io/weights';
 import { dependsOnRunLength } from '../src/optim/schedule';
+import type { Checkpoint } from '../src/train/checkpoint';
 import { train, type TrainOutcome } from '../src/train/trainer';
 
 // `nnt train --resume FILE --epochs N`: a resumed run given another length.
@@ -36,16 +37,20 @@ function resumedAs(doc: WeightsDocument, epochs: number): Config {
 const paramBytes = (file: string) => [...readWeights(file).params, ...readWeights(file).state].map((p) => `${p.name}:${p.sha256}`);
 const withoutTime = (outcome: TrainOutcome) => outcome.history.map(({ seconds, ...m }) => m);
 
-/** A 2-epoch run that leaves a checkpoint: after its first epoch, or (interrupted) in the middle of its second. */
-async function shortRun(name: string, training: object, stop: 'after-epoch-1' | 'in-epoch-2'): Promise<WeightsDocument> {
-  let batches = 0;
-  const outcome = await train({
-    config: config(name, 2, training),
-    where: name,
-    kernels: tsKernels,
-    shouldStop: stop === 'in-epoch-2' ? () => ++batches === 17 : undefined,
-  });
-  expect(outcome.status).toBe(stop === 'in-epoch-2' ? 'interrupted' : 'completed');
+type Stop = 'after-epoch-1' | 'in-epoch-2' | 'after-the-run';
+/** Whole epochs a checkpoint taken at `stop` has trained. */
+const epochsDone: Record<Stop, number> = { 'after-epoch-1': 1, 'in-epoch-2': 1, 'after-the-run': 2 };
+
+/**
+ * A 2-epoch run that leaves a checkpoint: interrupted at the end of its first epoch, or in
+ * the middle of its second; or not interrupted (the checkpoint after its last epoch).
+ */
+async function shortRun(name: string, training: object, stop: Stop): Promise<WeightsDocument> {
+  // The trainer asks after every batch (12 an epoch), then once more at the end of the epoch.
+  let asked = 0;
+  const stopAt = { 'after-epoch-1': 13, 'in-epoch-2': 17, 'after-the-run': -1 }[stop];
+  const outcome = await train({ config: config(name, 2, training), where: name, kernels: tsKernels, shouldStop: () => ++asked === stopAt });
+  expect(outcome.status).toBe(stop === 'after-the-run' ? 'completed' : 'interrupted');
   return readWeights(join(dir, name, 'weights.checkpoint.json'));
 }
 
@@ -67,17 +72,23 @@ describe('a schedule that does not depend on the length: resuming with more epoc
     expect(whole.status).toBe('completed');
   });
 
-  test.each(['after-epoch-1', 'in-epoch-2'] as const)('checkpoint %s of a 2-epoch run, resumed with --epochs 4', async (stop) => {
+  test.each(['after-epoch-1', 'in-epoch-2', 'after-the-run'] as const)('checkpoint %s of a 2-epoch run, resumed with --epochs 4', async (stop) => {
     const name = `short-${stop}`;
     const checkpoint = await shortRun(name, training, stop);
-    const resumed = await train({ config: resumedAs(checkpoint, 4), where: name, kernels: tsKernels, resume: checkpoint });
+    const done = epochsDone[stop];
+    expect((checkpoint.checkpoint as Checkpoint).epoch).toBe(stop === 'in-epoch-2' ? 1 : done);
+    let epochsTrained = 0;
+    const resumed = await train({
+      config: resumedAs(checkpoint, 4), where: name, kernels: tsKernels, resume: checkpoint, events: { epoch: () => epochsTrained++ },
+    });
     expect(resumed.status).toBe('completed');
+    expect(epochsTrained).toBe(4 - done);
 
     expect(paramBytes(join(dir, name, 'weights.json'))).toEqual(paramBytes(join(dir, 'whole', 'weights.json')));
-    // Epoch 1 came from the checkpoint and was logged as part of a 2-epoch run; otherwise the logs are the same.
-    expect(resumed.history[0].epochs).toBe(2);
+    // The checkpoint's epochs were logged as part of a 2-epoch run; otherwise the logs are the same.
+    expect(resumed.history.slice(0, done).map((m) => m.epochs)).toEqual(Array(done).fill(2));
     expect(withoutTime(resumed).map(({ epochs, ...m }) => m)).toEqual(withoutTime(whole).map(({ epochs, ...m }) => m));
-    expect(withoutTime(resumed).slice(1)).toEqual(withoutTime(whole).slice(1));
+    expect(withoutTime(resumed).slice(done)).toEqual(withoutTime(whole).slice(done));
     expect(resumed.history.map((m) => m.learningRate)).toEqual([0.05 * (12 / 15), 0.025, 0.0125, 0.00625]);
   });
 });
@@ -119,6 +130,6 @@ test('the command line prints the refusal as one line and exits 1', () => {
   const r = nnt('train', '--resume', 'cli/w.checkpoint.json', '--epochs', '5');
   expect(r.status).toBe(1);
   expect(r.stderr).toBe(
-    "nnt: cli/w.checkpoint.json: the cosine schedule spans the checkpoint's run of 2 epochs, so it cannot be resumed as a 5-epoch run (the learning rate would jump at epoch 2); resume without --epochs to finish the 2 epochs, or train 5 epochs from the start\n",
+    "nnt: cli/w.checkpoint.json: the cosine schedule spans the checkpoint's run of 2 epochs, which is finished, so it cannot be resumed as a 5-epoch run (the learning rate would jump at epoch 3); train 5 epochs from the start\n",
   );
 });

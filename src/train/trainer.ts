@@ -251,8 +251,10 @@ export async function train(setup: TrainSetup): Promise<TrainOutcome> {
           `the best was epoch ${b.epoch} (${formatMetric(b.metric, b.value)}), its weights are in ${paths.best}`,
       );
     }
+    // A checkpoint after the last epoch too, when that epoch is whole: a finished run can then
+    // be extended (--resume … --epochs N) without training its last epoch again.
     const checkpointEvery = config.output.checkpointEvery;
-    if (!isLast && checkpointEvery > 0 && (progress.epoch + 1) % checkpointEvery === 0) {
+    if (checkpointEvery > 0 && lastBatch === batches && (isLast || (progress.epoch + 1) % checkpointEvery === 0)) {
       save(paths.checkpoint, metrics, { ...progress, epoch: progress.epoch + 1 });
     }
     if (setup.shouldStop?.() && !isLast) {
@@ -282,10 +284,12 @@ function checkResumedLength(saved: Config, config: Config, batches: number, prog
   const before = runLength(saved.training, batches), now = runLength(config.training, batches);
   const { schedule } = config.training;
   if (dependsOnRunLength(schedule) && before.epochs !== now.epochs) {
+    const finished = progress.step >= before.totalSteps;
     throw new UserError(
-      `${where}: the ${schedule.type} schedule spans the checkpoint's run of ${before.epochs} epochs, so it cannot be resumed as a ${now.epochs}-epoch run ` +
-        `(the learning rate would jump at epoch ${progress.epoch + 1}); resume without --epochs to finish the ${before.epochs} epochs, ` +
-        `or train ${now.epochs} epochs from the start`,
+      `${where}: the ${schedule.type} schedule spans the checkpoint's run of ${before.epochs} epochs${finished ? ', which is finished,' : ','} ` +
+        `so it cannot be resumed as a ${now.epochs}-epoch run (the learning rate would jump at epoch ${progress.epoch + 1}); ` +
+        (finished ? '' : `resume without --epochs to finish the ${before.epochs} epochs, or `) +
+        `train ${now.epochs} epochs from the start`,
     );
   }
   if (progress.step >= now.totalSteps) {
