@@ -68,7 +68,8 @@ export interface Kernels {
 
   /**
    * gatherRows into a SparseMatrix (out, with room for rows×cols entries): only the nonzero
-   * bytes are listed, so table[0] must be 0. The batch gather for a first Affine layer.
+   * bytes are listed, each byte as its entry's code, and out.table becomes a copy of table
+   * (table[0] must be 0). The batch gather for a first Affine layer.
    */
   gatherSparse(
     src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number,
