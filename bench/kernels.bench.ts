@@ -7,7 +7,7 @@
  * is the speed the layer sees. Then microseconds per call of the step's other kernels at the
  * two-layer net's sizes.
  */
-import { Rng, allocSparseMatrix, createKernels, defaultThreads, gatherBatch, loadTrainSet, wasmSupport, type Kernels, type SparseMatrix } from '../src/index';
+import { PIXEL_SCALE, Rng, allocSparseMatrix, createKernels, defaultThreads, gatherBatch, loadTrainSet, wasmSupport, type Kernels, type SparseMatrix } from '../src/index';
 import { median, time } from './measure';
 
 type Kind = 'matmul' | 'matmulTransA' | 'matmulTransB' | 'sparseMatmul' | 'sparseMatmulTransA';
@@ -56,7 +56,6 @@ function gflops(kernels: Kernels, s: Shape): number {
 }
 
 const train = loadTrainSet();
-const PIXEL_SCALE = Float64Array.from({ length: 256 }, (_, b) => b / 255);
 
 /** 32 batches of m shuffled MNIST digits, as SparseMatrix in the backend's memory. */
 function mnistBatches(kernels: Kernels, m: number): SparseMatrix[] {

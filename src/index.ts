@@ -35,7 +35,7 @@ export { renderDot } from './explain/dot';
 export { traceNetwork, type NetworkTrace } from './explain/network-trace';
 export { renderNetworkTrace } from './explain/render-network-trace';
 export { plain as plainPaint, type Paint } from './explain/text-format';
-export { type Dataset, type DataFileInfo, sliceDataset, gatherBatch, classCounts } from './data/dataset';
+export { type Dataset, type DataFileInfo, sliceDataset, gatherBatch, classCounts, PIXEL_SCALE } from './data/dataset';
 export { readIdx, parseIdxHeader, encodeIdx, isGzip, type IdxFile, type IdxHeader } from './data/idx';
 export {
   loadTrainSet,

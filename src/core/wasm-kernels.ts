@@ -211,16 +211,10 @@ export class WasmKernels implements Kernels {
     // Large gathers are split by rows over the threads: it is memory traffic, which each core adds to.
     const threads = this.pool ? Math.max(1, Math.min(this.threads, Math.floor((rows * cols) / MIN_GATHER_PER_THREAD))) : 1;
     const part = Math.ceil(rows / threads);
-    const args = this.args;
     for (let w = 1; w < threads; w++) {
       const r0 = Math.min(rows, w * part), r1 = Math.min(rows, (w + 1) * part);
-      args[0] = srcOffset;
-      args[1] = ids.byteOffset + 4 * r0;
-      args[2] = r1 - r0;
-      args[3] = cols;
-      args[4] = tableOffset;
-      args[5] = outOffset + 8 * r0 * cols;
-      this.startOnWorker(w - 1, GATHER_ROWS, args);
+      setArgs(this.args, srcOffset, ids.byteOffset + 4 * r0, r1 - r0, cols, tableOffset, outOffset + 8 * r0 * cols, 0);
+      this.startOnWorker(w - 1, GATHER_ROWS, this.args);
     }
     this.wasm.gather_rows(srcOffset, ids.byteOffset, Math.min(rows, part), cols, tableOffset, outOffset);
     for (let w = 1; w < threads; w++) this.waitForWorker(w - 1);
@@ -237,8 +231,8 @@ export class WasmKernels implements Kernels {
     src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number,
     table: Float64Array, out: SparseMatrix,
   ): void {
-    const call = this.gatherCall(src, indices, start, rows, cols, table, out, this.gatherScratch[0]);
-    if (call) this.wasm.gather_lists(call[0], call[1], call[2], call[3], call[4], call[5], call[6], call[7], call[8], call[9]);
+    const args = this.gatherCall(src, indices, start, rows, cols, table, out, this.gatherScratch[0]);
+    if (args) this.gatherLists(args);
   }
 
   /**
@@ -254,19 +248,20 @@ export class WasmKernels implements Kernels {
     table: Float64Array, out: SparseMatrix,
   ): void {
     this.finishBackground();
-    const call = this.gatherCall(src, indices, start, rows, cols, table, out, this.gatherScratch[1]);
-    if (!call) return;
-    const args = this.gatherScratch[1].args;
-    setArgs(args, ...call);
-    this.background = { args, running: false };
+    const args = this.gatherCall(src, indices, start, rows, cols, table, out, this.gatherScratch[1]);
+    if (args) this.background = { args, running: false };
   }
 
   finishBackground(): void {
     const job = this.background;
     if (!job) return;
     this.background = undefined;
-    if (job.running) return this.pool!.wait(0);
-    const a = job.args;
+    if (job.running) this.pool!.wait(0);
+    else this.gatherLists(job.args);
+  }
+
+  /** gather_lists on the calling thread, with the arguments gatherCall readied. */
+  private gatherLists(a: Int32Array): void {
     this.wasm.gather_lists(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]);
   }
 
@@ -293,7 +288,7 @@ export class WasmKernels implements Kernels {
     // Whole blocks of four rows per thread; the calling thread takes the first part.
     const part = Math.ceil(rows / threads / 4) * 4;
     for (let t = 0; t < threads; t++) {
-      if (!(this.lastRows[t]?.length >= 4 * (nq + n))) this.lastRows[t] = this.heap.alloc(4 * (nq + n));
+      grown(this.lastRows, t, 4 * (nq + n), (length) => this.heap.alloc(length));
     }
     const args = this.args;
     args[0] = this.place(a, SLOT_A, aLength, true);
@@ -318,8 +313,8 @@ export class WasmKernels implements Kernels {
   }
 
   /**
-   * Row k of C (count×n) = Σ value[t] · (row index[t] of B, B size×n) over list k of `lists`
-   * (kernels.wat: sparse_matmul). The threads split the lists (rows of C) at equal shares of
+   * Row k of C (count×n) = Σ value · (row `index` of B, B size×n) over the entries of list k
+   * of `lists` (kernels.wat: sparse_matmul). The threads split the lists (rows of C) at equal shares of
    * the entries; or, given `indexShares` (the starts of the lists by index), they split the
    * index range instead, each into a part of C of its own, and the parts are added up.
    */
@@ -380,13 +375,11 @@ export class WasmKernels implements Kernels {
   }
 
   private part(t: number, length: number): Float64Array {
-    if (!(this.parts[t]?.length >= length)) this.parts[t] = this.heap.alloc(length);
-    return this.parts[t];
+    return grown(this.parts, t, length, (n) => this.heap.alloc(n));
   }
 
-  private pos(t: number, rows: number): Int32Array {
-    if (!(this.positions[t]?.length >= rows)) this.positions[t] = this.heap.allocInt32(rows);
-    return this.positions[t];
+  private pos(t: number, length: number): Int32Array {
+    return grown(this.positions, t, length, (n) => this.heap.allocInt32(n));
   }
 
   /** How many threads a call with this many multiply-adds (or values), in at most `parts` pieces, is worth. */
@@ -454,14 +447,15 @@ export class WasmKernels implements Kernels {
   }
 
   /**
-   * Checks a sparse gather and readies it: the arguments of gather_lists, with the row
-   * indices copied into `scratch`; undefined when it was done in TypeScript instead (out or
-   * the list of src not in the memory). out.rows, out.cols and out.table are set at once.
+   * Checks a sparse gather and readies it: the arguments of gather_lists in scratch.args,
+   * with the row indices copied into scratch.ids; undefined when it was done in TypeScript
+   * instead (out or the list of src not in the memory). out.rows, out.cols and out.table are
+   * set at once.
    */
   private gatherCall(
     src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number,
     table: Float64Array, out: SparseMatrix, scratch: GatherScratch,
-  ): GatherCall | undefined {
+  ): Int32Array | undefined {
     checkSparseRoom(out, rows, cols, table);
     const listed = this.inMemory(out) ? this.listedBytes(src, cols) : undefined;
     if (!listed) {
@@ -474,10 +468,11 @@ export class WasmKernels implements Kernels {
     out.table.set(table.subarray(0, 256));
     out.rows = rows;
     out.cols = cols;
-    return [
-      listed.starts.byteOffset, listed.entries.byteOffset, ids.byteOffset, rows, cols,
+    setArgs(
+      scratch.args, listed.starts.byteOffset, listed.entries.byteOffset, ids.byteOffset, rows, cols,
       byRow.start.byteOffset, byRow.entry.byteOffset, scratch.columns.byteOffset, byColumn.start.byteOffset, byColumn.entry.byteOffset,
-    ];
+    );
+    return scratch.args;
   }
 
   /**
@@ -536,9 +531,14 @@ export class WasmKernels implements Kernels {
   }
 
   private slot(slot: number, length: number): Float64Array {
-    if (!(this.scratch[slot]?.length >= length)) this.scratch[slot] = this.heap.alloc(length);
-    return this.scratch[slot];
+    return grown(this.scratch, slot, length, (n) => this.heap.alloc(n));
   }
+}
+
+/** store[k], replaced by make(length) when it is missing or shorter: scratch that grows to the largest call, then stays. */
+function grown<T extends { length: number }>(store: T[], k: number, length: number, make: (length: number) => T): T {
+  if (!(store[k]?.length >= length)) store[k] = make(length);
+  return store[k];
 }
 
 function checkLength(what: string, array: Float64Array, length: number): void {
@@ -548,10 +548,10 @@ function checkLength(what: string, array: Float64Array, length: number): void {
 
 /**
  * Where thread t of `threads` starts in a range of `count` (count for the end of the last):
- * the gather splits its columns there, and addScaled its values (counting in whole cache
- * lines of eight doubles), so that the thread that updates a row of W is, but for a few
- * rows, the one that reads it (the sparse products split at equal shares of the entries,
- * which for MNIST lie within a few rows of the middle).
+ * addScaled splits its values there (counting in whole cache lines of eight doubles), so that
+ * the thread that updates a row of W is, but for a few rows, the one that reads it (the
+ * sparse products split at equal shares of the entries, which for MNIST lie within a few rows
+ * of the middle).
  */
 function splitAt(count: number, t: number, threads: number): number {
   return t >= threads ? Math.ceil(count) : Math.floor((count * t) / threads);
@@ -578,10 +578,7 @@ function shareStart(start: Int32Array, count: number, t: number, threads: number
 const ADD_SCALED_ALPHA = new Float64Array(1);
 const ADD_SCALED_BITS = new Int32Array(ADD_SCALED_ALPHA.buffer);
 
-/** The arguments of gather_lists. */
-type GatherCall = [number, number, number, number, number, number, number, number, number, number];
-
-/** A sparse gather's scratch: its row indices, an i32 per column, and the arguments of a call waiting to run. */
+/** A gather's scratch: its row indices, an i32 per column, and the arguments of its gather_lists call. */
 interface GatherScratch {
   ids: Int32Array<ArrayBufferLike>;
   columns: Int32Array<ArrayBufferLike>;

@@ -43,7 +43,7 @@ export function sliceDataset(ds: Dataset, start: number, end: number, name: stri
 }
 
 /** k/255 for every byte k: a table lookup gives exactly the division, without dividing per pixel. */
-const PIXEL_SCALE = Float64Array.from({ length: 256 }, (_, k) => k / 255);
+export const PIXEL_SCALE = Float64Array.from({ length: 256 }, (_, k) => k / 255);
 
 /**
  * Fills x with rows indices[start..end) as pixel/255 (float64), and labels likewise: x is a

@@ -112,7 +112,7 @@ export function traceNetwork(net: Network, x: Tensor, labels: Labels, learningRa
     if (skipped) first.computeInputGradient = false;
     changed.forEach((a, k) => a.set(saved[k]));
     optimizer.setState(optimizerState);
-    for (const layer of net.layers) layer.holdRandomness?.(false);
+    net.holdRandomness(false);
   }
 }
 
@@ -168,7 +168,7 @@ function traceAll(net: Network, x: Tensor, labels: Labels, learningRate: number,
     return { name: p.name, valueNorm, gradNorm: norm(p.grad), updateNorm, maxUpdate, relativeUpdate: valueNorm > 0 ? updateNorm / valueNorm : null };
   });
   // The same dropout masks as the pass before the step, or the two losses would not compare.
-  for (const layer of net.layers) layer.holdRandomness?.(true);
+  net.holdRandomness(true);
   const lossAfter = net.loss(x, labels, true);
 
   const step: StepTrace = {

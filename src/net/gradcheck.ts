@@ -61,17 +61,13 @@ export function gradientCheck(net: Network, x: Tensor | SparseMatrix, labels: La
   // Dropout must apply one mask to every pass, and the running statistics that batch norm
   // updates on each pass are put back afterwards, so checking leaves the network as it was.
   const saved = net.stateArrays().map((s) => Float64Array.from(s.value));
-  holdRandomness(net.layers, true);
+  net.holdRandomness(true);
   try {
     return checkHeld(net, x, labels, options);
   } finally {
-    holdRandomness(net.layers, false);
+    net.holdRandomness(false);
     net.stateArrays().forEach((s, i) => s.value.set(saved[i]));
   }
-}
-
-function holdRandomness(layers: readonly Layer[], hold: boolean): void {
-  for (const layer of layers) layer.holdRandomness?.(hold);
 }
 
 function checkHeld(net: Network, x: Tensor | SparseMatrix, labels: Labels, options: GradcheckOptions): GradcheckRow[] {

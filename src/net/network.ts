@@ -113,6 +113,11 @@ export class Network {
   stateArrays(): StateArray[] {
     return this.layers.flatMap((layer) => layer.stateArrays?.() ?? []);
   }
+  /** With `hold`, layers that draw randomness (dropout) reuse their last draw, so passes can be compared; without, they draw afresh. */
+  holdRandomness(hold: boolean): void {
+    for (const layer of this.layers) layer.holdRandomness?.(hold);
+  }
+
 
   param(name: string): Param {
     const p = this.paramList.find((q) => q.name === name);

@@ -127,8 +127,8 @@ export async function train(setup: TrainSetup): Promise<TrainOutcome> {
     ? restore(setup.resume.checkpoint as Checkpoint, setup.where, { net, modelRng, optimizer, stopper })
     : { epoch: 0, batch: 0, step: 0, dataRngAtEpochStart: dataRng.getState(), lossSum: 0, correct: 0, seen: 0, seconds: 0, history: [] };
   if (setup.resume) checkResumedLength(setup.resume.config, config, batches, progress, setup.where);
-  if (setup.resume) writeFileAtomic(paths.metrics, progress.history.map((m) => `${JSON.stringify(m)}\n`).join(''));
-  else writeFileAtomic(paths.metrics, '');
+  // The metrics file starts with the epochs a resumed run has already trained (none for a new run).
+  writeFileAtomic(paths.metrics, progress.history.map((m) => `${JSON.stringify(m)}\n`).join(''));
 
   events.start?.({
     config,
