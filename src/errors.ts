@@ -11,3 +11,11 @@ export class UserError extends Error {
     this.name = 'UserError';
   }
 }
+
+/** A command line that cannot work as given (flags that do not go together): exit code 2, like the parser's own errors. */
+export class UsageError extends UserError {
+  constructor(message: string) {
+    super(message, 2);
+    this.name = 'UsageError';
+  }
+}

@@ -30,7 +30,7 @@ export async function runComparison(runs: CompareRun[], opts: CompareOptions): P
   // One backend for every run, so their times compare.
   const kernels = kernelsFor(runs[0].config);
   try {
-    if (!opts.json) process.stdout.write(`backend: ${kernels.name}\n`);
+    if (!opts.json && !opts.quiet) process.stdout.write(`backend: ${kernels.name}\n`);
     const rows = await compareRuns(runs, {
       kernels,
       outDir: opts.outDir ?? DEFAULT_OUT_DIR,

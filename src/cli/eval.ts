@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { UserError } from '../errors';
-import { table } from './format';
+import { plural, table } from './format';
 import { tsKernels } from '../core/ts-kernels';
 import { loadTestSet } from '../data/source';
 import { sliceDataset } from '../data/dataset';
@@ -8,6 +8,7 @@ import { readWeights, loadInto } from '../io/weights';
 import { networkFromConfig } from '../net/from-config';
 import { Evaluator, perClass, type Evaluation } from '../train/evaluate';
 import { textArt } from '../data/text-art';
+import { existingWeights, latestRun } from './runs';
 
 interface Options {
   data?: string;
@@ -16,7 +17,10 @@ interface Options {
   showErrors?: number;
 }
 
-export function run(file: string, opts: Options): void {
+/** `nnt eval [WEIGHTS]`: without WEIGHTS, the most recently written run under runs/ (and says so). */
+export function run(given: string | undefined, opts: Options): void {
+  const file = given === undefined ? latestRun() : existingWeights(given);
+  if (given === undefined && !opts.json) console.log(`evaluating the most recent run: ${file}`);
   const doc = readWeights(file);
   const name = basename(file);
   const net = networkFromConfig(doc.config, doc.inputSize, doc.classes, tsKernels, name);
@@ -40,7 +44,7 @@ export function run(file: string, opts: Options): void {
     console.log(JSON.stringify({ weights: file, samples: e.count, accuracy: e.accuracy, loss: e.loss, confusion, precision, recall }, null, 2));
     return;
   }
-  console.log(`${name}: ${e.count} test samples  accuracy ${(100 * e.accuracy).toFixed(2)}%  mean loss ${e.loss.toFixed(4)}`);
+  console.log(`${name}: ${plural(e.count, 'test sample')}  accuracy ${(100 * e.accuracy).toFixed(2)}%  mean loss ${e.loss.toFixed(4)}`);
   console.log(`\nconfusion matrix (rows: true class, columns: predicted)\n${confusionTable(e)}`);
   console.log(
     `\n${table(

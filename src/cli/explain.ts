@@ -23,7 +23,8 @@ interface Flags {
   sample?: string;
 }
 
-// chalk 4 switches itself off when stdout is not a terminal (and honours NO_COLOR / FORCE_COLOR).
+// chalk 4 switches itself off when stdout is not a terminal and reads FORCE_COLOR, but not NO_COLOR:
+// the CLI sets chalk.level for that and --no-color (src/cli/conventions.ts).
 const paint: Paint = { title: chalk.bold, forward: chalk.cyan, backward: chalk.magenta, ok: chalk.green, bad: chalk.red.bold, note: chalk.dim };
 
 export function run(topic: string | undefined, flags: Flags): void {
@@ -71,7 +72,8 @@ function runNetwork(flags: Flags): void {
   const { createOptimizer } = require('../optim/create') as typeof import('../optim/create');
   if (flags.dot !== undefined) throw new UserError('--dot draws the fixed examples; for a network use the text or --json');
 
-  const doc = flags.weights !== undefined ? readWeights(flags.weights) : undefined;
+  const { existingWeights } = require('./runs') as typeof import('./runs');
+  const doc = flags.weights !== undefined ? readWeights(existingWeights(flags.weights)) : undefined;
   const where = basename(flags.weights ?? flags.config!);
   const config = doc?.config ?? loadConfig(flags.config!);
   const train = loadTrainSet(config.data);

@@ -6,3 +6,8 @@ export function table(header: string[], rows: string[][]): string {
     cells.map((cell, c) => (numeric[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
+
+/** "1 epoch", "2 epochs", "1 batch", "3 batches": a count with its noun in the right number. */
+export function plural(n: number, noun: string, nouns = `${noun}${/(s|x|ch|sh)$/.test(noun) ? 'es' : 's'}`): string {
+  return `${n} ${n === 1 ? noun : nouns}`;
+}

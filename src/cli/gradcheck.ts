@@ -6,7 +6,7 @@ import { loadTrainSet } from '../data/source';
 import { loadConfig } from '../io/config';
 import { networkFromConfig } from '../net/from-config';
 import { DEFAULT_H, DEFAULT_THRESHOLD, gradientCheck } from '../net/gradcheck';
-import { table } from './format';
+import { plural, table } from './format';
 import { DEFAULT_CONFIG } from './train';
 
 interface Options {
@@ -45,7 +45,7 @@ export function run(opts: Options): void {
     console.log(JSON.stringify({ config: file, h: DEFAULT_H, threshold, seed: opts.seed, samples: Array.from(picked), passed, rows }, null, 2));
   } else {
     const layers = net.layers.map((l) => l.name).join(' → ');
-    console.log(`gradient check of ${basename(file)} (${layers}), ${opts.samples} MNIST training samples [${Array.from(picked).join(', ')}], seed ${opts.seed}, h = ${DEFAULT_H}`);
+    console.log(`gradient check of ${basename(file)} (${layers}), ${plural(opts.samples, 'MNIST training sample')} [${Array.from(picked).join(', ')}], seed ${opts.seed}, h = ${DEFAULT_H}`);
     console.log(
       table(
         ['parameter', 'shape', 'checked', 'kinks', 'mean |diff|', 'max rel error', 'result'],
@@ -61,11 +61,11 @@ export function run(opts: Options): void {
       ),
     );
     console.log(`threshold: max relative error < ${threshold.toExponential(0)}; ${passed ? 'all parameters pass' : 'some parameters FAIL'}`);
-    if (kinks) console.log(`${kinks} entries skipped: their ±h nudge moved a ReLU input across 0, where the loss has no derivative`);
+    if (kinks) console.log(`${plural(kinks, 'entry', 'entries')} skipped: their ±h nudge moved a ReLU input across 0, where the loss has no derivative`);
     const refined = rows.reduce((s, r) => s + r.refined, 0);
     if (refined) {
       console.log(
-        `${refined} entries measured again with h = ${DEFAULT_H / 10}: at h the central difference's own error (∝ h²) was above the threshold ` +
+        `${plural(refined, 'entry', 'entries')} measured again with h = ${DEFAULT_H / 10}: at h the central difference's own error (∝ h²) was above the threshold ` +
           `(the loss curves sharply there); a wrong gradient would not have come closer`,
       );
     }

@@ -1,30 +1,41 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
+import { applyConventions, handleError } from './conventions';
+import { shippedConfigNames } from '../io/shipped-configs';
 
 /**
  * The command line. Each command lives in its own file, loaded only when it runs, so
- * `nnt --help` starts fast. Errors become one line on stderr and a non-zero exit code.
+ * `nnt --help` starts fast. Errors become one line on stderr and an exit code (see
+ * conventions.ts); bare `nnt` prints the help on stdout and exits 0.
  */
 export function main(argv: string[]): void {
+  const program = buildProgram();
+  if (argv.length <= 2) {
+    process.stdout.write(program.helpInformation());
+    return;
+  }
+  program.parseAsync(argv).catch(handleError);
+}
+
+/** Every command and flag; `nnt completion` reads them from here too. */
+export function buildProgram(): Command {
   const program = new Command()
     .name('nnt')
     .description('Train neural networks by backpropagation, from scratch, on a Float64Array math core.')
-    .version(require('../../package.json').version)
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .version(require('../../package.json').version);
 
   withTrainingOverrides(
     program
       .command('train')
       .description('train a network from a config (default: the book\'s two-layer net on the embedded MNIST)')
-      .option('-c, --config <file>', 'config file, JSON or YAML (default: configs/two-layer.json)'),
+      .option('-c, --config <file>', configHelp('config file, JSON or YAML (default: two-layer)')),
     'random seed (weights, data order)',
   )
     .option('-o, --out <file>', 'weights file; metrics and checkpoint go beside it')
     .option('--resume <checkpoint>', 'continue an interrupted run from its checkpoint')
     .addOption(new Option('--backend <name>', 'kernels: wasm (SIMD), ts (reference), auto (wasm when it works)').choices(['auto', 'wasm', 'ts']))
     .option('--threads <n>', 'threads for the wasm kernels (default: the number of cores)', positiveInt)
-    .option('-q, --quiet', 'print only one line per epoch')
-    .option('--json', 'print one JSON object per epoch, nothing else')
+    .option('-q, --quiet', 'print only the epoch lines (no progress, header or summary)')
+    .option('--json', 'print one JSON document when the run ends (status, files, every epoch\'s metrics), nothing else')
     .option('--sweep <field=a,b,...>', 'train one run per value of a config field (e.g. training.optimizer=sgd,adam) and compare them')
     .option('--out-dir <dir>', 'with --sweep: each run writes into its own folder here (default: runs/compare)')
     .action((opts) => (require('./train') as typeof import('./train')).run(opts));
@@ -33,18 +44,18 @@ export function main(argv: string[]): void {
     program
       .command('compare')
       .description('train several configs with the same seed and data order, and compare loss, accuracy and time in a table')
-      .argument('<configs...>', 'config files, JSON or YAML'),
+      .argument('<configs...>', configHelp('config files, JSON or YAML')),
     "the seed of every run (default: the first config's)",
   )
     .option('--out-dir <dir>', 'each run writes into its own folder here (default: runs/compare)')
-    .option('-q, --quiet', 'print only the epoch lines and the table')
+    .option('-q, --quiet', 'print only each run\'s first line, its epoch lines, and the table')
     .option('--json', 'print the table as JSON, nothing else')
     .action((files, opts) => (require('./compare') as typeof import('./compare')).run(files, opts));
 
   program
     .command('eval')
     .description('accuracy, loss, confusion matrix and per-class precision/recall of saved weights on the test set')
-    .argument('<weights>', 'a weights file written by nnt train (or a checkpoint)')
+    .argument('[weights]', 'a weights file written by nnt train (or a checkpoint); default: the most recent one under runs/')
     .option('--data <dir>', 'other IDX files (same layout as MNIST) instead of the config\'s test set')
     .option('--limit <n>', 'use only the first N test samples', positiveInt)
     .option('--show-errors <n>', 'draw N misclassified digits as text art', nonNegativeInt)
@@ -54,7 +65,7 @@ export function main(argv: string[]): void {
   program
     .command('gradcheck')
     .description('compare backprop gradients with numerical ones, for every parameter of a network')
-    .option('-c, --config <file>', 'the network to check (default: configs/two-layer.json)')
+    .option('-c, --config <file>', configHelp('the network to check (default: two-layer)'))
     .option('--samples <n>', 'number of MNIST training samples', positiveInt, 3)
     .option('--seed <n>', 'seed for the weights and the choice of samples', nonNegativeInt, 1)
     .option('--entries <n>', 'check at most N entries of each parameter, chosen at random (for large nets)', positiveInt)
@@ -74,7 +85,7 @@ export function main(argv: string[]): void {
     .option('--at <x,y,...>', 'relu, sigmoid: inputs to evaluate at')
     .option('--json', 'print the whole trace as JSON')
     .option('--dot [file]', 'write a Graphviz graph (forward values and gradients on the edges) to file, or stdout')
-    .option('-c, --config <file>', 'instead of a topic: one real MNIST sample through this config\'s network, layer by layer')
+    .option('-c, --config <file>', configHelp('instead of a topic: one real MNIST sample through this config\'s network, layer by layer'))
     .option('--weights <file>', 'like --config, with the trained weights (and config) of this file')
     .option('--sample <k>', 'with --config/--weights: which training sample (0)')
     .action((topic, opts) => (require('./explain') as typeof import('./explain')).run(topic, opts));
@@ -89,7 +100,18 @@ export function main(argv: string[]): void {
     .option('--json', 'print the information as JSON')
     .action((action, opts) => (require('./data') as typeof import('./data')).run(action, opts));
 
-  program.parseAsync(argv).catch(handleError);
+  program
+    .command('completion')
+    .description('print a shell completion script (commands, flags, shipped config names): eval "$(nnt completion bash)"')
+    .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
+    .action((shell) => (require('./completion') as typeof import('./completion')).run(shell, program));
+
+  return applyConventions(program);
+}
+
+/** Help for a --config flag: what it takes, with the shipped configs listed. */
+export function configHelp(what: string): string {
+  return `${what}: a path, or the name of a shipped config: ${shippedConfigNames().join(', ')}`;
 }
 
 /** The flags that override a config's usual knobs, shared by train and compare. */
@@ -103,32 +125,20 @@ function withTrainingOverrides(command: Command, seedHelp: string): Command {
     .option('--limit <n>', 'use only the first N training and test samples (quick runs)', positiveInt);
 }
 
-function handleError(error: unknown): void {
-  if (error instanceof CommanderError) {
-    // commander has already printed its message (or the help / version).
-    process.exitCode = error.exitCode;
-    return;
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`nnt: ${message}\n`);
-  if (process.env.NNT_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-  process.exitCode = (error as { exitCode?: number }).exitCode ?? 1;
-}
-
 export function positiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer.');
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
   return n;
 }
 
 export function nonNegativeInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer.');
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
   return n;
 }
 
 export function positiveNumber(value: string): number {
   const n = Number(value);
-  if (!(Number.isFinite(n) && n > 0)) throw new InvalidArgumentError('must be a positive number.');
+  if (!(Number.isFinite(n) && n > 0)) throw new InvalidArgumentError('must be a positive number');
   return n;
 }

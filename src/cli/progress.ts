@@ -2,10 +2,14 @@ import chalk from 'chalk';
 import type { SingleBar } from 'cli-progress';
 import type { Config } from '../io/config-schema';
 import type { BatchProgress, EpochMetrics, TrainEvents } from '../train/trainer';
+import { plural } from './format';
 
 export type ProgressMode = 'bar' | 'lines' | 'quiet' | 'json';
 
-/** How `nnt train` reports: a bar on a terminal, plain lines in logs and pipes, or JSON. */
+/**
+ * How `nnt train` reports: a bar on a terminal, plain lines in logs and pipes; 'quiet' prints
+ * the epoch lines only, and 'json' nothing (the command prints one document at the end).
+ */
 export function progressMode(opts: { quiet?: boolean; json?: boolean }, isTTY: boolean): ProgressMode {
   if (opts.json) return 'json';
   if (opts.quiet) return 'quiet';
@@ -27,11 +31,11 @@ export function progressReporter(mode: ProgressMode, out: NodeJS.WriteStream = p
 
   return {
     start(info) {
-      if (mode === 'json') return;
+      if (mode === 'json' || mode === 'quiet') return;
       const resumed = info.resumedAt ? `, resumed at epoch ${info.resumedAt.epoch + 1} batch ${info.resumedAt.batch}` : '';
       out.write(
-        `training on ${info.train.count} samples (${info.train.imageShape.join('×')}), evaluating on ${info.evalSet.count} ${info.evalSet.name} samples; ` +
-          `${info.epochs} epochs of ${info.batches} batches${resumed}\n${describeTraining(info.config, info.evalSet.name)}\n`,
+        `training on ${plural(info.train.count, 'sample')} (${info.train.imageShape.join('×')}), evaluating on ${plural(info.evalSet.count, `${info.evalSet.name} sample`)}; ` +
+          `${plural(info.epochs, 'epoch')} of ${plural(info.batches, 'batch')}${resumed}\n${describeTraining(info.config, info.evalSet.name)}\n`,
       );
     },
 
@@ -53,7 +57,8 @@ export function progressReporter(mode: ProgressMode, out: NodeJS.WriteStream = p
             stream: out,
             fps: 10,
           });
-          bar.start(p.batches, 0, { epoch: `${p.epoch}/${p.epochs}`, loss: '-', acc: '-', speed: '-' });
+          // Every placeholder of the format gets a value, or the first frame shows it raw ("lr {lr}").
+          bar.start(p.batches, 0, { epoch: `${p.epoch}/${p.epochs}`, loss: '-', acc: '-', speed: '-', lr: formatRate(p.learningRate) });
           lastPrint = 0;
         }
         if (now - lastPrint < BAR_EVERY_MS && p.batch !== p.batches) return;
@@ -73,10 +78,7 @@ export function progressReporter(mode: ProgressMode, out: NodeJS.WriteStream = p
         bar.stop();
         bar = undefined;
       }
-      if (mode === 'json') {
-        out.write(`${JSON.stringify(m)}\n`);
-        return;
-      }
+      if (mode === 'json') return;
       const evalPart = m.evalAccuracy === null ? '' : `  ${m.evalSet} acc ${colour(percent(m.evalAccuracy), mode)}  ${m.evalSet} loss ${m.evalLoss!.toFixed(4)}`;
       out.write(
         `epoch ${String(m.epoch).padStart(String(m.epochs).length)}/${m.epochs}  train loss ${m.trainLoss.toFixed(4)}  train acc ${percent(m.trainAccuracy)}` +
@@ -101,8 +103,8 @@ export function describeTraining(config: Config, evalName: string): string {
   if (scheduleType !== 'constant') {
     parts.push(`${scheduleType} schedule${Object.keys(scheduleSettings).length ? ` (${Object.entries(scheduleSettings).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`);
   }
-  if (warmupSteps) parts.push(`warm-up ${warmupSteps} batches`);
-  if (warmupEpochs) parts.push(`warm-up ${warmupEpochs} epoch${warmupEpochs === 1 ? '' : 's'}`);
+  if (warmupSteps) parts.push(`warm-up ${plural(warmupSteps, 'batch')}`);
+  if (warmupEpochs) parts.push(`warm-up ${plural(warmupEpochs, 'epoch')}`);
   if (t.weightDecay) parts.push(`weight decay ${t.weightDecay}`);
   if (t.clipNorm !== undefined) parts.push(`gradient norm clipped at ${t.clipNorm}`);
   if (t.earlyStopping) parts.push(`early stopping on ${evalName} ${t.earlyStopping.metric} (patience ${t.earlyStopping.patience})`);

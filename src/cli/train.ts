@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
-import { UserError } from '../errors';
+import { UsageError, UserError } from '../errors';
 import { loadRawConfig, validateConfig } from '../io/config';
 import type { Config } from '../io/config-schema';
 import { readWeights } from '../io/weights';
-import { formatMetric, train } from '../train/trainer';
+import { formatMetric, train, type TrainOutcome } from '../train/trainer';
 import { createKernels } from '../core/backend';
 import { progressMode, progressReporter } from './progress';
 import { catchInterrupt } from './interrupt';
+import { existingWeights } from './runs';
 
 export interface TrainOptions {
   config?: string;
@@ -31,33 +32,44 @@ export const DEFAULT_CONFIG = resolve(__dirname, '../../configs/two-layer.json')
 
 export async function run(opts: TrainOptions): Promise<void> {
   if (opts.sweep !== undefined) return sweep(opts);
-  if (opts.outDir !== undefined) throw new UserError('--out-dir goes with --sweep (one run writes to --out)');
+  if (opts.outDir !== undefined) throw new UsageError('--out-dir goes with --sweep (one run writes to --out)');
   const { config, where, resume } = resolveConfig(opts);
   const mode = progressMode(opts, Boolean(process.stdout.isTTY));
   const kernels = kernelsFor(config);
-  if (mode !== 'json') process.stdout.write(`backend: ${kernels.name}\n`);
+  const chatty = mode === 'bar' || mode === 'lines';
+  if (chatty) process.stdout.write(`backend: ${kernels.name}\n`);
   const reporter = progressReporter(mode);
 
   const interrupt = catchInterrupt(() => reporter.stop());
   try {
     const outcome = await train({ config, where, kernels, resume, shouldStop: interrupt.requested, events: reporter });
     reporter.stop();
+    if (mode === 'json') process.stdout.write(`${JSON.stringify(outcomeDocument(outcome, where), null, 2)}\n`);
     if (outcome.status === 'diverged') throw new UserError(outcome.message!);
     if (outcome.status === 'interrupted') throw new UserError(outcome.message!, 130);
-    const last = outcome.history.at(-1);
-    if (mode !== 'json') {
-      if (outcome.status === 'early-stopped') process.stdout.write(`${outcome.message}\n`);
-      else if (outcome.best) {
-        const b = outcome.best;
-        process.stdout.write(`best ${b.evalSet} ${formatMetric(b.metric, b.value)} at epoch ${b.epoch}; its weights are in ${outcome.paths.best}\n`);
-      }
-      process.stdout.write(`${outcome.best ? 'last weights' : 'weights'} saved to ${outcome.paths.weights}; metrics in ${outcome.paths.metrics}\n`);
-      if (last?.evalAccuracy != null) process.stdout.write(`final ${last.evalSet} accuracy: ${(100 * last.evalAccuracy).toFixed(2)}%\n`);
-    }
+    if (chatty) printResult(outcome);
   } finally {
     interrupt.release();
     kernels.dispose?.();
   }
+}
+
+/** What `nnt train --json` prints: one document, when the run ends (the metrics file grows epoch by epoch meanwhile). */
+export function outcomeDocument(outcome: TrainOutcome, where: string) {
+  const { status, message, paths, best, history } = outcome;
+  const files = { weights: paths.weights, metrics: paths.metrics, checkpoint: paths.checkpoint };
+  return { config: where, status, ...(message !== undefined && { message }), ...files, ...(best && { best: { ...best, weights: paths.best } }), epochs: history };
+}
+
+function printResult(outcome: TrainOutcome): void {
+  const last = outcome.history.at(-1);
+  if (outcome.status === 'early-stopped') process.stdout.write(`${outcome.message}\n`);
+  else if (outcome.best) {
+    const b = outcome.best;
+    process.stdout.write(`best ${b.evalSet} ${formatMetric(b.metric, b.value)} at epoch ${b.epoch}; its weights are in ${outcome.paths.best}\n`);
+  }
+  process.stdout.write(`${outcome.best ? 'last weights' : 'weights'} saved to ${outcome.paths.weights}; metrics in ${outcome.paths.metrics}\n`);
+  if (last?.evalAccuracy != null) process.stdout.write(`final ${last.evalSet} accuracy: ${(100 * last.evalAccuracy).toFixed(2)}%\n`);
 }
 
 /** The config's backend; a backend that cannot run here is the user's error, not a crash. */
@@ -74,9 +86,9 @@ function resolveConfig(opts: TrainOptions): { config: Config; where: string; res
   if (opts.resume) {
     const changed = (['config', 'lr', 'batchSize', 'seed', 'limit', 'iterations'] as const).filter((k) => opts[k] !== undefined);
     if (changed.length) {
-      throw new UserError(`--resume continues the checkpoint's own run; it cannot be combined with --${changed.map(kebab).join(', --')}`);
+      throw new UsageError(`--resume continues the checkpoint's own run; it cannot be combined with --${changed.map(kebab).join(', --')}`);
     }
-    const doc = readWeights(opts.resume);
+    const doc = readWeights(existingWeights(opts.resume));
     if (!doc.checkpoint) throw new UserError(`${opts.resume}: has no checkpoint section (a final weights file cannot be resumed)`);
     const raw = structuredClone(doc.config) as Config;
     if (opts.epochs !== undefined) raw.training = { ...raw.training, epochs: opts.epochs, iterations: undefined };
@@ -90,7 +102,7 @@ function resolveConfig(opts: TrainOptions): { config: Config; where: string; res
 /** `nnt train --sweep FIELD=A,B,C`: one run per value, compared in a table. */
 async function sweep(opts: TrainOptions): Promise<void> {
   const clashes = (['resume', 'out'] as const).filter((k) => opts[k] !== undefined);
-  if (clashes.length) throw new UserError(`--sweep trains several runs, each in its own folder under --out-dir; it cannot be combined with --${clashes.join(', --')}`);
+  if (clashes.length) throw new UsageError(`--sweep trains several runs, each in its own folder under --out-dir; it cannot be combined with --${clashes.join(', --')}`);
   const file = opts.config ?? DEFAULT_CONFIG;
   const { sweepRuns } = require('../train/compare') as typeof import('../train/compare');
   const { runComparison } = require('./compare') as typeof import('./compare');

@@ -4,11 +4,15 @@ import YAML from 'yaml';
 import type { z } from 'zod';
 import { UserError } from '../errors';
 import { configSchema, type Config } from './config-schema';
+import { resolveConfigPath, shippedConfigNames } from './shipped-configs';
+
+export { resolveConfigPath, shippedConfigNames };
 
 /**
  * Reads a config file (JSON or YAML: the extension decides; a file without one is tried as
- * JSON, then YAML) and validates it. Every problem becomes one UserError naming the file,
- * the field's path and what was expected, e.g.
+ * JSON, then YAML) and validates it. A bare name that is not a file here names a shipped
+ * config (`two-layer`, `adam.yaml`; see resolveConfigPath). Every problem becomes one
+ * UserError naming the file, the field's path and what was expected, e.g.
  *   two-layer.json: layers[1].units must be a positive integer, got -5
  */
 export function loadConfig(file: string): Config {
@@ -17,13 +21,16 @@ export function loadConfig(file: string): Config {
 
 /** The file's settings as written, not yet validated nor completed with defaults (to apply overrides to first). */
 export function loadRawConfig(file: string): unknown {
+  const path = resolveConfigPath(file);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new UserError(`${file}: cannot read the config (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    const shipped = code === 'ENOENT' && !/[\\/]/.test(file) ? `; not a shipped config either (${shippedConfigNames().join(', ')})` : '';
+    throw new UserError(`${file}: cannot read the config (${code})${shipped}`);
   }
-  return parseText(text, file);
+  return parseText(text, path);
 }
 
 export function parseConfig(text: string, file: string): Config {
