@@ -38,11 +38,14 @@ describe('nnt train and nnt eval, end to end', () => {
     expect(readFileSync(join(dir, 'run', 'w.metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
-  test('--json prints one JSON object per epoch and nothing else', () => {
-    const r = nnt('train', '--limit', '500', '--epochs', '2', '--out', join(dir, 'json', 'w.json'), '--json');
+  test('--json prints one JSON document, with every epoch, and nothing else', () => {
+    const out = join(dir, 'json', 'w.json');
+    const r = nnt('train', '--limit', '500', '--epochs', '2', '--out', out, '--json');
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.epoch)).toEqual([1, 2]);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ status: 'completed', weights: out, metrics: join(dir, 'json', 'w.metrics.jsonl') });
+    const lines = doc.epochs;
+    expect(lines.map((l: { epoch: number }) => l.epoch)).toEqual([1, 2]);
     expect(lines[1].trainLoss).toBeLessThan(lines[0].trainLoss);
     expect(lines[1].evalSet).toBe('test');
   });
@@ -165,7 +168,7 @@ describe('training techniques on the command line', () => {
         'training: {epochs: 40, optimizer: adam, learningRate: 0.01, earlyStopping: {patience: 2, metric: loss}}\n' +
         'output: {weights: early/w.json}\n',
     );
-    const r = nnt('train', '--config', 'early.yaml', '--quiet');
+    const r = nnt('train', '--config', 'early.yaml');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('early stopping on validation loss (patience 2)');
     expect(r.stdout).toMatch(/early stopping: validation loss has not improved for 2 epochs; the best was epoch (\d+) \(loss [\d.]+\), its weights are in early\/w\.best\.json/);
@@ -175,7 +178,7 @@ describe('training techniques on the command line', () => {
   });
 
   test('compare and --sweep: one folder per run and a table of the final figures', () => {
-    const r = nnt('train', '--config', join(configs, 'optimizer-compare.yaml'), '--sweep', 'training.optimizer=sgd,adam', '--limit', '300', '--epochs', '1', '--quiet', '--out-dir', 'sweep');
+    const r = nnt('train', '--config', join(configs, 'optimizer-compare.yaml'), '--sweep', 'training.optimizer=sgd,adam', '--limit', '300', '--epochs', '1', '--out-dir', 'sweep');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^run 1\/2: optimizer=sgd \(seed 1\) → sweep\/optimizer-sgd$/m);

@@ -68,8 +68,9 @@ function bash(spec: ProgramSpec): string {
       const valued = c.flags.filter((f) => f.takesValue);
       const values = valued.map((f) => {
         const pattern = [f.long, ...(f.short ? [f.short] : [])].join('|');
+        const files = f.choices ? '' : ' $(compgen -f -- "$cur")';
         const words = f.choices?.join(' ') ?? (f.long === CONFIG_FLAG ? spec.configs.join(' ') : '');
-        return `        ${pattern}) COMPREPLY=($(compgen -W "${words}" -- "$cur") $(compgen -f -- "$cur")); return ;;`;
+        return `        ${pattern}) COMPREPLY=($(compgen -W "${words}" -- "$cur")${files}); return ;;`;
       });
       const args = c.argChoices ? `compgen -W "${c.argChoices.join(' ')}" -- "$cur"` : c.name === 'compare' ? `compgen -W "${spec.configs.join(' ')}" -- "$cur"; compgen -f -- "$cur"` : 'compgen -f -- "$cur"';
       return [

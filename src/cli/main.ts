@@ -8,6 +8,11 @@ import { shippedConfigNames } from '../io/shipped-configs';
  * conventions.ts); bare `nnt` prints the help on stdout and exits 0.
  */
 export function main(argv: string[]): void {
+  // A reader that stops early (`nnt data | head`) is not an error: stop quietly.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   const program = buildProgram();
   if (argv.length <= 2) {
     process.stdout.write(program.helpInformation());

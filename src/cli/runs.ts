@@ -41,6 +41,8 @@ export function latestRun(root = RUNS_DIR): string {
 export function existingWeights(file: string, root = RUNS_DIR): string {
   if (existsSync(file)) return file;
   const candidates = nearest(file, findRuns(root).map((r) => r.path));
+  // A typo of one path names that path alone.
+  if (candidates.length > 1 && editDistance(file, candidates[0]) <= 2) candidates.length = 1;
   const hint = candidates.length === 0 ? '' : `; did you mean ${candidates.length === 1 ? candidates[0] : `one of ${candidates.join(', ')}`}?`;
   throw new UserError(`${file}: no such weights file${hint}`);
 }

@@ -48,6 +48,7 @@ export async function run(opts: TrainOptions): Promise<void> {
     if (outcome.status === 'diverged') throw new UserError(outcome.message!);
     if (outcome.status === 'interrupted') throw new UserError(outcome.message!, 130);
     if (chatty) printResult(outcome);
+    else if (mode === 'quiet' && outcome.status === 'early-stopped') process.stdout.write(`${outcome.message}\n`); // why the epoch lines end early
   } finally {
     interrupt.release();
     kernels.dispose?.();
