@@ -1,10 +1,23 @@
 /**
  * nnt as a library: the math core, the layers, the network and the gradient check.
  * The command-line tool is one client of these exports.
+ *
+ * The main calls (README, "Library"): loadConfig / validateConfig, networkFromConfig, train
+ * (with the events `nnt train` prints), writeWeights / readWeights / loadWeights, predict,
+ * evaluate / Evaluator, gradientCheck, explain.
  */
+export { loadConfig, validateConfig, parseConfig, resolveConfigPath, shippedConfigNames } from './io/config';
+export type { Config, ConfigInput } from './io/config-schema';
+export { networkFromConfig } from './net/from-config';
+export { train, evaluate, type TrainOptions } from './train/library';
+export type { TrainEvents, EpochMetrics, BatchProgress, TrainOutcome, BestEpoch } from './train/trainer';
+export { runPaths, type RunPaths } from './train/paths';
+export { readWeights, writeWeights, loadWeights, networkShape, type WeightsDocument } from './io/weights';
+export { predict, type Prediction } from './net/predict';
+export { Evaluator, perClass, type Evaluation } from './train/evaluate';
 export * from './core/tensor';
 export { type SparseMatrix, type SparseLists, isSparse, allocSparseMatrix, packEntry, toDense } from './core/sparse';
-export { UserError } from './errors';
+export { UserError, UsageError } from './errors';
 export { Rng } from './core/rng';
 export type { Kernels } from './core/kernels';
 export { tsKernels } from './core/ts-kernels';

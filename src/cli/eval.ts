@@ -1,11 +1,9 @@
 import { basename } from 'node:path';
 import { UserError } from '../errors';
 import { plural, table } from './format';
-import { tsKernels } from '../core/ts-kernels';
 import { loadTestSet } from '../data/source';
 import { sliceDataset } from '../data/dataset';
-import { readWeights, loadInto } from '../io/weights';
-import { networkFromConfig } from '../net/from-config';
+import { loadWeights } from '../io/weights';
 import { Evaluator, perClass, type Evaluation } from '../train/evaluate';
 import { textArt } from '../data/text-art';
 import { existingWeights, latestRun } from './runs';
@@ -21,10 +19,8 @@ interface Options {
 export function run(given: string | undefined, opts: Options): void {
   const file = given === undefined ? latestRun() : existingWeights(given);
   if (given === undefined && !opts.json) console.log(`evaluating the most recent run: ${file}`);
-  const doc = readWeights(file);
+  const { network: net, document: doc } = loadWeights(file);
   const name = basename(file);
-  const net = networkFromConfig(doc.config, doc.inputSize, doc.classes, tsKernels, name);
-  loadInto(net, doc, file);
 
   const source = opts.data ? { dir: opts.data } : doc.config.data;
   let test = loadTestSet(source);
