@@ -32,9 +32,9 @@ describe('nnt explain (the built CLI)', () => {
     expect(JSON.parse(stdout).outputValue).toBeCloseTo(935, 10);
   });
 
-  test('an unknown topic: one line on stderr, non-zero exit', () => {
+  test('an unknown topic: one line on stderr, exit 2 (a usage error)', () => {
     const { status, stdout, stderr } = nnt('explain', 'chainrule');
-    expect(status).toBe(1);
+    expect(status).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toBe("nnt: unknown explain topic 'chainrule' (known: shopping, affine, softmax-loss, relu, sigmoid)\n");
   });

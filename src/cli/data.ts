@@ -1,5 +1,5 @@
 import { relative, isAbsolute } from 'node:path';
-import { UserError } from '../errors';
+import { UsageError, UserError } from '../errors';
 import { table } from './format';
 import { Rng } from '../core/rng';
 import { classCounts, type Dataset } from '../data/dataset';
@@ -15,7 +15,7 @@ interface Options {
 
 /** `nnt data [info]`: what the dataset holds, and a few of its samples drawn as text. */
 export function run(action: string, opts: Options): void {
-  if (action !== 'info') throw new UserError(`data: unknown action '${action}' (the only one is 'info')`);
+  if (action !== 'info') throw new UsageError(`data: unknown action '${action}' (the only one is 'info')`);
   const spec: DataSourceSpec = opts.dir === undefined ? {} : { dir: opts.dir };
   const train = loadTrainSet(spec);
   const test = loadTestSet(spec);

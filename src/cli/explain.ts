@@ -5,7 +5,7 @@ import { toGraph } from '../explain/graph';
 import { renderText } from '../explain/render-text';
 import { columns, type Paint } from '../explain/text-format';
 import { explain, topics, type ExplainOptions } from '../explain/topics';
-import { UserError } from '../errors';
+import { UsageError, UserError } from '../errors';
 
 /** Flags arrive as strings (commander leaves them unparsed) and are checked here, by name. */
 interface Flags {
@@ -29,7 +29,7 @@ const paint: Paint = { title: chalk.bold, forward: chalk.cyan, backward: chalk.m
 
 export function run(topic: string | undefined, flags: Flags): void {
   if (flags.config !== undefined || flags.weights !== undefined) {
-    if (topic !== undefined) throw new UserError(`explain ${topic} is a fixed example; --config and --weights go without a topic`);
+    if (topic !== undefined) throw new UsageError(`explain ${topic} is a fixed example; --config and --weights go without a topic`);
     return runNetwork(flags);
   }
   if (topic === undefined) {
@@ -38,7 +38,7 @@ export function run(topic: string | undefined, flags: Flags): void {
     return;
   }
   const toStdout = flags.dot === true || flags.dot === '-';
-  if (toStdout && flags.json) throw new UserError('--json and --dot without a file both write to stdout; give --dot a file name');
+  if (toStdout && flags.json) throw new UsageError('--json and --dot without a file both write to stdout; give --dot a file name');
 
   const trace = explain(topic, options(flags));
   if (flags.dot !== undefined) {
@@ -70,7 +70,7 @@ function runNetwork(flags: Flags): void {
   const { traceNetwork } = require('../explain/network-trace') as typeof import('../explain/network-trace');
   const { renderNetworkTrace } = require('../explain/render-network-trace') as typeof import('../explain/render-network-trace');
   const { createOptimizer } = require('../optim/create') as typeof import('../optim/create');
-  if (flags.dot !== undefined) throw new UserError('--dot draws the fixed examples; for a network use the text or --json');
+  if (flags.dot !== undefined) throw new UsageError('--dot draws the fixed examples; for a network use the text or --json');
 
   const { existingWeights } = require('./runs') as typeof import('./runs');
   const doc = flags.weights !== undefined ? readWeights(existingWeights(flags.weights)) : undefined;
@@ -82,7 +82,7 @@ function runNetwork(flags: Flags): void {
   net.weightDecay = config.training.weightDecay;
 
   const k = number(flags.sample, '--sample') ?? 0;
-  if (!Number.isInteger(k) || k < 0 || k >= train.count) throw new UserError(`--sample: expected a training sample index from 0 to ${train.count - 1}, got '${flags.sample}'`);
+  if (!Number.isInteger(k) || k < 0 || k >= train.count) throw new UsageError(`--sample: expected a training sample index from 0 to ${train.count - 1}, got '${flags.sample}'`);
   const x = { data: new Float64Array(train.sampleSize), shape: [1, train.sampleSize] };
   const labels = new Uint8Array(1);
   gatherBatch(train, [k], 0, 1, x.data, labels);
@@ -109,9 +109,9 @@ function options(flags: Flags): ExplainOptions {
   };
   const given = Object.fromEntries(Object.entries(shopping).filter(([, v]) => v !== undefined));
   const seed = number(flags.seed, '--seed');
-  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0)) throw new UserError(`--seed: expected a non-negative integer, got '${flags.seed}'`);
+  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0)) throw new UsageError(`--seed: expected a non-negative integer, got '${flags.seed}'`);
   const at = flags.at === undefined ? undefined : flags.at.split(',').map((s) => number(s.trim(), '--at')!);
-  if (at && at.length === 0) throw new UserError('--at: expected a comma-separated list of numbers');
+  if (at && at.length === 0) throw new UsageError('--at: expected a comma-separated list of numbers');
   return {
     ...(Object.keys(given).length > 0 && { shopping: given }),
     ...(seed !== undefined && { seed }),
@@ -122,7 +122,7 @@ function options(flags: Flags): ExplainOptions {
 function number(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new UserError(`${flag}: expected a number, got '${value}'`);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag}: expected a number, got '${value}'`);
   return n;
 }
 

@@ -1,4 +1,4 @@
-import { UserError } from '../errors';
+import { UsageError } from '../errors';
 import { explainAffine, type AffineTrace } from './affine';
 import { explainRelu, type ReluTrace } from './relu';
 import { explainShopping, type ShoppingOptions, type ShoppingTrace } from './shopping';
@@ -25,13 +25,13 @@ export const topics: { name: TopicName; summary: string; options: (keyof Explain
   { name: 'sigmoid', summary: 'Sigmoid\'s local derivative y(1 − y), from the cached output', options: ['at'] },
 ];
 
-/** Runs one topic. An unknown topic, or an option the topic does not take, is a UserError. */
+/** Runs one topic. An unknown topic, or an option the topic does not take, is a UsageError (exit code 2 on the command line). */
 export function explain(topic: string, options: ExplainOptions = {}): ExplainTrace {
   const entry = topics.find((t) => t.name === topic);
-  if (!entry) throw new UserError(`unknown explain topic '${topic}' (known: ${topics.map((t) => t.name).join(', ')})`);
+  if (!entry) throw new UsageError(`unknown explain topic '${topic}' (known: ${topics.map((t) => t.name).join(', ')})`);
   for (const key of Object.keys(options) as (keyof ExplainOptions)[]) {
     if (options[key] !== undefined && !entry.options.includes(key)) {
-      throw new UserError(`explain ${topic} does not take ${optionFlags[key]} (used by: ${topics.filter((t) => t.options.includes(key)).map((t) => t.name).join(', ')})`);
+      throw new UsageError(`explain ${topic} does not take ${optionFlags[key]} (used by: ${topics.filter((t) => t.options.includes(key)).map((t) => t.name).join(', ')})`);
     }
   }
   switch (entry.name) {
