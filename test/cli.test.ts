@@ -72,7 +72,7 @@ describe('nnt train and nnt eval, end to end', () => {
     expectOneLineError(nnt('train', '--config', 'missing.yaml'), /missing\.yaml: cannot read the config/);
     writeFileSync(join(dir, 'ten.json'), '{"layers":[{"type":"affine","units":7}]}');
     expectOneLineError(nnt('train', '--config', 'ten.json', '--limit', '100'), /ten\.json: layers\[0\]\.units is 7, but the data has 10 classes/);
-    expectOneLineError(nnt('eval', 'nothing.json'), /nothing\.json: cannot read the weights/);
+    expectOneLineError(nnt('eval', 'nothing.json'), /nothing\.json: no such weights file/);
     writeFileSync(join(dir, 'half.json'), readFileSync(weights, 'utf8').slice(0, 5000));
     expectOneLineError(nnt('eval', 'half.json'), /half\.json: not a JSON document \(truncated\?\)/);
     expectOneLineError(nnt('train', '--resume', weights), /has no checkpoint section/);
