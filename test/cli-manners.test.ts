@@ -126,6 +126,9 @@ describe('train: --quiet, plural forms, and --json for every command', () => {
       ['compare', join(configs, 'momentum.yaml'), 'adam', '--limit', '100', '--epochs', '1', '--out-dir', 'j/cmp'],
       ['train', '--sweep', 'training.learningRate=0.1,0.2', '--limit', '100', '--epochs', '1', '--out-dir', 'j/sweep'],
     ];
+    // Every command with a --json flag is in this list (a command added later must join it).
+    const withJson = describeProgram(buildProgram()).commands.filter((c) => c.flags.some((f) => f.long === '--json')).map((c) => c.name);
+    expect(withJson.filter((name) => !commands.some((args) => args[0] === name))).toEqual([]);
     for (const args of commands) {
       const r = nnt([...args, '--json']);
       expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });
