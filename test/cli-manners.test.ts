@@ -198,6 +198,8 @@ describe('nnt completion', () => {
     expect(complete('nnt', 'train', '--config', 'two')).toEqual(expect.arrayContaining(['two-layer', 'two-layer-sigmoid']));
     expect(complete('nnt', 'train', '--backend', '')).toEqual(['auto', 'wasm', 'ts']);
     expect(complete('nnt', 'completion', 'z')).toEqual(['zsh']);
+    expect(complete('nnt', 'train', '--epochs', '')).toEqual(['']); // a number: no file names offered
+    expect(complete('nnt', 'train', '--out', 'nnt.b')).toEqual(['nnt.bash']); // a file: file names
   });
 
   test('zsh and fish: every command and flag, from the program', () => {
@@ -214,5 +216,8 @@ describe('nnt completion', () => {
       }
     }
     expect(fish).toContain(`-l config -s c -r -F -a '${spec.configs.join(' ')}'`);
+    expect(fish).toContain(`__fish_seen_subcommand_from train" -l epochs -x -d`);
+    expect(zsh).toContain(`'--epochs[number of epochs]:value: '`);
+    expect(zsh).toContain(`:config:{compadd -- ${spec.configs.join(' ')}; _files}'`);
   });
 });

@@ -18,9 +18,10 @@ interface Flag {
   long: string;
   short?: string;
   help: string;
-  /** Takes a value; `choices` when the value is one of a list. */
+  /** Takes a value; `choices` when the value is one of a list; `file` when it names a file or folder. */
   takesValue: boolean;
   choices?: string[];
+  file?: boolean;
 }
 
 interface CommandSpec {
@@ -55,7 +56,8 @@ export function describe(program: Command): ProgramSpec {
 }
 
 function flag(o: Option): Flag {
-  return { long: o.long!, short: o.short, help: o.description, takesValue: o.required || o.optional, choices: o.argChoices };
+  const file = /[<[](file|dir|checkpoint|weights)[\]>]/.test(o.flags);
+  return { long: o.long!, short: o.short, help: o.description, takesValue: o.required || o.optional, choices: o.argChoices, file };
 }
 
 const CONFIG_FLAG = '--config';
@@ -68,7 +70,7 @@ function bash(spec: ProgramSpec): string {
       const valued = c.flags.filter((f) => f.takesValue);
       const values = valued.map((f) => {
         const pattern = [f.long, ...(f.short ? [f.short] : [])].join('|');
-        const files = f.choices ? '' : ' $(compgen -f -- "$cur")';
+        const files = f.file ? ' $(compgen -f -- "$cur")' : '';
         const words = f.choices?.join(' ') ?? (f.long === CONFIG_FLAG ? spec.configs.join(' ') : '');
         return `        ${pattern}) COMPREPLY=($(compgen -W "${words}" -- "$cur")${files}); return ;;`;
       });
@@ -110,7 +112,15 @@ function oneLine(text: string): string {
 function zsh(spec: ProgramSpec): string {
   const flagSpec = (f: Flag, configs: string[]) => {
     const names = f.short ? `{${f.short},${f.long}}` : f.long;
-    const value = !f.takesValue ? '' : f.choices ? `:value:(${f.choices.join(' ')})` : f.long === CONFIG_FLAG ? `:config:(${configs.join(' ')})` : ':value:_files';
+    const value = !f.takesValue
+      ? ''
+      : f.choices
+        ? `:value:(${f.choices.join(' ')})`
+        : f.long === CONFIG_FLAG
+          ? `:config:{compadd -- ${configs.join(' ')}; _files}`
+          : f.file
+            ? ':file:_files'
+            : ':value: ';
     return `'${names}[${oneLine(f.help)}]${value}'`;
   };
   const cases = spec.commands
@@ -153,7 +163,7 @@ function fish(spec: ProgramSpec): string {
     else lines.push(`complete -c nnt ${when} -F`);
     for (const f of c.flags) {
       const short = f.short ? ` -s ${f.short.slice(1)}` : '';
-      const value = !f.takesValue ? '' : f.choices ? ` -x -a '${f.choices.join(' ')}'` : f.long === CONFIG_FLAG ? ` -r -F -a '${spec.configs.join(' ')}'` : ' -r -F';
+      const value = !f.takesValue ? '' : f.choices ? ` -x -a '${f.choices.join(' ')}'` : f.long === CONFIG_FLAG ? ` -r -F -a '${spec.configs.join(' ')}'` : f.file ? ' -r -F' : ' -x';
       lines.push(`complete -c nnt ${when} -l ${f.long.slice(2)}${short}${value} -d '${oneLine(f.help)}'`);
     }
   }
