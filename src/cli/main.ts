@@ -63,6 +63,15 @@ export function main(argv: string[]): void {
     .action((opts) => (require('./gradcheck') as typeof import('./gradcheck')).run(opts));
 
   program
+    .command('check-layer')
+    .description('check a layer you wrote (a JS or TS class with forward and backward) against numerical gradients, in plain words')
+    .argument('<file>', 'a module exporting layer classes (see README: check your own layer)')
+    .option('--layer <name>', 'check only this exported class')
+    .option('--seed <n>', 'seed of the random inputs', nonNegativeInt, 1)
+    .option('--json', 'print the findings as JSON')
+    .action((file, opts) => (require('./check-layer') as typeof import('./check-layer')).run(file, opts));
+
+  program
     .command('explain [topic]')
     .description('show the computational graph with numbers: forward values, backward gradients, numerical checks')
     .option('--apples <n>', 'shopping: number of apples (2)')
