@@ -60,6 +60,8 @@ export function main(argv: string[]): void {
     .option('--entries <n>', 'check at most N entries of each parameter, chosen at random (for large nets)', positiveInt)
     .option('--threshold <x>', 'largest relative error that passes', positiveNumber)
     .option('--json', 'print the rows as JSON')
+    .addOption(new Option('--backend <name>', 'kernels to check (default: the config\'s, as training uses them)').choices(['auto', 'wasm', 'ts']))
+    .option('--layers', 'check every layer type on its own, on every backend, in one table')
     .action((opts) => (require('./gradcheck') as typeof import('./gradcheck')).run(opts));
 
   program
