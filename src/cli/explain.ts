@@ -21,6 +21,10 @@ interface Flags {
   config?: string;
   weights?: string;
   sample?: string;
+  batch?: string;
+  eval?: boolean;
+  lang?: string;
+  svg?: string;
 }
 
 // chalk 4 switches itself off when stdout is not a terminal (and honours NO_COLOR / FORCE_COLOR).
@@ -79,22 +83,50 @@ function runNetwork(flags: Flags): void {
   if (doc) loadInto(net, doc, flags.weights!);
   net.weightDecay = config.training.weightDecay;
 
+  const { batch, training } = traceMode(net, flags);
   const k = number(flags.sample, '--sample') ?? 0;
-  if (!Number.isInteger(k) || k < 0 || k >= train.count) throw new UserError(`--sample: expected a training sample index from 0 to ${train.count - 1}, got '${flags.sample}'`);
-  const x = { data: new Float64Array(train.sampleSize), shape: [1, train.sampleSize] };
-  const labels = new Uint8Array(1);
-  gatherBatch(train, [k], 0, 1, x.data, labels);
+  if (!Number.isInteger(k) || k < 0 || k + batch > train.count) throw new UserError(`--sample: expected a training sample index from 0 to ${train.count - batch}, got '${flags.sample}'`);
+  const x = { data: new Float64Array(batch * train.sampleSize), shape: [batch, train.sampleSize] };
+  const labels = new Uint8Array(batch);
+  gatherBatch(train, Int32Array.from({ length: batch }, (_, i) => k + i), 0, batch, x.data, labels);
   const { optimizer, learningRate, clipNorm, schedule } = config.training;
-  const trace = traceNetwork(net, x, labels, learningRate, { optimizer: createOptimizer(optimizer, tsKernels), clipNorm });
-  if (flags.json) console.log(JSON.stringify({ source: where, sample: k, label: labels[0], ...trace }, null, 2));
+  const trace = traceNetwork(net, x, labels, learningRate, { optimizer: createOptimizer(optimizer, tsKernels), clipNorm, training });
+  const samples = batch === 1 ? `training sample ${k} (a ${labels[0]})` : `training samples ${k}–${k + batch - 1} (labels ${Array.from(labels).join(', ')})`;
+  if (flags.json) console.log(JSON.stringify({ source: where, sample: k, ...(batch === 1 ? { label: labels[0] } : { samples: batch, labels: Array.from(labels) }), ...trace }, null, 2));
   else {
-    console.log(`${where}: training sample ${k} (a ${labels[0]}) through the network${doc ? ' with its trained weights' : ', initial weights from the seed'}\n`);
+    console.log(`${where}: ${samples} through the network${doc ? ' with its trained weights' : ', initial weights from the seed'}`);
+    console.log(`${trace.mode} mode: ${modeNote(net, training, batch)}\n`);
     console.log(renderNetworkTrace(trace, paint));
     const warmup = schedule.warmupSteps || schedule.warmupEpochs;
     if (schedule.type !== 'constant' || warmup) {
       console.log(paint.note(`(lr is the config's base learning rate; its ${schedule.type} schedule${warmup ? ' with warm-up' : ''} changes it during training)`));
     }
   }
+}
+
+/**
+ * Batch norm normalizes each feature over the batch in training mode: over a batch of one it
+ * outputs β and every gradient below it is 0. So a batch-norm net is traced on a batch of 8
+ * in training mode, or on one sample in evaluation mode (--eval).
+ */
+function traceMode(net: import('../net/network').Network, flags: Flags): { batch: number; training: boolean } {
+  const training = !flags.eval;
+  const batchNorm = net.layers.some((l) => l.constructor.name === 'BatchNorm');
+  const batch = number(flags.batch, '--batch') ?? (training && batchNorm ? 8 : 1);
+  if (!Number.isInteger(batch) || batch < 1) throw new UserError(`--batch: expected a positive integer, got '${flags.batch}'`);
+  if (training && batchNorm && batch === 1) {
+    throw new UserError('--batch 1 in training mode: batch norm would normalize each feature over one sample (its output is β, every gradient below it 0); use --batch 2 or more, or --eval');
+  }
+  return { batch, training };
+}
+
+function modeNote(net: import('../net/network').Network, training: boolean, batch: number): string {
+  const kinds = new Set(net.layers.map((l) => l.constructor.name));
+  const parts: string[] = [];
+  if (kinds.has('BatchNorm')) parts.push(training ? `batch norm normalizes each feature over these ${batch} samples` : 'batch norm uses its running mean and variance');
+  if (kinds.has('Dropout')) parts.push(training ? 'dropout drops units' : 'dropout passes every unit');
+  if (!parts.length) parts.push(training ? 'as in a training step' : 'as in evaluation');
+  return parts.join('; ') + (training ? '' : ' (as nnt eval predicts)');
 }
 
 function options(flags: Flags): ExplainOptions {

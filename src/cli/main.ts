@@ -87,7 +87,9 @@ export function main(argv: string[]): void {
     .option('--dot [file]', 'write a Graphviz graph (forward values and gradients on the edges) to file, or stdout')
     .option('-c, --config <file>', 'instead of a topic: one real MNIST sample through this config\'s network, layer by layer')
     .option('--weights <file>', 'like --config, with the trained weights (and config) of this file')
-    .option('--sample <k>', 'with --config/--weights: which training sample (0)')
+    .option('--sample <k>', 'with --config/--weights: which training sample (0), the first of the batch')
+    .option('--batch <n>', 'with --config/--weights: samples in the traced batch (1; 8 for a batch-norm net in training mode)')
+    .option('--eval', 'with --config/--weights: evaluation mode (batch norm\'s running averages, no dropout)')
     .action((topic, opts) => (require('./explain') as typeof import('./explain')).run(topic, opts));
 
   program
