@@ -22,6 +22,7 @@ interface Flags {
   weights?: string;
   sample?: string;
   batch?: string;
+  budget?: string;
   eval?: boolean;
   lang?: string;
   svg?: string;
@@ -138,6 +139,7 @@ function options(flags: Flags): ExplainOptions {
     tax: number(flags.tax, '--tax'),
   };
   const given = Object.fromEntries(Object.entries(shopping).filter(([, v]) => v !== undefined));
+  const budget = number(flags.budget, '--budget');
   const seed = number(flags.seed, '--seed');
   if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0)) throw new UserError(`--seed: expected a non-negative integer, got '${flags.seed}'`);
   const at = flags.at === undefined ? undefined : flags.at.split(',').map((s) => number(s.trim(), '--at')!);
@@ -146,6 +148,7 @@ function options(flags: Flags): ExplainOptions {
     ...(Object.keys(given).length > 0 && { shopping: given }),
     ...(seed !== undefined && { seed }),
     ...(at && { at }),
+    ...(budget !== undefined && { budget }),
   };
 }
 
