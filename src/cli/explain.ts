@@ -31,9 +31,11 @@ interface Flags {
 // chalk 4 switches itself off when stdout is not a terminal (and honours NO_COLOR / FORCE_COLOR).
 const paint: Paint = { title: chalk.bold, forward: chalk.cyan, backward: chalk.magenta, ok: chalk.green, bad: chalk.red.bold, note: chalk.dim };
 
-export function run(topic: string | undefined, flags: Flags): void {
+export async function run(topic: string | undefined, flags: Flags): Promise<void> {
+  if (flags.lang !== undefined && !['en', 'ko'].includes(flags.lang)) throw new UserError(`--lang: expected en or ko, got '${flags.lang}'`);
   if (flags.config !== undefined || flags.weights !== undefined) {
     if (topic !== undefined) throw new UserError(`explain ${topic} is a fixed example; --config and --weights go without a topic`);
+    if (flags.svg !== undefined) throw new UserError('--svg draws the fixed examples; for a network use the text or --json');
     return runNetwork(flags);
   }
   if (topic === undefined) {
@@ -45,6 +47,17 @@ export function run(topic: string | undefined, flags: Flags): void {
   if (toStdout && flags.json) throw new UserError('--json and --dot without a file both write to stdout; give --dot a file name');
 
   const trace = explain(topic, options(flags));
+  const lang = language(flags.lang);
+  if (flags.svg !== undefined) {
+    const { renderSvg } = require('../explain/svg') as typeof import('../explain/svg');
+    writeFile(flags.svg, await renderSvg(renderDot(toGraph(trace))));
+    if (flags.json || flags.dot !== undefined) {
+      /* the other outputs follow */
+    } else {
+      console.log(lang === 'ko' ? `${flags.svg} 파일을 썼습니다` : `wrote ${flags.svg}`);
+      return;
+    }
+  }
   if (flags.dot !== undefined) {
     const dot = renderDot(toGraph(trace));
     if (toStdout) process.stdout.write(dot);
@@ -52,7 +65,7 @@ export function run(topic: string | undefined, flags: Flags): void {
   }
   if (flags.json) console.log(JSON.stringify(trace, null, 2));
   else if (flags.dot === undefined || !toStdout) {
-    if (flags.dot === undefined) console.log(renderText(trace, paint));
+    if (flags.dot === undefined) console.log(lang === 'ko' ? translate(renderText(trace, paint)) : renderText(trace, paint));
     else console.log(`wrote ${flags.dot} (render it with: dot -Tsvg ${flags.dot} -o graph.svg)`);
   }
 }
@@ -128,6 +141,18 @@ function modeNote(net: import('../net/network').Network, training: boolean, batc
   if (kinds.has('Dropout')) parts.push(training ? 'dropout drops units' : 'dropout passes every unit');
   if (!parts.length) parts.push(training ? 'as in a training step' : 'as in evaluation');
   return parts.join('; ') + (training ? '' : ' (as nnt eval predicts)');
+}
+
+/** --lang, else LANG / LC_ALL / LC_MESSAGES starting with "ko", else English. */
+function language(flag: string | undefined): 'en' | 'ko' {
+  if (flag === 'en' || flag === 'ko') return flag;
+  const env = process.env.LC_ALL || process.env.LC_MESSAGES || process.env.LANG || '';
+  return /^ko/i.test(env) ? 'ko' : 'en';
+}
+
+function translate(text: string): string {
+  const { toKorean } = require('../explain/korean') as typeof import('../explain/korean');
+  return toKorean(text);
 }
 
 function options(flags: Flags): ExplainOptions {

@@ -86,6 +86,8 @@ export function main(argv: string[]): void {
     .option('--at <x,y,...>', 'relu, sigmoid: inputs to evaluate at')
     .option('--json', 'print the whole trace as JSON')
     .option('--dot [file]', 'write a Graphviz graph (forward values and gradients on the edges) to file, or stdout')
+    .option('--svg <file>', 'draw the graph as an SVG picture (Graphviz compiled to WebAssembly; nothing to install)')
+    .option('--lang <code>', 'language of the prose: en or ko (default: from LANG)')
     .option('-c, --config <file>', 'instead of a topic: one real MNIST sample through this config\'s network, layer by layer')
     .option('--weights <file>', 'like --config, with the trained weights (and config) of this file')
     .option('--sample <k>', 'with --config/--weights: which training sample (0), the first of the batch')

@@ -30,7 +30,8 @@ export function explainAffineSingle(seed: number): AffineSingleCase {
   const rng = Rng.stream(seed, 'affine single');
   const oneDecimal = () => (rng.int(19) - 9) / 10;
   const layer = new Affine('affine', D, M, tsKernels);
-  const x = tensor([1, D], Array.from({ length: D }, () => rng.int(6) - 2));
+  const nonZero = [-2, -1, 1, 2, 3]; // a 0 in x would make a whole row of dW 0
+  const x = tensor([1, D], Array.from({ length: D }, () => nonZero[rng.int(nonZero.length)]));
   for (let i = 0; i < D * M; i++) layer.W.value[i] = oneDecimal();
   for (let j = 0; j < M; j++) layer.b.value[j] = oneDecimal();
   const dout = tensor([1, M], Array.from({ length: M }, oneDecimal));
