@@ -47,3 +47,13 @@ describe('nnt gradcheck', () => {
     expect(JSON.parse(nnt('gradcheck', '--config', config, '--entries', '10', '--json').stdout).weightDecay).toBe(0.1);
   }, 120000);
 });
+
+describe('the note on entries measured again with h/10', () => {
+  const { refinedNote } = require('../src/cli/gradcheck') as typeof import('../src/cli/gradcheck');
+  const row = (passed: boolean, refined: number) => ({ name: 'w', shape: [1], entries: 1, checked: 1, kinkCrossings: 0, refined, meanAbsDiff: 0, maxRelError: passed ? 0 : 1, passed });
+  test('is printed only where it explains a pass', () => {
+    expect(refinedNote([row(false, 3)])).toBeUndefined();
+    expect(refinedNote([row(true, 0), row(false, 4)])).toBeUndefined();
+    expect(refinedNote([row(true, 2), row(false, 5)])).toMatch(/^2 entries measured again with h = 0\.00001/);
+  });
+});

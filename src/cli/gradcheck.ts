@@ -5,7 +5,7 @@ import { gatherBatch } from '../data/dataset';
 import { loadTrainSet } from '../data/source';
 import { loadConfig } from '../io/config';
 import { networkFromConfig } from '../net/from-config';
-import { DEFAULT_H, DEFAULT_THRESHOLD, gradientCheck } from '../net/gradcheck';
+import { DEFAULT_H, DEFAULT_THRESHOLD, gradientCheck, type GradcheckRow } from '../net/gradcheck';
 import { table } from './format';
 import { DEFAULT_CONFIG, kernelsFor } from './train';
 
@@ -79,14 +79,21 @@ function check(opts: Options, file: string, config: ReturnType<typeof loadConfig
     );
     console.log(`threshold: max relative error < ${threshold.toExponential(0)}; ${passed ? 'all parameters pass' : 'some parameters FAIL'}`);
     if (kinks) console.log(`${kinks} entries skipped: their ±h nudge moved a ReLU input across 0, where the loss has no derivative`);
-    // Only where it explains a pass: on a failing row the finer step did not rescue the entry.
-    const refined = rows.filter((r) => r.passed).reduce((s, r) => s + r.refined, 0);
-    if (refined) {
-      console.log(
-        `${refined} entries measured again with h = ${DEFAULT_H / 10}: at h the central difference's own error (∝ h²) was above the threshold ` +
-          `(the loss curves sharply there); a wrong gradient would not have come closer`,
-      );
-    }
+    const note = refinedNote(rows);
+    if (note) console.log(note);
   }
   if (!passed) process.exitCode = 1;
+}
+
+/**
+ * The note on entries measured again with h/10, counting only parameters that pass: there the
+ * finer step explains the pass; on a failing parameter it rescued nothing worth a note.
+ */
+export function refinedNote(rows: GradcheckRow[]): string | undefined {
+  const refined = rows.filter((r) => r.passed).reduce((s, r) => s + r.refined, 0);
+  if (!refined) return undefined;
+  return (
+    `${refined} entries measured again with h = ${DEFAULT_H / 10}: at h the central difference's own error (∝ h²) was above the threshold ` +
+    `(the loss curves sharply there); a wrong gradient would not have come closer`
+  );
 }
