@@ -192,6 +192,9 @@ describe('the CLI', () => {
     expect(ko.split('\n')[0]).toMatch(/^train-step: 2층 신경망의 학습 한 단계/);
     const env = spawnSync(process.execPath, [bin, 'explain', 'relu'], { encoding: 'utf8', env: { ...process.env, LANG: 'ko_KR.UTF-8', LC_ALL: '' } });
     expect(env.stdout.split('\n')[0]).toMatch(/[가-힣]/);
+    const list = nnt('explain', '--lang', 'ko').stdout.trim().split('\n');
+    expect(list).toHaveLength(1 + topics.length);
+    for (const line of list) expect(line).toMatch(/[가-힣]/);
     expect(nnt('explain', 'relu', '--lang', 'fr').stderr).toBe("nnt: --lang: expected en or ko, got 'fr'\n");
   }, 120000);
 });

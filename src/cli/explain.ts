@@ -40,7 +40,10 @@ export async function run(topic: string | undefined, flags: Flags): Promise<void
   }
   if (topic === undefined) {
     if (flags.json) console.log(JSON.stringify(topics.map(({ name, summary }) => ({ name, summary })), null, 2));
-    else console.log(['nnt explain <topic>: the computational graph, forward and backward, with numbers', ...columns(['topic', ''], topics.map((t) => [t.name, t.summary])).slice(1).map((l) => '  ' + l)].join('\n'));
+    else if (language(flags.lang) === 'ko') {
+      const { koreanSummaries } = require('../explain/korean') as typeof import('../explain/korean');
+      console.log(['nnt explain <주제>: 계산 그래프를 숫자와 함께, 순전파와 역전파로', ...columns(['topic', ''], topics.map((t) => [t.name, koreanSummaries[t.name] ?? t.summary])).slice(1).map((l) => '  ' + l)].join('\n'));
+    } else console.log(['nnt explain <topic>: the computational graph, forward and backward, with numbers', ...columns(['topic', ''], topics.map((t) => [t.name, t.summary])).slice(1).map((l) => '  ' + l)].join('\n'));
     return;
   }
   const toStdout = flags.dot === true || flags.dot === '-';

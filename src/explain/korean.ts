@@ -77,3 +77,15 @@ const phrases: [RegExp, string][] = [
 export function toKorean(english: string): string {
   return phrases.reduce((text, [pattern, korean]) => text.replace(pattern, korean), english);
 }
+
+/** The topic list's one-line summaries, in Korean. */
+export const koreanSummaries: Record<string, string> = {
+  shopping: '책의 사과와 귤 쇼핑 그래프: 노드마다 순전파 값과 역전파 기울기',
+  affine: '2×3 배치에서 out = X·W + b: dX, dW, db를 합으로 풀어 쓰고 형상까지',
+  'softmax-loss': '점수 → 소프트맥스 → 교차 엔트로피: 기울기가 (y − t)/N인 이유와 역전파가 시작되는 곳',
+  relu: 'ReLU의 국소 미분은 마스크; 0에서 미분이 없는 이유',
+  sigmoid: 'Sigmoid의 국소 미분 y(1 − y), 저장해 둔 출력으로',
+  loss: '손실 (price − budget)²로 끝나는 쇼핑 그래프: 역전파는 dL/dL = 1에서 시작',
+  'sigmoid-graph': '책의 그림처럼 그린 sigmoid: ×(−1), exp, +1, 1/x 노드와 그 곱이 y(1 − y)가 되는 과정',
+  'train-step': '4-3-2 신경망, 샘플 2개로 학습 한 단계 전체: 순전파, 역전파의 모든 원소와 갱신',
+};
