@@ -11,14 +11,22 @@ import type { NumericalCheck } from '../src/explain/check';
 function checksOf(trace: ExplainTrace): [string, NumericalCheck][] {
   switch (trace.topic) {
     case 'shopping':
+    case 'loss':
       return [
         ...trace.variables.map((v): [string, NumericalCheck] => [`d/d ${v.name}`, v.check]),
         ...trace.backward.flatMap((s) => s.inputs.map((i): [string, NumericalCheck] => [`${s.node} → ${i.name}`, i.check])),
       ];
     case 'affine':
-      return trace.entries.map((e) => [`${e.gradient}[${e.index}]`, e.check]);
+      return [...trace.entries.map((e): [string, NumericalCheck] => [`${e.gradient}[${e.index}]`, e.check]), ...trace.single.checks.map((e): [string, NumericalCheck] => [`single ${e.gradient}[${e.index}]`, e.check])];
+    case 'sigmoid-graph':
+      return trace.nodes.map((n) => [`node ${n.op}`, n.check]);
+    case 'train-step':
+      return trace.checks.map((e) => [`${e.gradient}[${e.index}]`, e.check]);
     case 'softmax-loss':
-      return [trace.single, trace.batch].flatMap((c, k) => c.checks.map((e): [string, NumericalCheck] => [`case ${k} [${e.index}]`, e.check]));
+      return [
+        ...[trace.single, trace.batch].flatMap((c, k) => c.checks.map((e): [string, NumericalCheck] => [`case ${k} [${e.index}]`, e.check])),
+        ...trace.logSumExpGradient.map((c, j): [string, NumericalCheck] => [`d log S / d a_0${j}`, c]),
+      ];
     case 'relu':
     case 'sigmoid':
       return trace.points.map((p) => [`x = ${p.x}`, p.check]);
@@ -151,7 +159,7 @@ describe('nnt explain relu and sigmoid', () => {
 describe('topics and options', () => {
   test('an unknown topic is a one-line UserError naming the known ones', () => {
     expect(() => explain('backprop')).toThrow(UserError);
-    expect(() => explain('backprop')).toThrow(/unknown explain topic 'backprop' \(known: shopping, affine, softmax-loss, relu, sigmoid\)$/);
+    expect(() => explain('backprop')).toThrow(/unknown explain topic 'backprop' \(known: shopping, affine, softmax-loss, relu, sigmoid, loss, sigmoid-graph, train-step\)$/);
   });
 
   test('an option the topic does not take is a UserError', () => {

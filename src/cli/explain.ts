@@ -21,26 +21,47 @@ interface Flags {
   config?: string;
   weights?: string;
   sample?: string;
+  batch?: string;
+  budget?: string;
+  eval?: boolean;
+  lang?: string;
+  svg?: string;
 }
 
 // chalk 4 switches itself off when stdout is not a terminal and reads FORCE_COLOR, but not NO_COLOR:
 // the CLI sets chalk.level for that and --no-color (src/cli/conventions.ts).
 const paint: Paint = { title: chalk.bold, forward: chalk.cyan, backward: chalk.magenta, ok: chalk.green, bad: chalk.red.bold, note: chalk.dim };
 
-export function run(topic: string | undefined, flags: Flags): void {
+export async function run(topic: string | undefined, flags: Flags): Promise<void> {
+  if (flags.lang !== undefined && !['en', 'ko'].includes(flags.lang)) throw new UsageError(`--lang: expected en or ko, got '${flags.lang}'`);
   if (flags.config !== undefined || flags.weights !== undefined) {
     if (topic !== undefined) throw new UsageError(`explain ${topic} is a fixed example; --config and --weights go without a topic`);
+    if (flags.svg !== undefined) throw new UsageError('--svg draws the fixed examples; for a network use the text or --json');
     return runNetwork(flags);
   }
   if (topic === undefined) {
     if (flags.json) console.log(JSON.stringify(topics.map(({ name, summary }) => ({ name, summary })), null, 2));
-    else console.log(['nnt explain <topic>: the computational graph, forward and backward, with numbers', ...columns(['topic', ''], topics.map((t) => [t.name, t.summary])).slice(1).map((l) => '  ' + l)].join('\n'));
+    else if (language(flags.lang) === 'ko') {
+      const { koreanSummaries } = require('../explain/korean') as typeof import('../explain/korean');
+      console.log(['nnt explain <주제>: 계산 그래프를 숫자와 함께, 순전파와 역전파로', ...columns(['topic', ''], topics.map((t) => [t.name, koreanSummaries[t.name] ?? t.summary])).slice(1).map((l) => '  ' + l)].join('\n'));
+    } else console.log(['nnt explain <topic>: the computational graph, forward and backward, with numbers', ...columns(['topic', ''], topics.map((t) => [t.name, t.summary])).slice(1).map((l) => '  ' + l)].join('\n'));
     return;
   }
   const toStdout = flags.dot === true || flags.dot === '-';
   if (toStdout && flags.json) throw new UsageError('--json and --dot without a file both write to stdout; give --dot a file name');
 
   const trace = explain(topic, options(flags));
+  const lang = language(flags.lang);
+  if (flags.svg !== undefined) {
+    const { renderSvg } = require('../explain/svg') as typeof import('../explain/svg');
+    writeFile(flags.svg, await renderSvg(renderDot(toGraph(trace))));
+    if (flags.json || flags.dot !== undefined) {
+      /* the other outputs follow */
+    } else {
+      console.log(lang === 'ko' ? `${flags.svg} 파일을 썼습니다` : `wrote ${flags.svg}`);
+      return;
+    }
+  }
   if (flags.dot !== undefined) {
     const dot = renderDot(toGraph(trace));
     if (toStdout) process.stdout.write(dot);
@@ -48,7 +69,7 @@ export function run(topic: string | undefined, flags: Flags): void {
   }
   if (flags.json) console.log(JSON.stringify(trace, null, 2));
   else if (flags.dot === undefined || !toStdout) {
-    if (flags.dot === undefined) console.log(renderText(trace, paint));
+    if (flags.dot === undefined) console.log(lang === 'ko' ? translate(renderText(trace, paint)) : renderText(trace, paint));
     else console.log(`wrote ${flags.dot} (render it with: dot -Tsvg ${flags.dot} -o graph.svg)`);
   }
 }
@@ -81,22 +102,62 @@ function runNetwork(flags: Flags): void {
   if (doc) loadInto(net, doc, flags.weights!);
   net.weightDecay = config.training.weightDecay;
 
+  const { batch, training } = traceMode(net, flags);
   const k = number(flags.sample, '--sample') ?? 0;
-  if (!Number.isInteger(k) || k < 0 || k >= train.count) throw new UsageError(`--sample: expected a training sample index from 0 to ${train.count - 1}, got '${flags.sample}'`);
-  const x = { data: new Float64Array(train.sampleSize), shape: [1, train.sampleSize] };
-  const labels = new Uint8Array(1);
-  gatherBatch(train, [k], 0, 1, x.data, labels);
+  if (!Number.isInteger(k) || k < 0 || k + batch > train.count) throw new UsageError(`--sample: expected a training sample index from 0 to ${train.count - batch}, got '${flags.sample}'`);
+  const x = { data: new Float64Array(batch * train.sampleSize), shape: [batch, train.sampleSize] };
+  const labels = new Uint8Array(batch);
+  gatherBatch(train, Int32Array.from({ length: batch }, (_, i) => k + i), 0, batch, x.data, labels);
   const { optimizer, learningRate, clipNorm, schedule } = config.training;
-  const trace = traceNetwork(net, x, labels, learningRate, { optimizer: createOptimizer(optimizer, tsKernels), clipNorm });
-  if (flags.json) console.log(JSON.stringify({ source: where, sample: k, label: labels[0], ...trace }, null, 2));
+  const trace = traceNetwork(net, x, labels, learningRate, { optimizer: createOptimizer(optimizer, tsKernels), clipNorm, training });
+  const samples = batch === 1 ? `training sample ${k} (a ${labels[0]})` : `training samples ${k}–${k + batch - 1} (labels ${Array.from(labels).join(', ')})`;
+  if (flags.json) console.log(JSON.stringify({ source: where, sample: k, ...(batch === 1 ? { label: labels[0] } : { samples: batch, labels: Array.from(labels) }), ...trace }, null, 2));
   else {
-    console.log(`${where}: training sample ${k} (a ${labels[0]}) through the network${doc ? ' with its trained weights' : ', initial weights from the seed'}\n`);
+    console.log(`${where}: ${samples} through the network${doc ? ' with its trained weights' : ', initial weights from the seed'}`);
+    console.log(`${trace.mode} mode: ${modeNote(net, training, batch)}\n`);
     console.log(renderNetworkTrace(trace, paint));
     const warmup = schedule.warmupSteps || schedule.warmupEpochs;
     if (schedule.type !== 'constant' || warmup) {
       console.log(paint.note(`(lr is the config's base learning rate; its ${schedule.type} schedule${warmup ? ' with warm-up' : ''} changes it during training)`));
     }
   }
+}
+
+/**
+ * Batch norm normalizes each feature over the batch in training mode: over a batch of one it
+ * outputs β and every gradient below it is 0. So a batch-norm net is traced on a batch of 8
+ * in training mode, or on one sample in evaluation mode (--eval).
+ */
+function traceMode(net: import('../net/network').Network, flags: Flags): { batch: number; training: boolean } {
+  const training = !flags.eval;
+  const batchNorm = net.layers.some((l) => l.constructor.name === 'BatchNorm');
+  const batch = number(flags.batch, '--batch') ?? (training && batchNorm ? 8 : 1);
+  if (!Number.isInteger(batch) || batch < 1) throw new UsageError(`--batch: expected a positive integer, got '${flags.batch}'`);
+  if (training && batchNorm && batch === 1) {
+    throw new UsageError('--batch 1 in training mode: batch norm would normalize each feature over one sample (its output is β, every gradient below it 0); use --batch 2 or more, or --eval');
+  }
+  return { batch, training };
+}
+
+function modeNote(net: import('../net/network').Network, training: boolean, batch: number): string {
+  const kinds = new Set(net.layers.map((l) => l.constructor.name));
+  const parts: string[] = [];
+  if (kinds.has('BatchNorm')) parts.push(training ? `batch norm normalizes each feature over these ${batch} samples` : 'batch norm uses its running mean and variance');
+  if (kinds.has('Dropout')) parts.push(training ? 'dropout drops units' : 'dropout passes every unit');
+  if (!parts.length) parts.push(training ? 'as in a training step' : 'as in evaluation');
+  return parts.join('; ') + (training ? '' : ' (as nnt eval predicts)');
+}
+
+/** --lang, else LANG / LC_ALL / LC_MESSAGES starting with "ko", else English. */
+function language(flag: string | undefined): 'en' | 'ko' {
+  if (flag === 'en' || flag === 'ko') return flag;
+  const env = process.env.LC_ALL || process.env.LC_MESSAGES || process.env.LANG || '';
+  return /^ko/i.test(env) ? 'ko' : 'en';
+}
+
+function translate(text: string): string {
+  const { toKorean } = require('../explain/korean') as typeof import('../explain/korean');
+  return toKorean(text);
 }
 
 function options(flags: Flags): ExplainOptions {
@@ -108,6 +169,7 @@ function options(flags: Flags): ExplainOptions {
     tax: number(flags.tax, '--tax'),
   };
   const given = Object.fromEntries(Object.entries(shopping).filter(([, v]) => v !== undefined));
+  const budget = number(flags.budget, '--budget');
   const seed = number(flags.seed, '--seed');
   if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0)) throw new UsageError(`--seed: expected a non-negative integer, got '${flags.seed}'`);
   const at = flags.at === undefined ? undefined : flags.at.split(',').map((s) => number(s.trim(), '--at')!);
@@ -116,6 +178,7 @@ function options(flags: Flags): ExplainOptions {
     ...(Object.keys(given).length > 0 && { shopping: given }),
     ...(seed !== undefined && { seed }),
     ...(at && { at }),
+    ...(budget !== undefined && { budget }),
   };
 }
 

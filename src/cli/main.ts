@@ -76,7 +76,18 @@ export function buildProgram(): Command {
     .option('--entries <n>', 'check at most N entries of each parameter, chosen at random (for large nets)', positiveInt)
     .option('--threshold <x>', 'largest relative error that passes', positiveNumber)
     .option('--json', 'print the rows as JSON')
+    .addOption(new Option('--backend <name>', 'kernels to check (default: the config\'s, as training uses them)').choices(['auto', 'wasm', 'ts']))
+    .option('--layers', 'check every layer type on its own, on every backend, in one table')
     .action((opts) => (require('./gradcheck') as typeof import('./gradcheck')).run(opts));
+
+  program
+    .command('check-layer')
+    .description('check a layer you wrote (a JS or TS class with forward and backward) against numerical gradients, in plain words')
+    .argument('<file>', 'a module exporting layer classes (see README: check your own layer)')
+    .option('--layer <name>', 'check only this exported class')
+    .option('--seed <n>', 'seed of the random inputs', nonNegativeInt, 1)
+    .option('--json', 'print the findings as JSON')
+    .action((file, opts) => (require('./check-layer') as typeof import('./check-layer')).run(file, opts));
 
   program
     .command('explain [topic]')
@@ -86,13 +97,18 @@ export function buildProgram(): Command {
     .option('--oranges <n>', 'shopping: number of oranges (3)')
     .option('--orange-price <x>', 'shopping: price of one orange (150)')
     .option('--tax <x>', 'shopping: tax factor (1.1)')
-    .option('--seed <n>', 'affine, softmax-loss: seed of the small example numbers (1)')
+    .option('--budget <x>', 'loss: what we meant to pay (700)')
+    .option('--seed <n>', 'affine, softmax-loss, train-step: seed of the small example numbers (1)')
     .option('--at <x,y,...>', 'relu, sigmoid: inputs to evaluate at')
     .option('--json', 'print the whole trace as JSON')
     .option('--dot [file]', 'write a Graphviz graph (forward values and gradients on the edges) to file, or stdout')
+    .option('--svg <file>', 'draw the graph as an SVG picture (Graphviz compiled to WebAssembly; nothing to install)')
+    .option('--lang <code>', 'language of the prose: en or ko (default: from LANG)')
     .option('-c, --config <file>', configHelp('instead of a topic: one real MNIST sample through this config\'s network, layer by layer'))
     .option('--weights <file>', 'like --config, with the trained weights (and config) of this file')
-    .option('--sample <k>', 'with --config/--weights: which training sample (0)')
+    .option('--sample <k>', 'with --config/--weights: which training sample (0), the first of the batch')
+    .option('--batch <n>', 'with --config/--weights: samples in the traced batch (1; 8 for a batch-norm net in training mode)')
+    .option('--eval', 'with --config/--weights: evaluation mode (batch norm\'s running averages, no dropout)')
     .action((topic, opts) => (require('./explain') as typeof import('./explain')).run(topic, opts));
 
   program

@@ -4,6 +4,7 @@ import { tsKernels } from '../core/ts-kernels';
 import { Affine } from '../layers/affine';
 import { centralDifference, compare, DEFAULT_H, entryOf, type NumericalCheck } from './check';
 import { toRows, type Rows } from './matrix';
+import { explainAffineSingle, type AffineSingleCase } from './affine-single';
 
 export interface AffineOptions {
   seed: number;
@@ -52,6 +53,8 @@ export interface AffineTrace {
   db: number[];
   shapes: ShapeRule[];
   entries: EntrySum[];
+  /** The same layer on one sample, x of shape (2,), shown first. */
+  single: AffineSingleCase;
 }
 
 const N = 2, D = 3, M = 2;
@@ -124,6 +127,7 @@ export function explainAffine(options: Partial<AffineOptions> = {}): AffineTrace
       { gradient: 'db', formula: 'column sums of dY', factors: [{ name: 'dY', shape: [N, M] }], shape: [M], like: 'b' },
     ],
     entries,
+    single: explainAffineSingle(seed),
   };
 }
 

@@ -2,6 +2,7 @@ import type { AffineTrace } from './affine';
 import type { ScalarGraphTrace } from './scalar-graph';
 import type { SoftmaxLossTrace } from './softmax-loss';
 import { num } from './text-format';
+import { sigmoidGraph, trainStepGraph } from './graph-learner';
 import type { ExplainTrace } from './topics';
 
 /** A computational graph to draw: what flows forward and backward along each edge, as text. */
@@ -15,6 +16,12 @@ export function toGraph(trace: ExplainTrace): Graph {
   switch (trace.topic) {
     case 'shopping':
       return scalarGraph(trace, `shopping: ${trace.output} = ${num(trace.outputValue)}`);
+    case 'loss':
+      return scalarGraph(trace, `loss: L = (price − budget)² = ${num(trace.outputValue)}`);
+    case 'sigmoid-graph':
+      return sigmoidGraph(trace);
+    case 'train-step':
+      return trainStepGraph(trace);
     case 'affine':
       return affineGraph(trace);
     case 'softmax-loss':
@@ -41,13 +48,15 @@ export function toGraph(trace: ExplainTrace): Graph {
   }
 }
 
+export const opSymbol = { mul: '×', add: '+', sub: '−' } as const;
+
 /** Leaves as plain values, each node as an operator, the output at the end. */
 function scalarGraph(t: ScalarGraphTrace, title: string): Graph {
   const producer = new Map(t.forward.map((s) => [s.output.name, s.node]));
   const gradient = new Map(t.variables.map((v) => [v.name, v.gradient]));
   const nodes: Graph['nodes'] = [
     ...t.variables.filter((v) => v.leaf).map((v) => ({ id: v.name, label: v.name, kind: 'value' as const })),
-    ...t.forward.map((s) => ({ id: s.node, label: s.op === 'mul' ? '×' : '+', kind: 'op' as const })),
+    ...t.forward.map((s) => ({ id: s.node, label: opSymbol[s.op], kind: 'op' as const })),
     { id: t.output, label: t.output, kind: 'value' },
   ];
   const edges: Graph['edges'] = t.forward.flatMap((s) =>

@@ -55,6 +55,11 @@ export interface StepOptions {
   optimizer?: Optimizer;
   /** Scale the gradients down to this global norm first, as training does with `clipNorm`. */
   clipNorm?: number;
+  /**
+   * Training mode (the default: batch norm normalizes over this batch, dropout drops) or
+   * evaluation mode (batch norm uses its running averages, dropout passes everything).
+   */
+  training?: boolean;
 }
 
 export interface StepTrace {
@@ -73,6 +78,7 @@ export interface StepTrace {
 }
 
 export interface NetworkTrace {
+  mode: 'training' | 'evaluation';
   inputShape: number[];
   forward: ForwardLayerTrace[];
   /** The training loss: the cross-entropy plus `decayLoss`. */
@@ -107,7 +113,7 @@ export function traceNetwork(net: Network, x: Tensor, labels: Labels, learningRa
   const optimizer = step.optimizer ?? new Sgd();
   const optimizerState = optimizer.getState();
   try {
-    return traceAll(net, x, labels, learningRate, optimizer, step.clipNorm);
+    return traceAll(net, x, labels, learningRate, optimizer, step.clipNorm, step.training ?? true);
   } finally {
     if (skipped) first.computeInputGradient = false;
     changed.forEach((a, k) => a.set(saved[k]));
@@ -116,7 +122,7 @@ export function traceNetwork(net: Network, x: Tensor, labels: Labels, learningRa
   }
 }
 
-function traceAll(net: Network, x: Tensor, labels: Labels, learningRate: number, optimizer: Optimizer, clipNorm: number | undefined): NetworkTrace {
+function traceAll(net: Network, x: Tensor, labels: Labels, learningRate: number, optimizer: Optimizer, clipNorm: number | undefined, training: boolean): NetworkTrace {
   const params = net.params();
 
   // The same passes as Network.gradient, one layer at a time so each output can be looked at
@@ -124,7 +130,7 @@ function traceAll(net: Network, x: Tensor, labels: Labels, learningRate: number,
   const forward: ForwardLayerTrace[] = [];
   let out = x;
   for (const layer of net.layers) {
-    out = layer.forward(out, true);
+    out = layer.forward(out, training);
     const sides = layer.kinkSides?.();
     forward.push({ layer: layer.name, shape: [...out.shape], stats: stats(out.data), ...(sides && { activeFraction: fractionOfOnes(sides) }) });
   }
@@ -169,7 +175,7 @@ function traceAll(net: Network, x: Tensor, labels: Labels, learningRate: number,
   });
   // The same dropout masks as the pass before the step, or the two losses would not compare.
   net.holdRandomness(true);
-  const lossAfter = net.loss(x, labels, true);
+  const lossAfter = net.loss(x, labels, training);
 
   const step: StepTrace = {
     optimizer: optimizer.name,
@@ -181,7 +187,7 @@ function traceAll(net: Network, x: Tensor, labels: Labels, learningRate: number,
     lossBefore: loss,
     lossAfter,
   };
-  return { inputShape: [...x.shape], forward, loss, decayLoss, lossGradient, backward, step };
+  return { mode: training ? 'training' : 'evaluation', inputShape: [...x.shape], forward, loss, decayLoss, lossGradient, backward, step };
 }
 
 export function stats(a: Float64Array): Stats {

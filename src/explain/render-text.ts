@@ -2,9 +2,12 @@ import type { AffineTrace } from './affine';
 import type { NumericalCheck } from './check';
 import type { ReluTrace } from './relu';
 import type { ShoppingTrace } from './shopping';
+import type { ScalarGraphTrace } from './scalar-graph';
+import { opSymbol } from './graph';
 import type { SigmoidTrace } from './sigmoid';
 import type { SoftmaxLossCase, SoftmaxLossTrace } from './softmax-loss';
 import type { ExplainTrace } from './topics';
+import { affineSingleSection, renderLoss, renderSigmoidGraph, renderTrainStep, softmaxDerivation } from './render-learner';
 import { columns, factor, matrix, num, plain, relError, shape, sideBySide, type Cell, type Paint } from './text-format';
 
 /** The terminal text for an explain trace. Every number shown is one the trace holds. */
@@ -20,32 +23,44 @@ export function renderText(trace: ExplainTrace, paint: Paint = plain): string {
       return renderRelu(trace, paint);
     case 'sigmoid':
       return renderSigmoid(trace, paint);
+    case 'loss':
+      return renderLoss(trace, paint);
+    case 'sigmoid-graph':
+      return renderSigmoidGraph(trace, paint);
+    case 'train-step':
+      return renderTrainStep(trace, paint);
   }
 }
 
 /** numerical, rel error, verdict: the three cells every check adds to a row. */
-function checkCells(check: NumericalCheck, paint: Paint): Cell[] {
+export function checkCells(check: NumericalCheck, paint: Paint): Cell[] {
   return [num(check.numerical), relError(check.relError), check.passed ? ['ok', paint.ok] : ['FAIL', paint.bad]];
 }
 
-const checkHeader = ['numerical', 'rel error', ''];
+export const checkHeader = ['numerical', 'rel error', ''];
 
-function numericalNote(h: number, what: string): string {
+export function numericalNote(h: number, what: string): string {
   return `numerical: central difference (L(v + h) − L(v − h)) / 2h of ${what}, h = ${h}; ok when rel error < 1e-6`;
 }
 
 function renderShopping(t: ShoppingTrace, paint: Paint): string {
   const o = t.options;
+  const title = `shopping: ${num(o.apples)} apples at ${num(o.applePrice)}, ${num(o.oranges)} oranges at ${num(o.orangePrice)}, tax ${num(o.tax)}`;
+  return renderScalarGraph(t, paint, title, `gradients of the inputs: how much ${t.output} moves per unit of each`).join('\n');
+}
+
+/** Forward, backward node by node, and the inputs' gradients of a graph of scalar nodes. */
+export function renderScalarGraph(t: ScalarGraphTrace, paint: Paint, title: string, gradientsTitle: string): string[] {
   const L = t.output;
   const lines = [
-    paint.title(`shopping: ${num(o.apples)} apples at ${num(o.applePrice)}, ${num(o.oranges)} oranges at ${num(o.orangePrice)}, tax ${num(o.tax)}`),
+    paint.title(title),
     '',
     paint.title('forward: each node computes its output from its inputs'),
     ...columns(
       ['node', 'op', 'inputs', 'output'],
       t.forward.map((s) => [
         s.node,
-        s.op === 'mul' ? '×' : '+',
+        opSymbol[s.op],
         s.inputs.map((i) => `${i.name} = ${num(i.value)}`).join(', '),
         [`${s.output.name} = ${num(s.output.value)}`, paint.forward],
       ]),
@@ -57,7 +72,7 @@ function renderShopping(t: ShoppingTrace, paint: Paint): string {
       t.backward.flatMap((s) =>
         s.inputs.map((input, k): Cell[] => {
           const other = s.inputs[1 - k];
-          const local = s.op === 'mul' ? `${num(input.local)} (= ${other.name})` : `${num(input.local)} (+ node)`;
+          const local = s.op === 'mul' ? `${num(input.local)} (= ${other.name})` : `${num(input.local)} (${opSymbol[s.op]} node)`;
           return [
             k === 0 ? s.node : '',
             k === 0 ? `d${L}/d${s.incoming.name} = ${num(s.incoming.value)}` : '',
@@ -69,16 +84,20 @@ function renderShopping(t: ShoppingTrace, paint: Paint): string {
         }),
       ),
     ),
-    paint.note('a × node\'s local derivative for one input is the other input; a + node\'s is 1, so it passes the gradient on unchanged'),
+    paint.note(
+      t.forward.some((s) => s.op === 'sub')
+        ? "a × node's local derivative for one input is the other input; a + node's is 1; a − node's is 1 and −1"
+        : "a × node's local derivative for one input is the other input; a + node's is 1, so it passes the gradient on unchanged",
+    ),
     '',
-    paint.title(`gradients of the inputs: how much ${L} moves per unit of each`),
+    paint.title(gradientsTitle),
     ...columns(
       ['input', 'meaning', 'value', `d${L}/d(input)`, ...checkHeader],
       t.variables.filter((v) => v.leaf).map((v) => [v.name, v.description, num(v.value), [num(v.gradient), paint.backward], ...checkCells(v.check, paint)]),
     ),
     paint.note(numericalNote(t.h, `the whole graph's output ${L}`)),
   ];
-  return lines.join('\n');
+  return lines;
 }
 
 function renderAffine(t: AffineTrace, paint: Paint): string {
@@ -98,6 +117,8 @@ function renderAffine(t: AffineTrace, paint: Paint): string {
     ];
   };
   const lines = [
+    ...affineSingleSection(t.single, paint),
+    '',
     paint.title(`affine: out = X·W + b with N = ${t.n} samples, D = ${t.d} inputs, M = ${t.m} outputs (seed ${t.seed})`),
     '',
     ...sideBySide([
@@ -162,6 +183,8 @@ function renderSoftmaxLoss(t: SoftmaxLossTrace, paint: Paint): string {
     '  it returns dL/d(scores) = (y − t)/N (N×C), which is the dout the last Affine layer\'s backward receives;',
     '  from there each layer multiplies by its local derivative, back to the first.',
     '  softmax and cross-entropy are one node because their local derivatives multiply out to this simple y − t.',
+    '',
+    ...softmaxDerivation(t, paint),
     paint.note(numericalNote(t.h, 'the mean loss, nudging one score')),
   ].join('\n');
 }

@@ -2,10 +2,12 @@ import { AddLayer } from '../layers/add';
 import { MulLayer } from '../layers/mul';
 import { centralDifference, compare, DEFAULT_H, type NumericalCheck } from './check';
 
-/** One node of a graph on scalars: `output = a × b` or `output = a + b`, by the chapter's layers. */
+/** One node of a graph on scalars: `output = a × b`, `a + b` (the chapter's layers) or `a − b`. */
+export type ScalarOp = 'mul' | 'add' | 'sub';
+
 export interface ScalarNode {
   name: string;
-  op: 'mul' | 'add';
+  op: ScalarOp;
   inputs: [string, string];
   output: string;
 }
@@ -17,7 +19,7 @@ export interface NamedValue {
 
 export interface ForwardStep {
   node: string;
-  op: 'mul' | 'add';
+  op: ScalarOp;
   inputs: NamedValue[];
   output: NamedValue;
 }
@@ -28,7 +30,7 @@ export interface ForwardStep {
  */
 export interface BackwardStep {
   node: string;
-  op: 'mul' | 'add';
+  op: ScalarOp;
   incoming: NamedValue;
   inputs: { name: string; local: number; passed: number; check: NumericalCheck }[];
 }
@@ -64,7 +66,7 @@ export function traceScalarGraph(
   descriptions: Record<string, string>,
   h = DEFAULT_H,
 ): ScalarGraphTrace {
-  const layers = nodes.map((node) => (node.op === 'mul' ? new MulLayer() : new AddLayer()));
+  const layers = nodes.map((node) => (node.op === 'mul' ? new MulLayer() : node.op === 'add' ? new AddLayer() : new SubLayer()));
   const output = nodes[nodes.length - 1].output;
 
   // `pinned` replaces a variable's value wherever it appears, computed or not: nudging an
@@ -109,7 +111,11 @@ export function traceScalarGraph(
       node: node.name,
       op: node.op,
       incoming: { name: node.output, value: dout },
-      inputs: node.inputs.map((name, k) => ({ name, local: local[k], passed: passed[k], check: compare(passed[k], numerical.get(name)!) })),
+      // An input that enters a node twice (diff × diff) gets both shares: their sum is checked.
+      inputs: node.inputs.map((name, k) => {
+        const total = passed.reduce((s, p, j) => (node.inputs[j] === name ? s + p : s), 0);
+        return { name, local: local[k], passed: passed[k], check: compare(total, numerical.get(name)!) };
+      }),
     });
   }
 
@@ -122,6 +128,17 @@ export function traceScalarGraph(
     check: compare(gradients.get(name)!, numerical.get(name)!),
   }));
   return { output, outputValue: values.get(output)!, h, forward, backward, variables };
+}
+
+/** z = x − y, so dz/dx = 1 and dz/dy = −1. */
+class SubLayer {
+  forward(x: number, y: number): number {
+    return x - y;
+  }
+
+  backward(dout: number): [dx: number, dy: number] {
+    return [dout, -dout];
+  }
 }
 
 function valueOf(values: Map<string, number>, name: string): number {

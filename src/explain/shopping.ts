@@ -17,14 +17,14 @@ export interface ShoppingTrace extends ScalarGraphTrace {
 }
 
 /** The book's variable and layer names, so the trace reads next to its code. */
-const nodes: ScalarNode[] = [
+export const shoppingNodes: ScalarNode[] = [
   { name: 'mul_apple_layer', op: 'mul', inputs: ['apple', 'apple_num'], output: 'apple_price' },
   { name: 'mul_orange_layer', op: 'mul', inputs: ['orange', 'orange_num'], output: 'orange_price' },
   { name: 'add_apple_orange_layer', op: 'add', inputs: ['apple_price', 'orange_price'], output: 'all_price' },
   { name: 'mul_tax_layer', op: 'mul', inputs: ['all_price', 'tax'], output: 'price' },
 ];
 
-const descriptions: Record<string, string> = {
+export const shoppingDescriptions: Record<string, string> = {
   apple: 'price of one apple',
   apple_num: 'number of apples',
   orange: 'price of one orange',
@@ -39,5 +39,5 @@ const descriptions: Record<string, string> = {
 export function explainShopping(options: Partial<ShoppingOptions> = {}): ShoppingTrace {
   const o = { ...defaultShopping, ...options };
   const leaves = { apple: o.applePrice, apple_num: o.apples, orange: o.orangePrice, orange_num: o.oranges, tax: o.tax };
-  return { topic: 'shopping', options: o, ...traceScalarGraph(nodes, leaves, descriptions) };
+  return { topic: 'shopping', options: o, ...traceScalarGraph(shoppingNodes, leaves, shoppingDescriptions) };
 }

@@ -40,6 +40,11 @@ export interface SoftmaxLossTrace {
   startGradient: number;
   single: SoftmaxLossCase;
   batch: SoftmaxLossCase;
+  /**
+   * The derivation's middle step in numbers, for sample 0 of the batch: ∂(log S)/∂a_j with
+   * S = Σ_k e^(a_k) is y_j (backprop: the softmax output; numerical: the central difference of log S).
+   */
+  logSumExpGradient: NumericalCheck[];
 }
 
 /** The book's example scores (a = [0.3, 2.9, 4.0]), here with the middle class as the answer. */
@@ -59,7 +64,15 @@ export function explainSoftmaxLoss(options: Partial<SoftmaxLossOptions> = {}): S
     startGradient: 1,
     single: traceCase(singleScores, singleLabels),
     batch: traceCase(scores, labels),
+    logSumExpGradient: logSumExpGradient(scores[0]),
   };
+}
+
+function logSumExpGradient(row: number[]): NumericalCheck[] {
+  const a = Float64Array.from(row);
+  const logS = () => Math.log(a.reduce((s, v) => s + Math.exp(v), 0));
+  const S = a.reduce((s, v) => s + Math.exp(v), 0);
+  return row.map((v, j) => compare(Math.exp(v) / S, centralDifference(logS, ...entryOf(a, j))));
 }
 
 function traceCase(scoreRows: Rows, labelList: number[]): SoftmaxLossCase {

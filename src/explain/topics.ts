@@ -4,8 +4,11 @@ import { explainRelu, type ReluTrace } from './relu';
 import { explainShopping, type ShoppingOptions, type ShoppingTrace } from './shopping';
 import { explainSigmoid, type SigmoidTrace } from './sigmoid';
 import { explainSoftmaxLoss, type SoftmaxLossTrace } from './softmax-loss';
+import { explainLoss, type LossTrace } from './loss';
+import { explainSigmoidGraph, type SigmoidGraphTrace } from './sigmoid-graph';
+import { explainTrainStep, type TrainStepTrace } from './train-step';
 
-export type ExplainTrace = ShoppingTrace | AffineTrace | SoftmaxLossTrace | ReluTrace | SigmoidTrace;
+export type ExplainTrace = ShoppingTrace | AffineTrace | SoftmaxLossTrace | ReluTrace | SigmoidTrace | LossTrace | SigmoidGraphTrace | TrainStepTrace;
 export type TopicName = ExplainTrace['topic'];
 
 export interface ExplainOptions {
@@ -13,8 +16,10 @@ export interface ExplainOptions {
   shopping?: Partial<ShoppingOptions>;
   /** affine and softmax-loss: the seed of their small random numbers */
   seed?: number;
-  /** relu and sigmoid: the inputs to evaluate at */
+  /** relu and sigmoid: the inputs to evaluate at (sigmoid-graph: the first) */
   at?: number[];
+  /** loss: what we meant to pay */
+  budget?: number;
 }
 
 export const topics: { name: TopicName; summary: string; options: (keyof ExplainOptions)[] }[] = [
@@ -23,6 +28,9 @@ export const topics: { name: TopicName; summary: string; options: (keyof Explain
   { name: 'softmax-loss', summary: 'scores → softmax → cross-entropy: why the gradient is (y − t)/N and where backward starts', options: ['seed'] },
   { name: 'relu', summary: 'ReLU\'s local derivative is its mask; why there is none at 0', options: ['at'] },
   { name: 'sigmoid', summary: 'Sigmoid\'s local derivative y(1 − y), from the cached output', options: ['at'] },
+  { name: 'loss', summary: 'the shopping graph ending in a loss (price − budget)²: backward starts at dL/dL = 1', options: ['shopping', 'budget'] },
+  { name: 'sigmoid-graph', summary: 'sigmoid as the book draws it: ×(−1), exp, +1, 1/x nodes, and how their product is y(1 − y)', options: ['at'] },
+  { name: 'train-step', summary: 'one whole training step of a 4-3-2 net on 2 samples: every entry forward, backward, and the update', options: ['seed'] },
 ];
 
 /** Runs one topic. An unknown topic, or an option the topic does not take, is a UsageError (exit code 2 on the command line). */
@@ -45,6 +53,12 @@ export function explain(topic: string, options: ExplainOptions = {}): ExplainTra
       return explainRelu(options.at);
     case 'sigmoid':
       return explainSigmoid(options.at);
+    case 'loss':
+      return explainLoss({ ...options.shopping, ...(options.budget !== undefined && { budget: options.budget }) });
+    case 'sigmoid-graph':
+      return explainSigmoidGraph(options.at?.[0]);
+    case 'train-step':
+      return explainTrainStep({ seed: options.seed });
   }
 }
 
@@ -52,4 +66,5 @@ const optionFlags: Record<keyof ExplainOptions, string> = {
   shopping: '--apples, --apple-price, --oranges, --orange-price and --tax',
   seed: '--seed',
   at: '--at',
+  budget: '--budget',
 };

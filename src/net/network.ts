@@ -17,7 +17,8 @@ export class Network {
   /**
    * λ of L2 weight decay, as in the book's MultiLayerNet: the loss gains 0.5·λ·ΣW² over the
    * weights (params with `decay`, so not biases or batch-norm γ, β) and their gradients λ·W.
-   * It is part of the loss itself, so the reported loss and the gradient check include it.
+   * It is part of `loss` and `backward` once set; a network is built with 0, and whoever trains
+   * or checks it sets λ from the config (the trainer, `nnt gradcheck`, `nnt explain`).
    */
   weightDecay = 0;
 
