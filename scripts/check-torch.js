@@ -5,7 +5,8 @@
 //
 //   1. nnt trains a small net with every layer type nnt exports, and exports it three ways
 //   2. onnx.checker (the reference implementation) accepts the float64 and float32 ONNX files
-//   3. model.py gives nnt's probabilities on the whole test set (same classes, ≤ 1e-9)
+//   3. ONNX Runtime (≤ 1e-12 float64, ≤ 1e-5 float32) and model.py (≤ 1e-9) give nnt's
+//      probabilities on the whole test set, with the same classes
 //   4. torchrun --nproc_per_node 2 train.py --epochs 1 trains with two processes, the loss falls
 //   5. nnt import + nnt eval of the PyTorch-trained weights give PyTorch's accuracy
 // Prints each step and its measurements; exits 1 at the first failed check.
@@ -61,7 +62,7 @@ for (const file of ['m64.onnx', 'm32.onnx']) {
   run(python, ['-c', `import onnx; m = onnx.load("${file}"); onnx.checker.check_model(m, full_check=True); print("onnx.checker: ${file} ok, opset", m.opset_import[0].version)`]);
 }
 
-// 3. model.py against nnt, on the whole test set
+// nnt's own probabilities on the whole test set, to compare the engines' with
 const model = nntLib.loadModel(join(dir, 'w.json'));
 const test = nntLib.loadTestSet(undefined);
 const n = test.count;
@@ -70,21 +71,36 @@ nntLib.gatherBatch(test, Int32Array.from({ length: n }, (_, i) => i), 0, n, x, n
 const logits = model.net.predict({ data: x, shape: [n, test.sampleSize] }).data;
 const ours = new Float64Array(logits.length);
 nntLib.tsKernels.softmaxRows(logits, ours, n, 10);
-run(python, ['model.py', '--probabilities', join(dir, 'p.f64')], { cwd: join(dir, 'torch') });
-const bytes = readFileSync(join(dir, 'p.f64'));
-const theirs = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-let maxDiff = 0, sameClass = 0;
-for (let r = 0; r < n; r++) {
-  let a = 0, b = 0;
-  for (let c = 0; c < 10; c++) {
-    maxDiff = Math.max(maxDiff, Math.abs(ours[r * 10 + c] - theirs[r * 10 + c]));
-    if (ours[r * 10 + c] > ours[r * 10 + a]) a = c;
-    if (theirs[r * 10 + c] > theirs[r * 10 + b]) b = c;
-  }
-  if (a === b) sameClass++;
+writeFileSync(join(dir, 'x.f64'), Buffer.from(x.buffer));
+
+function readF64(file) {
+  const bytes = readFileSync(file);
+  return new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
 }
-check(sameClass === n, `model.py predicts nnt's class for ${sameClass}/${n} test images`);
-check(maxDiff <= 1e-9, `model.py's probabilities differ from nnt's by at most ${maxDiff.toExponential(2)} (limit 1e-9)`);
+function compare(theirs, who, limit) {
+  let maxDiff = 0, sameClass = 0;
+  for (let r = 0; r < n; r++) {
+    let a = 0, b = 0;
+    for (let c = 0; c < 10; c++) {
+      maxDiff = Math.max(maxDiff, Math.abs(ours[r * 10 + c] - theirs[r * 10 + c]));
+      if (ours[r * 10 + c] > ours[r * 10 + a]) a = c;
+      if (theirs[r * 10 + c] > theirs[r * 10 + b]) b = c;
+    }
+    if (a === b) sameClass++;
+  }
+  check(sameClass === n, `${who} predicts nnt's class for ${sameClass}/${n} test images`);
+  check(maxDiff <= limit, `${who}'s probabilities differ from nnt's by at most ${maxDiff.toExponential(2)} (limit ${limit})`);
+}
+
+// 3a. ONNX Runtime (onnxruntime-web) on the whole test set, as the jest tests do on 1,000 images
+for (const [file, limit] of [['m64.onnx', 1e-12], ['m32.onnx', 1e-5]]) {
+  run(process.execPath, [join(root, 'scripts/ort-run.js'), file, 'x.f64', String(n), String(test.sampleSize), `${file}.out`]);
+  compare(readF64(join(dir, `${file}.out.probabilities.f64`)), `ONNX Runtime (${file})`, limit);
+}
+
+// 3b. model.py against nnt
+run(python, ['model.py', '--probabilities', join(dir, 'p.f64')], { cwd: join(dir, 'torch') });
+compare(readF64(join(dir, 'p.f64')), 'model.py', 1e-9);
 
 // 4. torchrun with two processes. Debian's torch 1.13 on Python 3.11 cannot parse torchrun's
 // default "--redirects 0 --tee 0" (its Std enum lost NONE from iteration); an explicit mapping
