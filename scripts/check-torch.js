@@ -9,6 +9,7 @@
 //      probabilities on the whole test set, with the same classes
 //   4. torchrun --nproc_per_node 2 train.py --epochs 1 trains with two processes, the loss falls
 //   5. nnt import + nnt eval of the PyTorch-trained weights give PyTorch's accuracy
+//   6. an ONNX file written by torch.onnx.export imports into nnt with the same accuracy
 // Prints each step and its measurements; exits 1 at the first failed check.
 const { spawnSync } = require('node:child_process');
 const { mkdtempSync, readFileSync, writeFileSync } = require('node:fs');
@@ -118,4 +119,16 @@ nnt('import', 'torch/trained.safetensors', '--out', 'trained.json');
 const evaluation = JSON.parse(nnt('eval', 'trained.json', '--json'));
 const nntCorrect = Math.round(evaluation.accuracy * evaluation.samples);
 check(nntCorrect === torchCorrect, `nnt eval of the PyTorch-trained weights: ${nntCorrect}/${evaluation.samples} correct, PyTorch: ${torchCorrect}`);
+// 6. an ONNX file written by PyTorch's own exporter (torch.onnx.export of model.py's net)
+run(python, ['-c', [
+  'import torch, model',
+  'net = model.load()',
+  "torch.onnx.export(net, torch.zeros(2, 784, dtype=torch.float64), 'from-torch.onnx', input_names=['input'], output_names=['logits'],",
+  "                  dynamic_axes={'input': {0: 'N'}, 'logits': {0: 'N'}}, opset_version=13)",
+  "print('torch.onnx.export: from-torch.onnx')",
+].join('\n')], { cwd: join(dir, 'torch') });
+nnt('import', 'torch/from-torch.onnx', '--out', 'from-torch.json');
+const fromTorch = JSON.parse(nnt('eval', 'from-torch.json', '--json'));
+const exportedCorrect = Math.round(JSON.parse(nnt('eval', 'w.json', '--json')).accuracy * n);
+check(Math.round(fromTorch.accuracy * n) === exportedCorrect, `PyTorch's ONNX export of model.py imported into nnt: ${Math.round(fromTorch.accuracy * n)}/${n} correct, nnt's original: ${exportedCorrect}`);
 console.log('check:torch: all checks passed');
