@@ -66,6 +66,7 @@ describe('nnt export and nnt import, end to end', () => {
     expectOneLineError(nnt('import', 'm.safetensors', '--config', 'small.json', '--out', 'x.json'), /^nnt: m\.safetensors: affine1\.W has shape 784×16, the network's affine1\.W needs 784×10/);
     expect(existsSync(join(dir, 'x.json'))).toBe(false);
     expectOneLineError(nnt('export', 'w.json', '--format', 'onnx'), /^nnt: export: give the output with --out PATH/, 2);
+    expectOneLineError(nnt('import', 'm.onnx', '--config', 'net.json', '--out', 'x.json'), /^nnt: m\.onnx: --config is for safetensors files/, 2);
     expectOneLineError(nnt('export', 'missing.json', '--format', 'onnx', '--out', 'y.onnx'), /^nnt: missing\.json: cannot read the weights/);
   }, 120_000);
 });

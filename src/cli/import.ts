@@ -12,6 +12,8 @@ interface Options {
 export function run(file: string, opts: Options): void {
   if (!opts.out) throw new UserError('import: give the weights file to write with --out FILE', 2);
   const format = opts.format ?? detectFormat(file);
+  // An ONNX graph says its own network; a config beside it could only disagree.
+  if (format === 'onnx' && opts.config) throw new UserError(`${basename(file)}: --config is for safetensors files; an ONNX model describes its own network`, 2);
   const doc = format === 'onnx' ? readOnnx(file) : readModelSafetensors(file, opts.config ? loadConfig(opts.config) : undefined);
   saveWeights(opts.out, doc);
   const layers = doc.config.layers.map((l) => l.type).join(' → ');
