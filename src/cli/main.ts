@@ -122,6 +122,24 @@ export function buildProgram(): Command {
     .action((action, opts) => (require('./data') as typeof import('./data')).run(action, opts));
 
   program
+    .command('export')
+    .description('write saved weights as ONNX, safetensors, or a PyTorch folder (model.py, train.py for torchrun)')
+    .argument('<weights>', 'a weights file written by nnt train (or nnt import)')
+    .addOption(new Option('--format <format>', 'what to write').choices(['onnx', 'safetensors', 'pytorch']).makeOptionMandatory())
+    .option('-o, --out <path>', 'the file to write (a folder for pytorch)')
+    .addOption(new Option('--dtype <type>', 'number type of the arrays').choices(['float64', 'float32']).default('float64'))
+    .action((file, opts) => (require('./export') as typeof import('./export')).run(file, opts));
+
+  program
+    .command('import')
+    .description('an nnt weights file from an ONNX model or a safetensors file, for eval, explain --weights and report')
+    .argument('<file>', 'a .onnx or .safetensors file')
+    .option('-o, --out <file>', 'the weights file to write')
+    .option('-c, --config <file>', 'safetensors: the network the tensors belong to (default: the config nnt stored in the file)')
+    .addOption(new Option('--format <format>', 'the file\'s format (default: by extension or content)').choices(['onnx', 'safetensors']))
+    .action((file, opts) => (require('./import') as typeof import('./import')).run(file, opts));
+
+  program
     .command('completion')
     .description('print a shell completion script (commands, flags, shipped config names): eval "$(nnt completion bash)"')
     .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))

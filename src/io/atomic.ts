@@ -6,13 +6,14 @@ import { dirname } from 'node:path';
  * mix: the text goes to a temporary file beside it, is flushed to disk, and is renamed over
  * the target (rename is atomic within one file system).
  */
-export function writeFileAtomic(file: string, text: string): void {
+export function writeFileAtomic(file: string, text: string | Uint8Array): void {
   mkdirSync(dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
   try {
     const fd = openSync(temporary, 'w');
     try {
-      writeSync(fd, text);
+      if (typeof text === 'string') writeSync(fd, text);
+      else writeSync(fd, text);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -2,6 +2,9 @@ import type { Kernels } from '../core/kernels';
 import { asMatrix, shapeString, type Tensor } from '../core/tensor';
 import { makeParam, reuse, type Layer, type Param, type StateArray } from './layer';
 
+/** ε under the square root (the book's 10e−7); exporters write it into other formats. */
+export const BATCHNORM_EPS = 1e-6;
+
 /**
  * Batch normalization (Ioffe & Szegedy 2015) on an (N, D) batch, after the book's
  * BatchNormalization in common/layers.py: each of the D features is normalized over the
@@ -23,7 +26,7 @@ export class BatchNorm implements Layer {
   readonly runningMean: StateArray;
   readonly runningVar: StateArray;
   /** The book's 10e−7. */
-  readonly eps = 1e-6;
+  readonly eps = BATCHNORM_EPS;
   private readonly std: Float64Array;
   private readonly dsum: Float64Array;
   private readonly dxcSum: Float64Array;

@@ -1,0 +1,271 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { onnx } from 'onnx-proto';
+import { UserError } from '../errors';
+import type { Config } from '../io/config-schema';
+import { validateConfig } from '../io/config';
+import type { NamedArray } from '../io/safetensors';
+import type { WeightsDocument } from '../io/weights';
+import { BATCHNORM_EPS, BatchNorm } from '../layers/batchnorm';
+import type { LayerSpec } from '../net/build';
+import { documentFromArrays, layerNames, type LoadedModel } from './model';
+
+/**
+ * nnt's network as an ONNX graph (opset 13), and back.
+ *
+ *   input "input" (N × inputSize): pixels scaled to [0, 1] (byte / 255), as nnt feeds them
+ *   output "logits" (N × classes): the last layer's scores, before softmax
+ *   output "probabilities" (N × classes): Softmax(logits) along the last axis
+ *
+ * Each layer becomes one node named after the layer (affine1 → Gemm "affine1"), its arrays
+ * initializers with nnt's names (affine1.W, batchnorm1.running_var). The config and the
+ * metrics ride along in the model's metadata_props, so an import restores them.
+ * The protobuf is built and parsed by onnx-proto (code generated from the official onnx.proto).
+ */
+export const ONNX_OPSET = 13;
+export const ONNX_INPUT = 'input';
+export const ONNX_LOGITS = 'logits';
+export const ONNX_PROBABILITIES = 'probabilities';
+export type ExportDtype = 'float64' | 'float32';
+
+const { DataType } = onnx.TensorProto;
+const { AttributeType } = onnx.AttributeProto;
+
+interface Emitter {
+  nodes: onnx.INodeProto[];
+  initializers: onnx.ITensorProto[];
+  arrays: Map<string, NamedArray>;
+  elemType: number;
+}
+
+/** How each layer type becomes ONNX nodes: one entry per type (conv, pooling, flatten go here). */
+const onnxEmitters: Record<LayerSpec['type'], (e: Emitter, spec: LayerSpec, name: string, input: string, output: string, model: LoadedModel, index: number) => void> = {
+  affine: (e, _spec, name, input, output) => {
+    e.nodes.push({ opType: 'Gemm', name, input: [input, initializer(e, `${name}.W`), initializer(e, `${name}.b`)], output: [output] });
+  },
+  relu: (e, _spec, name, input, output) => e.nodes.push({ opType: 'Relu', name, input: [input], output: [output] }),
+  sigmoid: (e, _spec, name, input, output) => e.nodes.push({ opType: 'Sigmoid', name, input: [input], output: [output] }),
+  // Evaluation-mode Dropout is the identity; the ratio is kept (an optional input) for training elsewhere.
+  dropout: (e, spec, name, input, output) => {
+    const ratio = `${name}.ratio`;
+    e.initializers.push(tensorProto(ratio, [], Float64Array.of((spec as { ratio: number }).ratio), e.elemType));
+    e.nodes.push({ opType: 'Dropout', name, input: [input, ratio], output: [output] });
+  },
+  batchnorm: (e, _spec, name, input, output, model, index) => {
+    const eps = (model.net.layers[index] as BatchNorm).eps;
+    const inputs = ['gamma', 'beta', 'running_mean', 'running_var'].map((a) => initializer(e, `${name}.${a}`));
+    e.nodes.push({ opType: 'BatchNormalization', name, input: [input, ...inputs], output: [output], attribute: [{ name: 'epsilon', type: AttributeType.FLOAT, f: eps }] });
+  },
+};
+
+export function toOnnx(model: LoadedModel, dtype: ExportDtype = 'float64'): Uint8Array {
+  const { doc } = model;
+  const elemType = dtype === 'float64' ? DataType.DOUBLE : DataType.FLOAT;
+  const e: Emitter = { nodes: [], initializers: [], arrays: new Map(model.arrays.map((a) => [a.name, a])), elemType };
+  const names = layerNames(doc.config.layers);
+  let current = ONNX_INPUT;
+  doc.config.layers.forEach((spec, i) => {
+    const output = i === names.length - 1 ? ONNX_LOGITS : names[i];
+    onnxEmitters[spec.type](e, spec, names[i], current, output, model, i);
+    current = output;
+  });
+  e.nodes.push({ opType: 'Softmax', name: 'softmax', input: [ONNX_LOGITS], output: [ONNX_PROBABILITIES], attribute: [{ name: 'axis', type: AttributeType.INT, i: -1 }] });
+  const graph: onnx.IGraphProto = {
+    name: doc.config.name ?? 'nnt',
+    node: e.nodes,
+    initializer: e.initializers,
+    input: [valueInfo(ONNX_INPUT, doc.inputSize, elemType)],
+    output: [valueInfo(ONNX_PROBABILITIES, doc.classes, elemType), valueInfo(ONNX_LOGITS, doc.classes, elemType)],
+    docString: `${ONNX_INPUT}: pixels scaled to [0, 1] (byte / 255); ${ONNX_LOGITS}: scores before softmax; ${ONNX_PROBABILITIES}: softmax of the logits`,
+  };
+  const proto = onnx.ModelProto.fromObject({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    producerName: 'nnt',
+    producerVersion: require('../../package.json').version,
+    graph,
+    metadataProps: [
+      { key: 'nnt.config', value: JSON.stringify(doc.config) },
+      { key: 'nnt.metrics', value: JSON.stringify(doc.metrics ?? null) },
+    ],
+  });
+  return onnx.ModelProto.encode(proto).finish();
+}
+
+function initializer(e: Emitter, name: string): string {
+  const a = e.arrays.get(name);
+  if (!a) throw new Error(`no array ${name} in the network`);
+  e.initializers.push(tensorProto(name, a.shape, a.values, e.elemType));
+  return name;
+}
+
+function tensorProto(name: string, dims: number[], values: Float64Array, elemType: number): onnx.ITensorProto {
+  const raw = elemType === DataType.DOUBLE ? new Float64Array(values) : Float32Array.from(values);
+  // rawData is little-endian by the spec; typed arrays are in the machine's order (little-endian here).
+  return { name, dims, dataType: elemType, rawData: new Uint8Array(raw.buffer) };
+}
+
+function valueInfo(name: string, width: number, elemType: number): onnx.IValueInfoProto {
+  return { name, type: { tensorType: { elemType, shape: { dim: [{ dimParam: 'N' }, { dimValue: width }] } } } };
+}
+
+// ---- import -------------------------------------------------------------------------------
+
+/** What a node becomes in nnt: a layer (with its arrays, named later), nothing, or the end. */
+type Imported = { layer: LayerSpec; arrays: { suffix: string; array: NamedArray }[] } | 'skip' | 'softmax';
+
+interface Reader {
+  file: string;
+  init: Map<string, onnx.TensorProto>;
+  width: number;
+}
+
+/** How each supported ONNX node type becomes an nnt layer. */
+const onnxImporters: Record<string, (r: Reader, node: onnx.INodeProto) => Imported> = {
+  Gemm: (r, node) => {
+    const [alpha, beta, transA, transB] = [attr(node, 'alpha', 1), attr(node, 'beta', 1), attr(node, 'transA', 0), attr(node, 'transB', 0)];
+    if (alpha !== 1 || beta !== 1 || transA !== 0) throw new UserError(`${r.file}: Gemm ${nodeName(node)} has alpha, beta or transA nnt cannot express (needs 1, 1, 0)`);
+    let W = tensorValues(r, node.input![1], node);
+    if (W.shape.length !== 2) throw new UserError(`${r.file}: Gemm ${nodeName(node)}: weight ${W.name} has shape ${W.shape.join('×')}, expected a matrix`);
+    if (transB) W = transpose(W);
+    const [rows, units] = W.shape;
+    if (rows !== r.width) throw new UserError(`${r.file}: Gemm ${nodeName(node)}: weight ${W.name} has ${rows} rows, its input has ${r.width} features`);
+    const b = node.input![2] ? tensorValues(r, node.input![2], node) : { name: 'b', shape: [units], values: new Float64Array(units) };
+    if (b.values.length !== units) throw new UserError(`${r.file}: Gemm ${nodeName(node)}: bias ${b.name} has ${b.values.length} values, expected ${units}`);
+    r.width = units;
+    return { layer: { type: 'affine', units }, arrays: [{ suffix: 'W', array: W }, { suffix: 'b', array: { ...b, shape: [units] } }] };
+  },
+  Relu: () => ({ layer: { type: 'relu' }, arrays: [] }),
+  Sigmoid: () => ({ layer: { type: 'sigmoid' }, arrays: [] }),
+  Identity: () => 'skip',
+  Dropout: (r, node) => {
+    const ratio = node.input![1] ? tensorValues(r, node.input![1], node).values[0] : attr(node, 'ratio', 0.5);
+    return { layer: { type: 'dropout', ratio }, arrays: [] };
+  },
+  BatchNormalization: (r, node) => {
+    const eps = attr(node, 'epsilon', 1e-5);
+    const nntEps = BATCHNORM_EPS;
+    // The attribute is a float32: 1e-6 arrives as 9.99999997e-7.
+    if (Math.abs(eps - nntEps) > 1e-12) throw new UserError(`${r.file}: BatchNormalization ${nodeName(node)} has epsilon ${eps}, nnt's batch norm uses ${nntEps}`);
+    if (attr(node, 'training_mode', 0) !== 0) throw new UserError(`${r.file}: BatchNormalization ${nodeName(node)} is in training mode`);
+    const arrays = ['gamma', 'beta', 'running_mean', 'running_var'].map((suffix, k) => ({ suffix, array: tensorValues(r, node.input![k + 1], node) }));
+    for (const { array } of arrays) {
+      if (array.values.length !== r.width) throw new UserError(`${r.file}: BatchNormalization ${nodeName(node)}: ${array.name} has ${array.values.length} values, its input has ${r.width} features`);
+      array.shape = [r.width];
+    }
+    return { layer: { type: 'batchnorm' }, arrays };
+  },
+  Softmax: () => 'softmax',
+};
+
+export function readOnnx(file: string): WeightsDocument {
+  const name = basename(file);
+  let model: onnx.ModelProto;
+  try {
+    model = onnx.ModelProto.decode(readFileSync(file));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code) throw new UserError(`${file}: cannot read the file (${code})`);
+    throw new UserError(`${name}: not a valid ONNX model (truncated or corrupt: ${(error as Error).message})`);
+  }
+  // decode fills every repeated field, so the classes' non-optional types hold.
+  const graph = model.graph as onnx.GraphProto | null;
+  if (!graph || graph.node.length === 0) throw new UserError(`${name}: the ONNX model has no graph nodes`);
+  const init = new Map((graph.initializer as onnx.TensorProto[]).map((t) => [t.name, t]));
+  const input = (graph.input as onnx.ValueInfoProto[]).find((i) => !init.has(i.name));
+  const dims = input?.type?.tensorType?.shape?.dim ?? [];
+  if (!input || dims.length !== 2 || !dims[1].dimValue) throw new UserError(`${name}: the graph's input is not a batch of vectors (N × features)`);
+  const unsupported = graph.node.filter((n) => !((n.opType ?? '') in onnxImporters)).map((n) => `${n.opType} (${nodeName(n)})`);
+  if (unsupported.length > 0) {
+    throw new UserError(`${name}: has ONNX nodes nnt cannot import: ${unsupported.join(', ')}; nnt reads ${Object.keys(onnxImporters).join(', ')}`);
+  }
+  const inputSize = toNumber(dims[1].dimValue);
+  const reader: Reader = { file: name, init, width: inputSize };
+  const { layers, arrays } = walkChain(reader, graph.node, input.name);
+  return documentFromArrays(importedConfig(model, layers, name), inputSize, arrays, file, metadata(model, 'nnt.metrics') ?? null);
+}
+
+/** The nodes must form one chain from the input, each reading the previous one's output. */
+function walkChain(r: Reader, nodes: onnx.INodeProto[], input: string): { layers: LayerSpec[]; arrays: NamedArray[] } {
+  const layers: LayerSpec[] = [];
+  const pending: { suffix: string; array: NamedArray }[][] = [];
+  let current = input;
+  nodes.forEach((node, i) => {
+    if (node.input?.[0] !== current) throw new UserError(`${r.file}: node ${nodeName(node)} reads ${node.input?.[0]}, not ${current}: nnt imports a single chain of layers`);
+    const imported = onnxImporters[node.opType!](r, node);
+    if (imported === 'softmax') {
+      if (i !== nodes.length - 1) throw new UserError(`${r.file}: Softmax ${nodeName(node)} is not the last node; nnt has softmax only at the output`);
+      return;
+    }
+    current = node.output![0];
+    if (imported === 'skip') return;
+    layers.push(imported.layer);
+    pending.push(imported.arrays);
+  });
+  const names = layerNames(layers);
+  const arrays = pending.flatMap((list, k) => list.map(({ suffix, array }) => ({ ...array, name: `${names[k]}.${suffix}` })));
+  return { layers, arrays };
+}
+
+/** The config nnt exported with the model when its layers are the ones found, else a plain one. */
+function importedConfig(model: onnx.ModelProto, layers: LayerSpec[], name: string): Config {
+  const stored = metadata(model, 'nnt.config') as Config | undefined;
+  const strip = (ls: readonly LayerSpec[]) => JSON.stringify(ls.map((l) => ({ ...l, init: undefined })));
+  if (stored && Array.isArray(stored.layers) && strip(stored.layers) === strip(layers)) return validateConfig(stored, `${name} (its nnt.config)`);
+  return validateConfig({ name: name.replace(/\.onnx$/, ''), layers }, name);
+}
+
+function metadata(model: onnx.ModelProto, key: string): unknown {
+  const entry = model.metadataProps.find((p) => p.key === key);
+  if (!entry) return undefined;
+  try {
+    return JSON.parse(entry.value ?? '');
+  } catch {
+    return undefined;
+  }
+}
+
+function tensorValues(r: Reader, name: string, node: onnx.INodeProto): NamedArray {
+  const t = r.init.get(name);
+  if (!t) throw new UserError(`${r.file}: ${node.opType} ${nodeName(node)} reads ${name}, which is not an initializer (a constant)`);
+  const shape = t.dims.map(toNumber);
+  const count = shape.reduce((p, d) => p * d, 1);
+  let values: Float64Array;
+  if (t.dataType === DataType.DOUBLE || t.dataType === DataType.FLOAT) {
+    const size = t.dataType === DataType.DOUBLE ? 8 : 4;
+    const raw = t.rawData?.length ? t.rawData : undefined;
+    if (raw) {
+      if (raw.length !== count * size) throw new UserError(`${r.file}: initializer ${name} has ${raw.length} bytes, its shape ${shape.join('×')} needs ${count * size}`);
+      const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+      values = Float64Array.from({ length: count }, (_, i) => (size === 8 ? view.getFloat64(8 * i, true) : view.getFloat32(4 * i, true)));
+    } else {
+      values = Float64Array.from(t.dataType === DataType.DOUBLE ? t.doubleData : t.floatData);
+    }
+  } else {
+    throw new UserError(`${r.file}: initializer ${name} has data type ${DataType[t.dataType] ?? t.dataType}; nnt reads DOUBLE and FLOAT`);
+  }
+  if (values.length !== count) throw new UserError(`${r.file}: initializer ${name} has ${values.length} values, its shape ${shape.join('×')} needs ${count}`);
+  return { name, shape, values };
+}
+
+function transpose(a: NamedArray): NamedArray {
+  const [rows, cols] = a.shape;
+  const out = new Float64Array(a.values.length);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = a.values[i * cols + j];
+  return { name: a.name, shape: [cols, rows], values: out };
+}
+
+function attr(node: onnx.INodeProto, name: string, fallback: number): number {
+  const a = node.attribute?.find((x) => x.name === name);
+  if (!a) return fallback;
+  return a.type === AttributeType.FLOAT ? a.f! : toNumber(a.i!);
+}
+
+function toNumber(v: number | { toNumber(): number } | null | undefined): number {
+  if (v === null || v === undefined) return 0;
+  return typeof v === 'number' ? v : v.toNumber();
+}
+
+function nodeName(node: onnx.INodeProto): string {
+  return node.name || node.output?.[0] || '?';
+}
