@@ -65,3 +65,26 @@ export { dependsOnRunLength } from './optim/schedule';
 export { EarlyStopping, type EarlyStoppingState } from './train/early-stopping';
 export { createKernels, defaultThreads, wasmSupport, type BackendName, type BackendOptions, type WasmVariant } from './core/backend';
 export { compareRuns, sweepRuns, configLabel, type CompareRun, type CompareRow, type CompareOptions } from './train/compare';
+export { decodeImage, readImage, encodePng, sniffFormat, headerSize, MAX_PIXELS, type RgbaImage, type ImageFormat } from './image/decode';
+export {
+  prepareDigit,
+  prepareDigitDetailed,
+  toGrey,
+  medianFilter,
+  backgroundLevel,
+  toInk,
+  boundingBox,
+  digitBox,
+  STRAY_INK,
+  crop,
+  fitSize,
+  resizeArea,
+  centreOfMass,
+  centreInField,
+  FIELD,
+  BOX,
+  type GreyImage,
+  type Box,
+  type PreparedDigit,
+} from './image/prepare';
+export { classProbabilities, topClasses } from './net/probabilities';
