@@ -94,7 +94,7 @@ export function main(argv: string[]): void {
     .description('the classes a trained network sees in PNG/JPEG pictures of digits (prepared as MNIST was), or in test sample N')
     .argument('<weights>', 'a weights file written by nnt train')
     .argument('[images...]', 'PNG or JPEG pictures, any size, dark on light or light on dark')
-    .option('--index <n>', 'predict test sample N instead of pictures', nonNegativeInt)
+    .option('--index <n,...>', 'predict test sample N (or samples N,M,...) instead of pictures', indexList)
     .option('--top <k>', 'number of classes to list', positiveInt, 3)
     .option('--show', 'draw the 28×28 the network saw as text art')
     .option('--json', 'print the predictions as one JSON value')
@@ -146,6 +146,11 @@ export function nonNegativeInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer.');
   return n;
+}
+
+/** "3" or "3,18,61": test sample indices. */
+function indexList(value: string): number[] {
+  return value.split(',').map((part) => nonNegativeInt(part.trim()));
 }
 
 export function positiveNumber(value: string): number {

@@ -11,7 +11,7 @@ import { networkFromConfig } from '../net/from-config';
 import { classProbabilities, topClasses } from '../net/probabilities';
 
 interface Options {
-  index?: number;
+  index?: number[];
   show?: boolean;
   json?: boolean;
   top: number;
@@ -39,7 +39,7 @@ export function run(weights: string, images: string[], opts: Options): void {
   loadInto(net, doc, weights);
 
   // Every picture is read and prepared before anything is printed: a bad one stops the run with its name.
-  const inputs = opts.index !== undefined ? [testSample(doc.config.data, opts.index)] : images.map(prepared);
+  const inputs = opts.index !== undefined ? testSamples(doc.config.data, opts.index) : images.map(prepared);
   const x = new Float64Array(inputs.length * doc.inputSize);
   inputs.forEach((input, i) => x.set(input.pixels, i * doc.inputSize));
   const probs = classProbabilities(net, x, inputs.length, doc.inputSize);
@@ -74,11 +74,13 @@ function prepared(file: string): Input {
   return { source: file, pixels: digit.pixels, inverted: digit.inverted };
 }
 
-function testSample(data: Parameters<typeof loadTestSet>[0], index: number): Input {
+function testSamples(data: Parameters<typeof loadTestSet>[0], indices: number[]): Input[] {
   const test = loadTestSet(data);
-  if (index >= test.count) throw new UserError(`--index: ${index} is past the last test sample (${test.count - 1})`, 2);
-  const pixels = Float64Array.from(test.images.subarray(index * test.sampleSize, (index + 1) * test.sampleSize), (b) => PIXEL_SCALE[b]);
-  return { source: `test sample ${index}`, pixels, label: test.labels[index] };
+  return indices.map((index) => {
+    if (index >= test.count) throw new UserError(`--index: ${index} is past the last test sample (${test.count - 1})`, 2);
+    const pixels = Float64Array.from(test.images.subarray(index * test.sampleSize, (index + 1) * test.sampleSize), (b) => PIXEL_SCALE[b]);
+    return { source: `test sample ${index}`, pixels, label: test.labels[index] };
+  });
 }
 
 /** A probability as a bar of up to 20 cells. */

@@ -14,26 +14,29 @@ export interface Figure {
  * images are data URLs), the style is inline, there is no script and no link to fetch.
  */
 export function reportHtml(runs: ReportRun[], figures: Figure[], notes: string[] = []): string {
-  const sections = figures.map((f) => `<section class="figure" id="${f.id}"><h2>${escapeXml(f.title)}</h2>\n${f.svg}\n</section>`);
+  // Each SVG carries its own title (so the files stand alone); the section names it for screen readers.
+  const sections = figures.map((f) => `<section class="figure" id="${f.id}" aria-label="${escapeXml(f.title)}">\n${f.svg}\n</section>`);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <title>nnt report: ${escapeXml(runs.map((r) => r.label).join(', '))}</title>
 <style>
-body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 1100px; }
+body { font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-section.figure { margin: 2em 0; }
-h2 { font-size: 1.1em; }
+main { display: flex; flex-wrap: wrap; gap: 1.5em; align-items: flex-start; }
+section.figure svg { max-width: 100%; height: auto; }
 </style>
 </head>
 <body>
 <h1>nnt report</h1>
 ${runsTable(runs)}
 ${notes.map((n) => `<p class="note">${escapeXml(n)}</p>`).join('\n')}
+<main>
 ${sections.join('\n')}
+</main>
 </body>
 </html>
 `;

@@ -70,7 +70,7 @@ export function gridSvg(title: string, cells: Cell[], cellWidth: number, cellHei
     `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" class="marks" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">` +
     `<rect width="${width}" height="${height}" fill="white"/>` +
     `<text x="${pad}" y="17" font-family="sans-serif" font-size="13" font-weight="bold">${escapeXml(title)}</text>` +
-    `<g class="mark-image" font-family="sans-serif" font-size="10">${items.join('')}</g></svg>`
+    `<g class="mark-image role-mark" font-family="sans-serif" font-size="10">${items.join('')}</g></svg>`
   );
 }
 

@@ -25,8 +25,11 @@ export function findRuns(paths: string[]): ReportRun[] {
   const runs = files.map(readRun);
   // A label per run that tells them apart: the folder of `nnt compare`'s runs, else the file's
   // stem; runs of the same name get their folder's name too, then a number.
-  const count = (label: string) => runs.filter((r) => r.label === label).length;
-  for (const run of runs) if (count(run.label) > 1 && basename(run.metricsFile) !== 'weights.metrics.jsonl') run.label = `${basename(dirname(run.metricsFile))}/${run.label}`;
+  const counts = new Map<string, number>();
+  for (const run of runs) counts.set(run.label, (counts.get(run.label) ?? 0) + 1);
+  for (const run of runs) {
+    if (counts.get(run.label)! > 1 && basename(run.metricsFile) !== 'weights.metrics.jsonl') run.label = `${basename(dirname(run.metricsFile))}/${run.label}`;
+  }
   const seen = new Map<string, number>();
   for (const run of runs) {
     const n = (seen.get(run.label) ?? 0) + 1;

@@ -10,10 +10,12 @@ import type { ReportRun } from './runs';
 
 const COLOURS = [asciichart.cyan, asciichart.magenta, asciichart.yellow, asciichart.green, asciichart.blue, asciichart.red];
 
-/** A series stretched (linear interpolation) to about `width` columns, so a few epochs still draw a curve. */
-export function stretch(values: number[], width: number): number[] {
-  if (values.length < 2 || values.length >= width) return values;
-  const step = Math.floor((width - 1) / (values.length - 1));
+/**
+ * A series stretched by linear interpolation to `step` columns per point, so a few epochs still
+ * draw a curve; by default as many as fit `width` columns.
+ */
+export function stretch(values: number[], width: number, step = Math.max(1, Math.floor((width - 1) / (values.length - 1)))): number[] {
+  if (values.length < 2) return values;
   const out: number[] = [];
   for (let i = 0; i < values.length - 1; i++) {
     for (let k = 0; k < step; k++) out.push(values[i] + ((values[i + 1] - values[i]) * k) / step);
@@ -33,8 +35,11 @@ export function textChart(title: string, curves: Curve[], opts: { height?: numbe
   if (drawn.length === 0) return `${title}: no values\n`;
   const width = opts.width ?? 48;
   const format = opts.format ?? ((x: number) => x.toFixed(4));
+  // One step for all curves, so their epochs line up.
+  const longest = Math.max(...drawn.map((c) => c.values.length));
+  const step = Math.max(1, Math.floor((width - 1) / Math.max(1, longest - 1)));
   const plot = asciichart.plot(
-    drawn.map((c) => stretch(c.values, width)),
+    drawn.map((c) => stretch(c.values, width, step)),
     {
       height: opts.height ?? 8,
       colors: opts.colour ? drawn.map((_, i) => COLOURS[i % COLOURS.length]) : undefined,
@@ -50,8 +55,13 @@ export function textChart(title: string, curves: Curve[], opts: { height?: numbe
 
 const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 
-/** `nnt report --terminal`: each run's evaluated loss and accuracy per epoch, and the training loss. */
+/**
+ * `nnt report --terminal`: each run's evaluated loss and accuracy per epoch, and the training
+ * loss. In colour the runs share a chart; without colour their lines could not be told apart,
+ * so each run gets its own.
+ */
 export function reportCharts(runs: ReportRun[], colour: boolean): string {
+  if (!colour && runs.length > 1) return runs.map((run) => `== ${run.label} ==\n${reportCharts([run], false)}`).join('\n');
   const evalName = runs.flatMap((r) => r.metrics).find((m) => m.evalSet)?.evalSet ?? 'test';
   const series = (pick: (m: EpochMetrics) => number | null) =>
     runs.map((r) => ({ label: r.label, values: r.metrics.map(pick).filter((v): v is number => v !== null && v !== undefined) }));
