@@ -8,7 +8,7 @@ import type { TestAnalysis } from './analysis';
  */
 export type ChartSpec = Record<string, unknown>;
 
-const WIDTH = 420, HEIGHT = 240;
+const WIDTH = 360, HEIGHT = 220;
 
 /** One row per run, epoch and set: what the curve charts plot. */
 export function curveRows(runs: ReportRun[], metric: 'loss' | 'accuracy'): { run: string; epoch: number; set: string; value: number }[] {
@@ -40,7 +40,7 @@ export function curveSpec(runs: ReportRun[], metric: 'loss' | 'accuracy'): Chart
         ...(metric === 'accuracy' ? { axis: { format: '.1%' } } : {}),
       },
       color: { field: 'run', type: 'nominal', title: 'run' },
-      strokeDash: { field: 'set', type: 'nominal', title: 'set', sort: ['train'] },
+      strokeDash: { field: 'set', type: 'nominal', title: 'set', sort: ['train'], legend: { symbolType: 'stroke', symbolStrokeWidth: 2, symbolSize: 300, encode: { symbols: { update: { stroke: { value: '#444' } } } } } },
     },
   };
 }

@@ -25,9 +25,9 @@ export function reportHtml(runs: ReportRun[], figures: Figure[], notes: string[]
 body { font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 main { display: flex; flex-wrap: wrap; gap: 1.5em; align-items: flex-start; }
-section.figure svg { max-width: 100%; height: auto; }
+section.figure { flex: 0 0 auto; }
 </style>
 </head>
 <body>
