@@ -12,10 +12,11 @@ const ZOOM = 3;
 
 /** A grey image (bytes, 255 = ink) as dark ink on white, zoomed. */
 export function digitPng(pixels: Uint8Array, height: number, width: number): Buffer {
-  return encodePng(zoomed(width, height, (i) => {
+  const image = zoomed(width, height, (i) => {
     const v = 255 - pixels[i];
     return [v, v, v];
-  }));
+  });
+  return encodePng(image, { grey: true });
 }
 
 /**
