@@ -92,3 +92,26 @@ export { loadModel, documentFromArrays, layerNames, type LoadedModel } from './e
 export { toOnnx, readOnnx, ONNX_OPSET, ONNX_INPUT, ONNX_LOGITS, ONNX_PROBABILITIES, type ExportDtype } from './export/onnx';
 export { writeModelSafetensors, readModelSafetensors } from './export/safetensors';
 export { writePytorchFolder } from './export/pytorch';
+export { decodeImage, readImage, encodePng, sniffFormat, headerSize, MAX_PIXELS, type RgbaImage, type ImageFormat } from './image/decode';
+export {
+  prepareDigit,
+  prepareDigitDetailed,
+  toGrey,
+  medianFilter,
+  backgroundLevel,
+  toInk,
+  boundingBox,
+  digitBox,
+  STRAY_INK,
+  crop,
+  fitSize,
+  resizeArea,
+  centreOfMass,
+  centreInField,
+  FIELD,
+  BOX,
+  type GreyImage,
+  type Box,
+  type PreparedDigit,
+} from './image/prepare';
+export { classProbabilities, topClasses } from './net/probabilities';

@@ -125,6 +125,7 @@ describe('train: --quiet, plural forms, and --json for every command', () => {
       ['explain', '--config', 'two-layer', '--sample', '1'],
       ['compare', join(configs, 'momentum.yaml'), 'adam', '--limit', '100', '--epochs', '1', '--out-dir', 'j/cmp'],
       ['check-layer', join(__dirname, '../data/layers/layers.js')],
+      ['predict', 'j/w.json', '--index', '0'],
       ['train', '--sweep', 'training.learningRate=0.1,0.2', '--limit', '100', '--epochs', '1', '--out-dir', 'j/sweep'],
     ];
     // Every command with a --json flag is in this list (a command added later must join it).
