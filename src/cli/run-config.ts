@@ -67,6 +67,9 @@ export function overridden(file: string, opts: Omit<TrainOptions, 'config' | 're
   return stripUndefined(raw);
 }
 
+/** The value without its undefined fields (the overrides leave some); NaN and Infinity stay what they are, for the messages. */
 export function stripUndefined<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value));
+  if (Array.isArray(value)) return value.map(stripUndefined) as T;
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, stripUndefined(v)])) as T;
 }

@@ -67,6 +67,7 @@ function checkPlace(p: Progress, batches: number, where: string): void {
   if (p.batch >= batches) {
     throw new UserError(`${where}: checkpoint.batch is ${p.batch}, but an epoch of this data has ${batches} batches (0..${batches - 1})`);
   }
+  if ((p.batch === 0) !== (p.seen === 0)) throw new UserError(`${where}: checkpoint.seen is ${p.seen} after ${p.batch} batches of the epoch`);
   if (p.step !== p.epoch * batches + p.batch) {
     throw new UserError(`${where}: checkpoint.step is ${p.step}, but epoch ${p.epoch} batch ${p.batch} of ${batches}-batch epochs is step ${p.epoch * batches + p.batch}`);
   }
