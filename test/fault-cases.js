@@ -95,6 +95,24 @@ function editedCheckpoint(c, edit) {
   return c.write('ck/edited.json', JSON.stringify(doc));
 }
 
+/** Runs nnt and sends it `signal` once it has started training (after `delay` ms); resolves with the exit code or the signal that ended it. */
+function interrupted(c, args, signal, delay = 500) {
+  const child = spawn(process.execPath, [c.bin, ...args], { cwd: c.dir });
+  let stdout = '', stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => {
+    let sent = false;
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (!sent && /training on/.test(stdout)) {
+        sent = true;
+        setTimeout(() => child.kill(signal), delay);
+      }
+    });
+    child.on('exit', (exitCode, killedBy) => resolve({ code: killedBy ?? exitCode, stdout, stderr }));
+  });
+}
+
 const cases = [
   // ---- data loss ----
   ['writes', 'a file-size limit (ulimit -f) fails with the file named and leaves the weights whole', (c) => {
@@ -135,25 +153,48 @@ const cases = [
     return [...oneLineError(r, /adir: is a directory/), ...(/epoch 1\/1/.test(r.stdout) ? ['trained before failing'] : [])];
   }],
   ['writes', 'SIGTERM stops after the batch, saves a checkpoint and exits 143', async (c) => {
-    const child = spawn(process.execPath, [c.bin, 'train', '--limit', '3000', '--epochs', '40', '--batch-size', '10', '--out', 'w/w.json'], { cwd: c.dir });
-    let stdout = '', stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const code = await new Promise((resolve) => {
-      let sent = false;
-      child.stdout.on('data', (d) => {
-        stdout += d;
-        if (!sent && /training on/.test(stdout)) {
-          sent = true;
-          setTimeout(() => child.kill('SIGTERM'), 500);
-        }
-      });
-      child.on('exit', (exitCode, signal) => resolve(signal ?? exitCode));
-    });
+    const { code, stderr } = await interrupted(c, ['train', '--limit', '3000', '--epochs', '40', '--batch-size', '10', '--out', 'w/w.json'], 'SIGTERM');
     const problems = code === 143 ? [] : [`ended with ${code}, expected exit code 143`];
     if (!/checkpoint saved to w\/w\.checkpoint\.json/.test(stderr)) problems.push(`no checkpoint message: ${JSON.stringify(stderr)}`);
     else JSON.parse(c.read('w/w.checkpoint.json'));
     return [...problems, ...noTemporaries(c)];
   }],
+
+  // ---- what held before and must keep holding ----
+  ['kept', 'Ctrl-C saves a checkpoint (exit 130) and the resumed run ends bit for bit as an uninterrupted one', async (c) => {
+    const args = ['train', '--limit', '5000', '--epochs', '2', '--batch-size', '5'];
+    const whole = c.nnt([...args, '--out', 'whole/w.json']);
+    if (whole.code !== 0) return [`the uninterrupted run failed: ${whole.stderr}`];
+    const stopped = await interrupted(c, [...args, '--out', 'w/w.json'], 'SIGINT', 200);
+    const problems = stopped.code === 130 ? [] : [`ended with ${stopped.code}, expected exit code 130`];
+    const resumed = c.nnt(['train', '--resume', 'w/w.checkpoint.json']);
+    if (resumed.code !== 0) return [...problems, `resume failed: ${resumed.stderr}`];
+    const arrays = (file) => JSON.stringify(JSON.parse(c.read(file)).params.map((p) => p.sha256));
+    return [...problems, ...(arrays('w/w.json') === arrays('whole/w.json') ? [] : ['resumed weights differ from the uninterrupted run\'s'])];
+  }],
+  ['kept', 'SIGKILL leaves every written file whole, and the next run cleans up', async (c) => {
+    const killed = await interrupted(c, ['train', '--limit', '1000', '--epochs', '20', '--batch-size', '10', '--out', 'w/w.json'], 'SIGKILL', 2500);
+    if (killed.code !== 'SIGKILL') return [`ended with ${killed.code}`];
+    const problems = [];
+    for (const name of fs.readdirSync(c.at('w')).filter((n) => n.endsWith('.json'))) {
+      try {
+        JSON.parse(c.read(`w/${name}`));
+      } catch {
+        problems.push(`${name} is not whole`);
+      }
+    }
+    const again = c.nnt(['train', ...QUICK, '--out', 'w/w.json']);
+    return [...problems, ...(again.code === 0 ? [] : [`the next run failed: ${again.stderr}`]), ...noTemporaries(c)];
+  }],
+  ['kept', 'a truncated weights file is one line naming it', (c) => {
+    trainedOnce(c);
+    c.write('half.json', c.read('w/w.json').subarray(0, 3000));
+    return oneLineError(c.nnt(['eval', 'half.json']), /half\.json: not a JSON document \(truncated\?\)/);
+  }],
+  ['kept', 'an unknown config key is one line with a hint', (c) =>
+    oneLineError(c.nnt(['train', '--config', c.write('typo.json', JSON.stringify({ layers: [{ type: 'affine', units: 10 }], trainig: {} }))]), /typo\.json: unknown key "trainig" \(did you mean "training"\?\)/)],
+  ['kept', 'a missing data folder is one line naming it', (c) =>
+    oneLineError(c.nnt(['train', '--config', c.write('nodata.json', JSON.stringify({ layers: [{ type: 'affine', units: 10 }], data: { dir: 'nowhere' } })), '--out', 'w/w.json']), /nowhere: no such directory/)],
 
   // ---- resource bounds ----
   ['bounds', '--threads far beyond the cores is refused', (c) => oneLineError(c.nnt(['train', ...QUICK, '--threads', '64', '--out', 'w/w.json']), /threads.*64/)],

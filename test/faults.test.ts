@@ -10,7 +10,7 @@ const { cases, context } = require('./fault-cases') as {
 };
 const bin = join(__dirname, '../bin/nnt');
 
-describe.each(['writes', 'bounds', 'validation'])('fault battery: %s', (group) => {
+describe.each(['writes', 'kept', 'bounds', 'validation'])('fault battery: %s', (group) => {
   test.each(cases.filter((c) => c.group === group).map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     expect(await c.run(context(bin))).toEqual([]);
   }, 240000);

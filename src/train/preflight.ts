@@ -70,7 +70,7 @@ export function checkNetworkMemory(config: Config, inputSize: number, batchRows:
     total += bytes;
     const field = width > layer.units && i === 0 && config.inputSize !== undefined ? 'inputSize' : `layers[${i}].units`;
     const value = field === 'inputSize' ? width : layer.units;
-    if (bytes > largest.bytes) largest = { bytes, field, what: `${value} ${field === 'inputSize' ? 'inputs' : 'units'} need ${formatBytes(bytes)} of weights` };
+    if (bytes > largest.bytes) largest = { bytes, field, what: `${value} ${field === 'inputSize' ? 'inputs' : 'units'} need ${formatBytes(bytes)} for weights, gradients and optimizer state` };
     width = layer.units;
     widths += width;
   });
@@ -93,7 +93,7 @@ export function formatBytes(bytes: number): string {
   const units = ['bytes', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
   let u = 0;
   while (bytes >= 1000 && u < units.length - 1) [bytes, u] = [bytes / 1000, u + 1];
-  return u === 0 ? `${bytes} bytes` : `${bytes.toPrecision(2).replace(/e\+(\d+)/, '·10^$1')} ${units[u]}`;
+  return u === 0 ? `${bytes} bytes` : `${Number(bytes.toPrecision(2))} ${units[u]}`;
 }
 
 /** Settings that are allowed but probably not meant: each a one-line warning. */
