@@ -18,8 +18,14 @@ function newest(file) {
   return fs.readdirSync(file).reduce((m, name) => Math.max(m, newest(path.join(file, name))), stat.mtimeMs);
 }
 
+/** When `npm run build` last ran: it rewrites every output (tsc is not incremental here), so the oldest of these. */
+function lastBuild() {
+  const outputs = ['dist/index.js', 'dist/cli/main.js', 'dist/wasm/kernels-simd.wasm'].map((f) => path.join(root, f));
+  return outputs.every(fs.existsSync) ? Math.min(...outputs.map((f) => fs.statSync(f).mtimeMs)) : -1;
+}
+
 module.exports = function globalSetup() {
-  const built = fs.existsSync(stamp) ? fs.statSync(stamp).mtimeMs : -1;
+  const built = Math.max(lastBuild(), fs.existsSync(stamp) ? fs.statSync(stamp).mtimeMs : -1);
   const changed = Math.max(...sources.map((s) => path.join(root, s)).filter(fs.existsSync).map(newest));
   if (changed <= built) return;
   const started = Date.now();

@@ -4,7 +4,7 @@ import { validateConfig } from '../io/config';
 import { catchInterrupt } from './interrupt';
 import { compareRuns, configLabel, type CompareRow, type CompareRun } from '../train/compare';
 import { progressMode, progressReporter } from './progress';
-import { kernelsFor, overridden, type TrainOptions } from './run-config';
+import { kernelsFor, overridden, printWarning, type TrainOptions } from './run-config';
 
 export interface CompareOptions extends Pick<TrainOptions, 'epochs' | 'iterations' | 'lr' | 'batchSize' | 'seed' | 'limit' | 'quiet' | 'json'> {
   outDir?: string;
@@ -36,6 +36,7 @@ export async function runComparison(runs: CompareRun[], opts: CompareOptions): P
       outDir: opts.outDir ?? DEFAULT_OUT_DIR,
       seed: opts.seed,
       shouldStop: interrupt.requested,
+      warn: printWarning,
       events: (run, index, outDir) => {
         if (opts.json) return {};
         process.stdout.write(`${index ? '\n' : ''}run ${index + 1}/${runs.length}: ${run.label} (seed ${run.config.training.seed}) → ${outDir}\n`);

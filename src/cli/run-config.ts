@@ -73,3 +73,8 @@ export function stripUndefined<T>(value: T): T {
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, stripUndefined(v)])) as T;
 }
+
+/** A setting that is allowed but odd: one line on stderr, and the run goes on. */
+export function printWarning(message: string): void {
+  process.stderr.write(`nnt: warning: ${message}\n`);
+}

@@ -4,7 +4,7 @@ import { validateConfig } from '../io/config';
 import type { Config } from '../io/config-schema';
 import { readWeights } from '../io/weights';
 import { formatMetric, train } from '../train/trainer';
-import { kernelsFor, overridden, stripUndefined, type TrainOptions } from './run-config';
+import { kernelsFor, overridden, printWarning, stripUndefined, type TrainOptions } from './run-config';
 import { progressMode, progressReporter } from './progress';
 import { catchInterrupt } from './interrupt';
 
@@ -24,8 +24,7 @@ export async function run(opts: TrainOptions): Promise<void> {
 
   const interrupt = catchInterrupt(() => reporter.stop());
   try {
-    const warn = (message: string) => process.stderr.write(`nnt: warning: ${message}\n`);
-    const outcome = await train({ config, where, kernels, resume, shouldStop: interrupt.requested, events: reporter, warn });
+    const outcome = await train({ config, where, kernels, resume, shouldStop: interrupt.requested, events: reporter, warn: printWarning });
     reporter.stop();
     if (outcome.status === 'diverged') throw new UserError(outcome.message!);
     if (outcome.status === 'interrupted') throw new UserError(outcome.message!, interrupt.exitCode());
