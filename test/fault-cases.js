@@ -165,7 +165,7 @@ const cases = [
     const args = ['train', '--limit', '5000', '--epochs', '2', '--batch-size', '5'];
     const whole = c.nnt([...args, '--out', 'whole/w.json']);
     if (whole.code !== 0) return [`the uninterrupted run failed: ${whole.stderr}`];
-    const stopped = await interrupted(c, [...args, '--out', 'w/w.json'], 'SIGINT', 200);
+    const stopped = await interrupted(c, [...args, '--out', 'w/w.json'], 'SIGINT', 0); // at once: the loop sees it at its first yield
     const problems = stopped.code === 130 ? [] : [`ended with ${stopped.code}, expected exit code 130`];
     const resumed = c.nnt(['train', '--resume', 'w/w.checkpoint.json']);
     if (resumed.code !== 0) return [...problems, `resume failed: ${resumed.stderr}`];
