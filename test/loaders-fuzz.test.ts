@@ -140,7 +140,8 @@ describe('loaders under random and mutated input', () => {
           loadInto(target, read, file);
           if (read.checkpoint) {
             const into = { net: target, modelRng: Rng.stream(1, 'init'), optimizer: createOptimizer(read.config.training.optimizer, tsKernels), stopper: undefined, batches: 3, epochs: 2 };
-            restore(read.checkpoint as Checkpoint, basename(file), into);
+            const progress = restore(read.checkpoint as Checkpoint, basename(file), into);
+            Rng.stream(1, 'data').setState(progress.dataRngAtEpochStart); // what the trainer does with it next
           }
         });
       }),

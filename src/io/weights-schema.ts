@@ -18,6 +18,12 @@ const fraction = finite.min(0, { error: 'must be a number in [0, 1]' }).max(1, {
 /** Inputs per sample and classes are bounded so that a document cannot ask for absurd memory before its arrays are checked. */
 export const MAX_INPUT_SIZE = 1 << 24;
 
+/** A generator's state (xoshiro128**): four 32-bit words, not all zero. */
+const rngState = z
+  .array(uint32, { error: 'must be a list of 4 integers' })
+  .length(4, { error: 'must be a list of 4 integers' })
+  .refine((s) => s.some((w) => w !== 0), { error: 'must not be all zeros' });
+
 export const encodedArraySchema = z.object(
   {
     name: z.string({ error: 'must be a string' }),
@@ -50,13 +56,13 @@ export const checkpointSchema = z
       epoch: count,
       batch: count,
       step: count,
-      dataRngAtEpochStart: z.array(uint32, { error: 'must be a list of integers' }).min(1).max(64),
+      dataRngAtEpochStart: rngState,
       lossSum: nonNegative,
       correct: count,
       seen: count,
       seconds: nonNegative,
       history: z.array(epochMetricsSchema, { error: 'must be a list of epoch metrics' }),
-      modelRng: z.array(uint32, { error: 'must be a list of integers' }).min(1).max(64),
+      modelRng: rngState,
       optimizer: z.object(
         { type: z.string({ error: 'must be a string' }), step: count, buffers: z.array(encodedArraySchema, { error: 'must be a list of arrays' }) },
         { error: 'must be an object {type, step, buffers}' },
