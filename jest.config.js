@@ -3,7 +3,10 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  testTimeout: 30000,
+  // Generous: the machine may be shared and loaded; tests never depend on speed.
+  testTimeout: 180000,
+  // The CLI tests run bin/nnt → dist/: rebuild it first when the sources are newer.
+  globalSetup: '<rootDir>/test/global-setup.js',
   transform: {
     '^.+\\.ts$': ['ts-jest', { diagnostics: { ignoreCodes: [151002] } }],
   },

@@ -49,7 +49,7 @@ export { traceNetwork, type NetworkTrace } from './explain/network-trace';
 export { renderNetworkTrace } from './explain/render-network-trace';
 export { plain as plainPaint, type Paint } from './explain/text-format';
 export { type Dataset, type DataFileInfo, sliceDataset, gatherBatch, classCounts, PIXEL_SCALE } from './data/dataset';
-export { readIdx, parseIdxHeader, encodeIdx, isGzip, type IdxFile, type IdxHeader } from './data/idx';
+export { readIdx, readIdxHeader, parseIdxHeader, encodeIdx, isGzip, type IdxFile, type IdxHeader } from './data/idx';
 export {
   loadTrainSet,
   loadTestSet,

@@ -3,10 +3,13 @@ import { UserError } from '../errors';
 import { plural, table } from './format';
 import { loadTestSet } from '../data/source';
 import { sliceDataset } from '../data/dataset';
-import { loadWeights } from '../io/weights';
+import { loadInto, readWeights } from '../io/weights';
 import { Evaluator, perClass, type Evaluation } from '../train/evaluate';
 import { textArt } from '../data/text-art';
 import { existingWeights, latestRun } from './runs';
+import { checkNetworkMemory } from '../train/preflight';
+import { networkFromConfig } from '../net/from-config';
+import { tsKernels } from '../core/ts-kernels';
 
 interface Options {
   data?: string;
@@ -19,8 +22,11 @@ interface Options {
 export function run(given: string | undefined, opts: Options): void {
   const file = given === undefined ? latestRun() : existingWeights(given);
   if (given === undefined && !opts.json) console.log(`evaluating the most recent run: ${file}`);
-  const { network: net, document: doc } = loadWeights(file);
+  const doc = readWeights(file);
   const name = basename(file);
+  checkNetworkMemory(doc.config, doc.inputSize, 500, name);
+  const net = networkFromConfig(doc.config, doc.inputSize, doc.classes, tsKernels, name);
+  loadInto(net, doc, file);
 
   const source = opts.data ? { dir: opts.data } : doc.config.data;
   let test = loadTestSet(source);

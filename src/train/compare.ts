@@ -39,6 +39,8 @@ export interface CompareOptions {
   events?: (run: CompareRun, index: number, outDir: string) => TrainEvents;
   /** Polled after every batch; the current run saves a checkpoint and the comparison ends. */
   shouldStop?: () => boolean;
+  /** Told of odd but allowed settings of a run (see TrainSetup.warn). */
+  warn?: (message: string) => void;
 }
 
 /**
@@ -63,6 +65,7 @@ export async function compareRuns(runs: CompareRun[], options: CompareOptions): 
       where: run.where,
       kernels: options.kernels,
       shouldStop: options.shouldStop,
+      warn: options.warn,
       events: options.events?.({ ...run, config }, index, outDir),
     });
     const last = outcome.history.at(-1);
