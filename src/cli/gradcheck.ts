@@ -7,7 +7,8 @@ import { loadConfig } from '../io/config';
 import { networkFromConfig } from '../net/from-config';
 import { DEFAULT_H, DEFAULT_THRESHOLD, gradientCheck, type GradcheckRow } from '../net/gradcheck';
 import { plural, table } from './format';
-import { DEFAULT_CONFIG, kernelsFor } from './train';
+import { DEFAULT_CONFIG } from './train';
+import { kernelsFor } from './run-config';
 
 interface Options {
   config?: string;
@@ -33,7 +34,7 @@ export function run(opts: Options): void {
   const config = loadConfig(file);
   config.training.seed = opts.seed;
   if (opts.backend) config.training.backend = opts.backend;
-  const kernels = kernelsFor(config);
+  const kernels = kernelsFor(config, file);
   try {
     check(opts, file, config, kernels);
   } finally {
