@@ -31,25 +31,45 @@ export function checkHostAndOrigin(req: IncomingMessage, allowed: Set<string>): 
   return undefined;
 }
 
-/** The body as JSON, refused past MAX_BODY_BYTES (by Content-Length at once, or while reading). */
-export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
-  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'send JSON (Content-Type: application/json)');
-  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) throw new HttpError(413, `the body is larger than ${MAX_BODY_BYTES} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `the body is larger than ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text === '') return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new HttpError(400, 'the body is not JSON');
-  }
+/**
+ * The body as JSON, refused past MAX_BODY_BYTES (by Content-Length at once, or while reading).
+ * A refused body is read on and dropped rather than cut off, so the client gets the 413
+ * instead of a reset connection; past DRAIN_LIMIT_BYTES the connection is closed.
+ */
+export function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return Promise.reject(new HttpError(415, 'send JSON (Content-Type: application/json)'));
+  const tooLarge = new HttpError(413, `the body is larger than ${MAX_BODY_BYTES} bytes`);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0, refused = Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES;
+    if (refused) reject(tooLarge);
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (refused) {
+        if (size > DRAIN_LIMIT_BYTES) req.destroy();
+        return;
+      }
+      if (size > MAX_BODY_BYTES) {
+        refused = true;
+        chunks.length = 0;
+        return reject(tooLarge);
+      }
+      chunks.push(chunk);
+    });
+    req.on('error', reject);
+    req.on('end', () => {
+      if (refused) return;
+      const text = Buffer.concat(chunks).toString('utf8');
+      try {
+        resolve(text === '' ? {} : JSON.parse(text));
+      } catch {
+        reject(new HttpError(400, 'the body is not JSON'));
+      }
+    });
+  });
 }
+
+const DRAIN_LIMIT_BYTES = 64 << 20;
 
 const SECURITY_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
