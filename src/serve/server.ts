@@ -164,9 +164,10 @@ function predict(model: PageModel, body: unknown): unknown {
   const pixels = new Uint8Array(Buffer.from(grey, 'base64'));
   if (pixels.length !== (width as number) * (height as number)) throw new HttpError(400, `grey has ${pixels.length} bytes, not width×height = ${(width as number) * (height as number)}`);
   if (model.inputSize !== 784) throw new HttpError(400, `this network takes ${model.inputSize} inputs, not a 28×28 image`);
-  const input = prepareDrawing(pixels, width as number, height as number);
-  const x = Float64Array.from(input, (v) => v / 255);
-  return { input: Buffer.from(input).toString('base64'), ...model.predict(x), source: model.source };
+  const x = prepareDrawing(pixels, width as number, height as number);
+  // The page shows what the net sees as grey bytes; the net itself gets the floats.
+  const shown = Uint8Array.from(x, (v) => Math.round(255 * v));
+  return { input: Buffer.from(shown).toString('base64'), ...model.predict(x), source: model.source };
 }
 
 function modelFromWeights(doc: WeightsDocument, file: string): PageModel {
