@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { startServer } from '../serve/server';
 import { DEFAULT_CONFIG, overridden } from './train';
 import { validateConfig } from '../io/config';
+import { UserError } from '../errors';
 
 export interface ServeFlags {
   config?: string;
@@ -26,7 +27,11 @@ export async function run(flags: ServeFlags): Promise<void> {
   if (flags.host !== undefined && !isLoopback(flags.host)) {
     process.stderr.write(`nnt: warning: serving on ${flags.host}: anyone who can reach it can start training and write files under ${config.output.weights}'s folder\n`);
   }
-  const server = await startServer({ config, where: file, weights: flags.weights, host: flags.host, port: flags.port });
+  const server = await startServer({ config, where: file, weights: flags.weights, host: flags.host, port: flags.port }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'EADDRINUSE') throw new UserError(`port ${flags.port} on ${flags.host ?? '127.0.0.1'} is in use (leave out --port for a free one)`);
+    if (error.code === 'EADDRNOTAVAIL') throw new UserError(`--host ${flags.host}: no such address on this machine`);
+    throw error;
+  });
   process.stdout.write(`nnt serve: ${server.url}\n`);
   process.stdout.write(`weights: ${server.weightsSource}; training config: ${file} → ${config.output.weights}\n`);
   process.stdout.write('Ctrl-C stops training (with a checkpoint) and the server\n');

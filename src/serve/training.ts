@@ -66,7 +66,8 @@ export class TrainingSession {
       message: this.message,
       weights: paths.weights,
       checkpoint: paths.checkpoint,
-      canResume: !this.busy && existsSync(paths.checkpoint),
+      // A finished run's checkpoint has nothing left to train at the same length.
+      canResume: !this.busy && this.state !== 'finished' && existsSync(paths.checkpoint),
       epochs: this.epochs,
     };
   }
@@ -135,7 +136,7 @@ export class TrainingSession {
         const status = m.status as string;
         const state: TrainingState = status === 'interrupted' ? 'stopped' : status === 'diverged' ? 'failed' : 'finished';
         const paths = m.paths as { weights: string };
-        this.setState(state, (m.message as string | null) ?? `finished; weights saved to ${paths.weights}`);
+        this.setState(state, (m.message as string | null) ?? `weights saved to ${paths.weights}`);
         break;
       }
       case 'error':
