@@ -65,3 +65,4 @@ export { dependsOnRunLength } from './optim/schedule';
 export { EarlyStopping, type EarlyStoppingState } from './train/early-stopping';
 export { createKernels, defaultThreads, wasmSupport, type BackendName, type BackendOptions, type WasmVariant } from './core/backend';
 export { compareRuns, sweepRuns, configLabel, type CompareRun, type CompareRow, type CompareOptions } from './train/compare';
+export { startServer, newestWeights, type ServeOptions, type RunningServer } from './serve/server';
