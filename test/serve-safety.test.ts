@@ -126,7 +126,9 @@ test('one training at a time; files only in the run folder, whatever the client 
 
   const stopped = JSON.parse((await raw(server.port, 'POST', '/api/train/stop', json, '{}')).body);
   expect(stopped.state).toBe('stopped');
-  expect(filesUnder(dir).sort()).toEqual(['runs/safe/w.checkpoint.json', 'runs/safe/w.metrics.jsonl']);
+  const files = filesUnder(dir);
+  expect(files).toContain('runs/safe/w.checkpoint.json');
+  for (const file of files) expect(file).toMatch(/^runs\/safe\/w\./);
   expect(existsSync('/tmp/elsewhere.json')).toBe(false);
 });
 
@@ -141,7 +143,7 @@ test('no eval: the server and the page never evaluate text', () => {
 test('Ctrl-C stops a running training (checkpoint written) and then the server', async () => {
   const own = await serve(dir, '--limit', '300', '--epochs', '100000', '--out', 'runs/ctrlc/w.json', '--backend', 'ts');
   expect((await raw(own.port, 'POST', '/api/train/start', json, '{}')).status).toBe(200);
-  // Wait until the worker has trained a batch or more (the metrics file is written at its start).
+  // Wait until the worker is well into the run (the metrics file exists by the end of its first epoch).
   while (!existsSync(join(dir, 'runs/ctrlc/w.metrics.jsonl'))) await new Promise((r) => setTimeout(r, 100));
   expect(await own.stop()).toBe(0);
   expect(own.output()).toMatch(/stopping/);

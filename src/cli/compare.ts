@@ -4,7 +4,7 @@ import { validateConfig } from '../io/config';
 import { catchInterrupt } from './interrupt';
 import { compareRuns, configLabel, type CompareRow, type CompareRun } from '../train/compare';
 import { progressMode, progressReporter } from './progress';
-import { kernelsFor, overridden, type TrainOptions } from './train';
+import { kernelsFor, overridden, type TrainOptions } from './run-config';
 
 export interface CompareOptions extends Pick<TrainOptions, 'epochs' | 'iterations' | 'lr' | 'batchSize' | 'seed' | 'limit' | 'quiet' | 'json'> {
   outDir?: string;
@@ -28,7 +28,7 @@ export async function runComparison(runs: CompareRun[], opts: CompareOptions): P
   let reporter: ReturnType<typeof progressReporter> | undefined;
   const interrupt = catchInterrupt(() => reporter?.stop());
   // One backend for every run, so their times compare.
-  const kernels = kernelsFor(runs[0].config);
+  const kernels = kernelsFor(runs[0].config, runs[0].where);
   try {
     if (!opts.json) process.stdout.write(`backend: ${kernels.name}\n`);
     const rows = await compareRuns(runs, {
@@ -44,7 +44,7 @@ export async function runComparison(runs: CompareRun[], opts: CompareOptions): P
     });
     reporter?.stop();
     const interrupted = rows.find((r) => r.status === 'interrupted');
-    if (interrupted) throw new UserError(`${interrupted.label}: ${interrupted.message}; the comparison is incomplete`, 130);
+    if (interrupted) throw new UserError(`${interrupted.label}: ${interrupted.message}; the comparison is incomplete`, interrupt.exitCode());
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       return;

@@ -8,6 +8,7 @@ import { readWeights, loadInto } from '../io/weights';
 import { networkFromConfig } from '../net/from-config';
 import { Evaluator, perClass, type Evaluation } from '../train/evaluate';
 import { textArt } from '../data/text-art';
+import { checkNetworkMemory } from '../train/preflight';
 
 interface Options {
   data?: string;
@@ -19,6 +20,7 @@ interface Options {
 export function run(file: string, opts: Options): void {
   const doc = readWeights(file);
   const name = basename(file);
+  checkNetworkMemory(doc.config, doc.inputSize, 500, name);
   const net = networkFromConfig(doc.config, doc.inputSize, doc.classes, tsKernels, name);
   loadInto(net, doc, file);
 

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { startServer } from '../serve/server';
-import { DEFAULT_CONFIG, overridden } from './train';
+import { DEFAULT_CONFIG } from './train';
+import { checkThreads, overridden } from './run-config';
 import { validateConfig } from '../io/config';
 import { UserError } from '../errors';
 
@@ -24,6 +25,7 @@ export interface ServeFlags {
 export async function run(flags: ServeFlags): Promise<void> {
   const file = flags.config ?? DEFAULT_CONFIG;
   const config = validateConfig(overridden(file, flags), file);
+  checkThreads(config.training.threads, file);
   if (flags.host !== undefined && !isLoopback(flags.host)) {
     process.stderr.write(`nnt: warning: serving on ${flags.host}: anyone who can reach it can start training and write files under ${config.output.weights}'s folder\n`);
   }
@@ -37,11 +39,12 @@ export async function run(flags: ServeFlags): Promise<void> {
   process.stdout.write('Ctrl-C stops training (with a checkpoint) and the server\n');
   if (flags.open) openBrowser(server.url);
 
+  // Ctrl-C, or SIGTERM (kill, systemd, docker stop): stop training with a checkpoint, then the server.
   let closing = false;
-  process.on('SIGINT', () => {
-    if (closing) process.exit(130);
+  const shutDown = (signal: 'SIGINT' | 'SIGTERM') => () => {
+    if (closing) process.exit(signal === 'SIGINT' ? 130 : 143);
     closing = true;
-    process.stderr.write('\nnnt: stopping (Ctrl-C again to quit now)\n');
+    process.stderr.write(`\nnnt: ${signal === 'SIGINT' ? '' : 'SIGTERM: '}stopping (${signal === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'} again to quit now)\n`);
     server.close().then(
       () => process.exit(0),
       (error: Error) => {
@@ -49,7 +52,9 @@ export async function run(flags: ServeFlags): Promise<void> {
         process.exit(1);
       },
     );
-  });
+  };
+  process.on('SIGINT', shutDown('SIGINT'));
+  process.on('SIGTERM', shutDown('SIGTERM'));
 }
 
 function isLoopback(host: string): boolean {

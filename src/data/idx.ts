@@ -105,17 +105,49 @@ function readPlain(fd: number, path: string, fileBytes: number, prefix: Uint8Arr
 /** Deflate never compresses better than about 1032:1, so a gzip file of n bytes holds at most this much. */
 const MAX_DEFLATE_RATIO = 1032;
 
+/**
+ * Only the header of an IDX file, plain or gzip-compressed (decompressing just the start of
+ * the stream): to compare two files' counts before either is read in full.
+ */
+export function readIdxHeader(path: string): IdxHeader & { compressed: boolean } {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw new UserError(`${path}: cannot open (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) throw new UserError(`${path}: is a directory, not an IDX file`);
+    const prefix = new Uint8Array(Math.min(stat.size, 1024));
+    readSync(fd, prefix, 0, prefix.length, 0);
+    if (!isGzip(prefix)) return { ...(parseIdxHeader(prefix, path) ?? truncatedHeader(path, stat.size)), compressed: false };
+    return { ...gzippedHeader(path, stat.size, (n) => {
+      const start = new Uint8Array(n);
+      readSync(fd, start, 0, n, 0);
+      return start;
+    }), compressed: true };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Decompresses longer and longer starts of the stream until the header is whole. */
+function gzippedHeader(path: string, fileBytes: number, start: (n: number) => Uint8Array): IdxHeader {
+  for (let n = 256; ; n *= 4) {
+    const head = gunzip(path, start(Math.min(n, fileBytes)), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    const header = parseIdxHeader(head, path);
+    if (header) return header;
+    if (n >= fileBytes) truncatedHeader(path, head.length);
+  }
+}
+
 function readGzipped(fd: number, path: string, fileBytes: number): IdxFile {
   const gz = new Uint8Array(fileBytes);
   readSync(fd, gz, 0, fileBytes, 0);
   // Decompress just enough of the start to see the header, and check the size it claims
   // against what the compressed file could possibly hold, before decompressing everything.
-  let header: IdxHeader | undefined;
-  for (let n = 256; header === undefined; n *= 4) {
-    const head = gunzip(path, gz.subarray(0, Math.min(n, fileBytes)), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
-    header = parseIdxHeader(head, path);
-    if (header === undefined && n >= fileBytes) truncatedHeader(path, head.length);
-  }
+  const header = gzippedHeader(path, fileBytes, (n) => gz.subarray(0, n));
   const total = header.headerBytes + header.dataBytes;
   if (total > fileBytes * MAX_DEFLATE_RATIO + 1024 || total > bufferConstants.MAX_LENGTH) {
     throw new UserError(

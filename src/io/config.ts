@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
@@ -19,12 +19,21 @@ export function loadConfig(file: string): Config {
 export function loadRawConfig(file: string): unknown {
   let text: string;
   try {
+    // A config is a few hundred bytes; a huge one is a mistake that would only exhaust memory.
+    const size = statSync(file).size;
+    if (size > MAX_CONFIG_BYTES) throw new UserError(`${file}: is ${size} bytes; a config may have at most ${MAX_CONFIG_BYTES}`);
     text = readFileSync(file, 'utf8');
   } catch (error) {
+    if (error instanceof UserError) throw error;
     throw new UserError(`${file}: cannot read the config (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
   return parseText(text, file);
 }
+
+/** Bounds on what a config file may hold (its settings are a few hundred bytes). */
+export const MAX_CONFIG_BYTES = 1 << 20;
+/** Objects and lists nested deeper than this are refused before validation walks them. */
+export const MAX_NESTING = 64;
 
 export function parseConfig(text: string, file: string): Config {
   return validateConfig(parseText(text, file), file);
@@ -32,18 +41,43 @@ export function parseConfig(text: string, file: string): Config {
 
 export function validateConfig(raw: unknown, file: string): Config {
   const result = configSchema.safeParse(raw);
-  if (!result.success) {
-    // An unknown key is usually a typo of a missing one: report it first, it explains the rest.
-    const issues = result.error.issues;
-    const first = issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0];
-    throw new UserError(`${basename(file)}: ${describeIssue(first, raw)}`);
-  }
+  if (!result.success) throw schemaError(basename(file), result.error.issues, raw);
   return result.data;
 }
 
+/** The UserError for a document that does not fit its schema: the first issue, with the field's path. */
+export function schemaError(name: string, issues: z.core.$ZodIssue[], raw: unknown): UserError {
+  // An unknown key is usually a typo of a missing one: report it first, it explains the rest.
+  const first = issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0];
+  return new UserError(`${name}: ${describeIssue(first, raw)}`);
+}
+
+/** Throws when objects and lists nest deeper than MAX_NESTING (walked without recursion, so it cannot overflow the stack). */
+export function checkNesting(value: unknown, name: string): void {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > MAX_NESTING) throw new UserError(`${name}: nested more than ${MAX_NESTING} levels deep`);
+    for (const child of Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+}
+
 function parseText(text: string, file: string): unknown {
-  const ext = extname(file).toLowerCase();
   const name = basename(file);
+  let value: unknown;
+  try {
+    value = parseAny(text, name, extname(file).toLowerCase());
+  } catch (error) {
+    // A parser that recurses runs out of stack on a document nested thousands deep.
+    if (error instanceof RangeError) throw new UserError(`${name}: nested too deeply to read (${error.message})`);
+    throw error;
+  }
+  checkNesting(value, name);
+  return value;
+}
+
+function parseAny(text: string, name: string, ext: string): unknown {
   if (ext === '.json') return parseJson(text, name);
   if (ext === '.yaml' || ext === '.yml') return parseYaml(text, name);
   try {
@@ -67,7 +101,12 @@ function parseYaml(text: string, name: string): unknown {
     // The yaml package's first message line already says where: "... at line 5, column 1:".
     throw new UserError(`${name}: not valid YAML: ${doc.errors[0].message.split('\n')[0].replace(/:$/, '')}`);
   }
-  return doc.toJS();
+  try {
+    // toJS refuses documents whose aliases expand too far (a "billion laughs" bomb), or nest too deep.
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new UserError(`${name}: not a usable YAML document: ${(error as Error).message.split('\n')[0]}`);
+  }
 }
 
 /** `layers[1].units` from ['layers', 1, 'units']. */
@@ -85,6 +124,7 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
 
 function show(value: unknown): string {
   if (value === undefined) return 'nothing';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value); // JSON would say null
   const json = JSON.stringify(value);
   return json.length > 40 ? `${json.slice(0, 37)}...` : json;
 }

@@ -6,7 +6,8 @@ import { sameShape, sizeOf } from '../core/tensor';
 import type { Network } from '../net/network';
 import { writeFileAtomic } from './atomic';
 import type { Config } from './config-schema';
-import { validateConfig } from './config';
+import { checkNesting, schemaError, validateConfig } from './config';
+import { weightsDocumentSchema } from './weights-schema';
 
 /**
  * The weights file: one JSON document that is enough on its own to rebuild and use the
@@ -97,17 +98,17 @@ export function readWeights(file: string): WeightsDocument {
   } catch {
     throw new UserError(`${name}: not a JSON document${text.trimEnd().endsWith('}') ? '' : ' (truncated?)'}`);
   }
+  checkNesting(doc, name);
   if (doc === null || typeof doc !== 'object' || doc.format !== WEIGHTS_FORMAT) {
     throw new UserError(`${name}: not an nnt weights file (format is ${JSON.stringify((doc as { format?: unknown })?.format)}, expected "${WEIGHTS_FORMAT}")`);
   }
   if (doc.version !== WEIGHTS_VERSION) {
     throw new UserError(`${name}: weights format version ${JSON.stringify(doc.version)} is not supported (this nnt reads version ${WEIGHTS_VERSION})`);
   }
-  if (!Number.isInteger(doc.inputSize) || !Number.isInteger(doc.classes) || !Array.isArray(doc.params)) {
-    throw new UserError(`${name}: inputSize, classes or params is missing`);
-  }
+  const checked = weightsDocumentSchema.safeParse(doc);
+  if (!checked.success) throw schemaError(name, checked.error.issues, doc);
   const config = validateConfig(doc.config, `${name} (its config)`);
-  return { ...(doc as WeightsDocument), config, state: doc.state ?? [] };
+  return { ...(doc as WeightsDocument), ...checked.data, config } as WeightsDocument;
 }
 
 /** Copies the document's arrays into a network built from the same config, checking names and shapes. */

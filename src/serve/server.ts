@@ -65,6 +65,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     status: (status) => broadcast('status', status),
     batch: (point) => broadcast('batch', point),
     epoch: (metrics) => broadcast('epoch', metrics),
+    warning: (message) => {
+      process.stderr.write(`nnt: warning: ${message}\n`);
+      broadcast('warning', { message });
+    },
     values: (values) => {
       model.setValues(values, 'training (latest weights)');
       broadcast('values', { source: model.source });

@@ -45,6 +45,7 @@ async function main(input: WorkerInput): Promise<void> {
       kernels,
       resume,
       shouldStop: () => Atomics.load(stop, 0) === 1,
+      warn: (message) => port.postMessage({ type: 'warning', message }),
       events: {
         start: (info) => {
           network = info.network;

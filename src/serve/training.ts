@@ -35,6 +35,8 @@ export interface TrainingListener {
   batch(point: BatchPoint): void;
   epoch(metrics: EpochMetrics): void;
   values(values: Float64Array[]): void;
+  /** Settings the trainer allows but finds odd (a batch larger than the data, …). */
+  warning(message: string): void;
 }
 
 /**
@@ -139,6 +141,9 @@ export class TrainingSession {
         this.setState(state, (m.message as string | null) ?? `weights saved to ${paths.weights}`);
         break;
       }
+      case 'warning':
+        this.listener.warning(m.message as string);
+        break;
       case 'error':
         this.setState('failed', m.message as string);
         break;

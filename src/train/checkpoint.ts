@@ -4,7 +4,7 @@ import { decodeArray, encodeArray, type EncodedArray } from '../io/weights';
 import type { Network } from '../net/network';
 import type { Optimizer } from '../optim/optimizer';
 import type { EarlyStopping, EarlyStoppingState } from './early-stopping';
-import type { EpochMetrics } from './trainer';
+import type { EpochMetrics } from './epoch-metrics';
 
 /** Where a run stands: what a checkpoint saves so a resumed run continues bit for bit. */
 export interface Progress {
@@ -41,10 +41,11 @@ export function stateOf(modelRng: Rng, optimizer: Optimizer, stopper: EarlyStopp
 export function restore(
   checkpoint: Checkpoint,
   where: string,
-  into: { net: Network; modelRng: Rng; optimizer: Optimizer; stopper: EarlyStopping | undefined },
+  into: { net: Network; modelRng: Rng; optimizer: Optimizer; stopper: EarlyStopping | undefined; batches: number; epochs: number },
 ): Progress {
   const { modelRng, optimizer, earlyStopping, ...progress } = checkpoint;
   if (!modelRng || !optimizer) throw new UserError(`${where}: the checkpoint has no random-generator or optimizer state (written by an older nnt?)`);
+  checkPlace(progress, into.batches, where);
   if (optimizer.type !== into.optimizer.name) {
     throw new UserError(`${where}: the checkpoint holds ${optimizer.type} optimizer state, but its config trains with ${into.optimizer.name}`);
   }
@@ -59,4 +60,15 @@ export function restore(
     throw new UserError(`${where}: the checkpoint's state does not fit its network: ${(error as Error).message}`);
   }
   return progress;
+}
+
+/** The checkpoint's place in the run must be one this run's data has: its fields are checked one by one when read (weights-schema). */
+function checkPlace(p: Progress, batches: number, where: string): void {
+  if (p.batch >= batches) {
+    throw new UserError(`${where}: checkpoint.batch is ${p.batch}, but an epoch of this data has ${batches} batches (0..${batches - 1})`);
+  }
+  if ((p.batch === 0) !== (p.seen === 0)) throw new UserError(`${where}: checkpoint.seen is ${p.seen} after ${p.batch} batches of the epoch`);
+  if (p.step !== p.epoch * batches + p.batch) {
+    throw new UserError(`${where}: checkpoint.step is ${p.step}, but epoch ${p.epoch} batch ${p.batch} of ${batches}-batch epochs is step ${p.epoch * batches + p.batch}`);
+  }
 }

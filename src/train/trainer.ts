@@ -1,12 +1,10 @@
-import { appendFileSync } from 'node:fs';
 import type { Kernels } from '../core/kernels';
 import { argmaxRows } from '../core/ops';
 import { Rng } from '../core/rng';
 import { BatchStream } from '../data/batches';
 import type { Dataset } from '../data/dataset';
-import { writeFileAtomic } from '../io/atomic';
 import type { Config } from '../io/config-schema';
-import { loadInto, saveWeights, weightsDocument, type WeightsDocument } from '../io/weights';
+import { loadInto, weightsDocument, type WeightsDocument } from '../io/weights';
 import { buildFromConfig } from '../net/from-config';
 import type { Network } from '../net/network';
 import { clipGradientNorm } from '../optim/clip';
@@ -17,23 +15,13 @@ import { EarlyStopping } from './early-stopping';
 import { restore, stateOf, type Checkpoint, type Progress } from './checkpoint';
 import { loadRunData } from './run-data';
 import { Evaluator } from './evaluate';
-import { runPaths, type RunPaths } from './paths';
+import type { RunPaths } from './paths';
+import { RunFiles } from './run-files';
+import type { EpochMetrics } from './epoch-metrics';
+import { checkRunData, checkRunMemory, runWarnings } from './preflight';
 
-export interface EpochMetrics {
-  epoch: number;
-  epochs: number;
-  step: number;
-  /** The learning rate of the epoch's last batch (schedules change it). */
-  learningRate: number;
-  /** Running mean of the batch losses and accuracies seen during the epoch (before each update). */
-  trainLoss: number;
-  trainAccuracy: number;
-  /** 'test' or 'validation', or null when this epoch was not evaluated. */
-  evalSet: 'test' | 'validation' | null;
-  evalLoss: number | null;
-  evalAccuracy: number | null;
-  seconds: number;
-}
+export type { EpochMetrics } from './epoch-metrics';
+
 
 export interface BatchProgress {
   epoch: number;
@@ -61,6 +49,8 @@ export interface TrainSetup {
   resume?: WeightsDocument;
   /** Polled after every batch: Ctrl-C sets it. */
   shouldStop?: () => boolean;
+  /** Told of settings that are allowed but odd (a batch larger than the data, a rate that grows). */
+  warn?: (message: string) => void;
   events?: TrainEvents;
 }
 
@@ -84,18 +74,62 @@ export interface BestEpoch {
 
 /** How long the loop may run before it lets the event loop in (Ctrl-C, progress rendering). */
 const YIELD_EVERY_MS = 50;
+/** A loss this many times the run's first one has exploded, even while still finite. */
+const EXPLODED_LOSS_FACTOR = 100;
+
+/** Everything a run works with, set up before its first batch. */
+interface Run {
+  setup: TrainSetup;
+  config: Config;
+  files: RunFiles;
+  net: Network;
+  modelRng: Rng;
+  optimizer: ReturnType<typeof createOptimizer>;
+  stopper: EarlyStopping | undefined;
+  dataRng: Rng;
+  stream: BatchStream;
+  evaluator: Evaluator;
+  evalName: 'test' | 'validation';
+  sampleSize: number;
+  classes: number;
+  batches: number;
+  totalSteps: number;
+  epochs: number;
+  progress: Progress;
+  /** Updated in place: the schedule is asked every batch, and the loop allocates nothing. */
+  scheduleAt: { epoch: number; step: number; stepsPerEpoch: number; totalEpochs: number };
+  lr: number;
+  params: ReturnType<Network['params']>;
+  predicted: Int32Array;
+  /** One progress record, updated in place: the loop allocates nothing per batch. */
+  batchProgress: BatchProgress;
+  /** The loss the run started at (its first epoch's), to tell an exploding loss. */
+  firstLoss: number | undefined;
+}
 
 /**
  * Trains the config's network by minibatch gradient descent with the config's optimizer:
  * forward, backward (weight decay included), optional clipping, and an update at the
  * scheduled learning rate for every batch; an evaluation and a checkpoint after every epoch
  * (as configured), the best weights when early stopping is on, the last weights at the end.
+ * The run's files are locked while it runs, and each is replaced whole or not at all.
  */
 export async function train(setup: TrainSetup): Promise<TrainOutcome> {
-  const { config, kernels, events = {} } = setup;
-  const paths = runPaths(config.output.weights);
+  const files = new RunFiles(setup.config.output.weights);
+  try {
+    return await trainEpochs(prepare(setup, files));
+  } finally {
+    files.release();
+  }
+}
 
+/** Loads and checks the data, builds the network and its optimizer, and restores a checkpoint: all before the first batch. */
+function prepare(setup: TrainSetup, files: RunFiles): Run {
+  const { config, kernels } = setup;
   const { trainSet, evalSet, evalName, classes } = loadRunData(config);
+  checkRunData(config, trainSet, evalSet);
+  checkRunMemory(config, trainSet, setup.where);
+  for (const warning of runWarnings(config, trainSet)) setup.warn?.(`${setup.where}: ${warning}`);
 
   const { network: net, rng: modelRng } = buildFromConfig(config, trainSet.sampleSize, classes, kernels, setup.where);
   net.weightDecay = config.training.weightDecay;
@@ -124,13 +158,11 @@ export async function train(setup: TrainSetup): Promise<TrainOutcome> {
   const evaluator = new Evaluator(evalSet, classes, 500, (n) => kernels.alloc(n), kernels);
 
   const progress: Progress = setup.resume
-    ? restore(setup.resume.checkpoint as Checkpoint, setup.where, { net, modelRng, optimizer, stopper })
+    ? restore(setup.resume.checkpoint as Checkpoint, setup.where, { net, modelRng, optimizer, stopper, batches, epochs })
     : { epoch: 0, batch: 0, step: 0, dataRngAtEpochStart: dataRng.getState(), lossSum: 0, correct: 0, seen: 0, seconds: 0, history: [] };
   if (setup.resume) checkResumedLength(setup.resume.config, config, batches, progress, setup.where);
-  // The metrics file starts with the epochs a resumed run has already trained (none for a new run).
-  writeFileAtomic(paths.metrics, progress.history.map((m) => `${JSON.stringify(m)}\n`).join(''));
 
-  events.start?.({
+  setup.events?.start?.({
     config,
     network: net,
     train: trainSet,
@@ -139,133 +171,187 @@ export async function train(setup: TrainSetup): Promise<TrainOutcome> {
     batches,
     resumedAt: setup.resume ? { epoch: progress.epoch, batch: progress.batch } : undefined,
   });
-
-  const { schedule, learningRate: baseLr, clipNorm } = config.training;
-  // Updated in place: the schedule is asked every batch, and the loop allocates nothing.
   const scheduleAt = { epoch: 0, step: 0, stepsPerEpoch: batches, totalEpochs: epochs };
-  const learningRate = () => {
-    scheduleAt.epoch = progress.epoch;
-    scheduleAt.step = progress.step;
-    return learningRateAt(schedule, baseLr, scheduleAt);
+  const run: Run = {
+    setup, config, files, net, modelRng, optimizer, stopper, dataRng, stream, evaluator, evalName,
+    sampleSize: trainSet.sampleSize, classes, batches, totalSteps, epochs, progress, scheduleAt, lr: 0,
+    params: net.params(),
+    predicted: new Int32Array(config.data.batchSize),
+    batchProgress: { epoch: 0, epochs, batch: 0, batches, loss: 0, accuracy: 0, samplesPerSecond: 0, learningRate: 0 },
+    firstLoss: progress.history[0]?.trainLoss,
   };
-  let lr = learningRate();
-  const params = net.params();
-  const predicted = new Int32Array(config.data.batchSize);
-  const save = (file: string, metrics: unknown, checkpoint?: Progress) => {
-    const doc = weightsDocument(net, config, trainSet.sampleSize, classes, metrics);
-    if (checkpoint) doc.checkpoint = { ...checkpoint, ...stateOf(modelRng, optimizer, stopper) } satisfies Checkpoint;
-    saveWeights(file, doc);
-  };
-  const best = (): BestEpoch | undefined =>
-    stopper && stopper.best !== undefined ? { epoch: stopper.bestEpoch, metric: stopping!.metric, value: stopper.best, evalSet: evalName } : undefined;
-  const outcome = (status: TrainOutcome['status'], message?: string): TrainOutcome => ({ status, message, history: progress.history, paths, network: net, best: best() });
+  run.lr = run.batchProgress.learningRate = learningRate(run);
+  return run;
+}
 
-  // One progress record, updated in place: the loop allocates nothing per batch.
-  const batchProgress: BatchProgress = { epoch: 0, epochs, batch: 0, batches, loss: 0, accuracy: 0, samplesPerSecond: 0, learningRate: lr };
+async function trainEpochs(run: Run): Promise<TrainOutcome> {
+  const { progress, stream, dataRng, setup } = run;
   let lastYield = performance.now();
-  for (; progress.epoch < epochs; progress.epoch++) {
+  for (; progress.epoch < run.epochs; progress.epoch++) {
     dataRng.setState(progress.dataRngAtEpochStart);
     stream.startEpoch();
     const epochStart = performance.now() - progress.seconds * 1000;
-    const lastBatch = Math.min(batches, totalSteps - progress.epoch * batches);
+    const lastBatch = Math.min(run.batches, run.totalSteps - progress.epoch * run.batches);
 
     for (; progress.batch < lastBatch; ) {
-      const batch = stream.batch(progress.batch);
-      lr = learningRate();
-      const loss = net.gradient(batch.x, batch.labels);
-      if (!Number.isFinite(loss)) {
-        return outcome(
-          'diverged',
-          `training diverged at epoch ${progress.epoch + 1}, batch ${progress.batch + 1}: the loss became ${loss}. ` +
-            `Try a lower learning rate (now ${lr}).` +
-            (progress.history.length ? ` The last good checkpoint, ${paths.checkpoint}, is kept.` : ''),
-        );
-      }
-      const probabilities = net.lossLayer.probabilities();
-      argmaxRows(probabilities.data, batch.size, probabilities.shape[1], predicted);
-      for (let i = 0; i < batch.size; i++) if (predicted[i] === batch.labels[i]) progress.correct++;
-      progress.lossSum += loss * batch.size;
-      progress.seen += batch.size;
-
-      if (clipNorm !== undefined) clipGradientNorm(params, clipNorm);
-      optimizer.step(params, lr);
-      progress.batch++;
-      progress.step++;
-
+      const failed = step(run);
+      if (failed) return failed;
       const now = performance.now();
       progress.seconds = (now - epochStart) / 1000;
-      if (events.batch) {
-        const p = batchProgress;
-        p.epoch = progress.epoch + 1;
-        p.batch = progress.batch;
-        p.batches = lastBatch;
-        p.loss = progress.lossSum / progress.seen;
-        p.accuracy = progress.correct / progress.seen;
-        p.samplesPerSecond = progress.seen / progress.seconds;
-        p.learningRate = lr;
-        events.batch(batchProgress);
-      }
+      reportBatch(run, lastBatch);
       if (now - lastYield > YIELD_EVERY_MS) {
         await new Promise((resolve) => setImmediate(resolve));
         lastYield = performance.now();
       }
       if (setup.shouldStop?.() && progress.batch < lastBatch) {
-        save(paths.checkpoint, progress.history.at(-1) ?? null, progress);
-        return outcome('interrupted', `stopped at epoch ${progress.epoch + 1}, batch ${progress.batch}/${lastBatch}; checkpoint saved to ${paths.checkpoint} (continue with --resume ${paths.checkpoint})`);
+        save(run, run.files.paths.checkpoint, progress.history.at(-1) ?? null, progress);
+        const at = `stopped at epoch ${progress.epoch + 1}, batch ${progress.batch}/${lastBatch}`;
+        return outcome(run, 'interrupted', `${at}; ${checkpointSaved(run)}`);
       }
     }
+    const ended = endEpoch(run, lastBatch, epochStart);
+    if (ended) return ended;
+  }
+  save(run, run.files.paths.weights, progress.history.at(-1) ?? null);
+  return outcome(run, 'completed');
+}
 
-    const isLast = progress.epoch === epochs - 1;
-    const every = config.output.evaluateEvery;
-    const evaluation = isLast || (every > 0 && (progress.epoch + 1) % every === 0) ? evaluator.evaluate(net) : null;
-    const metrics: EpochMetrics = {
-      epoch: progress.epoch + 1,
-      epochs,
-      step: progress.step,
-      learningRate: lr,
-      trainLoss: progress.lossSum / progress.seen,
-      trainAccuracy: progress.correct / progress.seen,
-      evalSet: evaluation ? evalName : null,
-      evalLoss: evaluation?.loss ?? null,
-      evalAccuracy: evaluation?.accuracy ?? null,
-      seconds: (performance.now() - epochStart) / 1000,
-    };
-    progress.history.push(metrics);
-    appendFileSync(paths.metrics, `${JSON.stringify(metrics)}\n`);
-    events.epoch?.(metrics);
+/** One batch: forward, backward, clipping, update. Returns an outcome only when the loss has diverged. */
+function step(run: Run): TrainOutcome | undefined {
+  const { progress, net, predicted } = run;
+  const batch = run.stream.batch(progress.batch);
+  run.lr = learningRate(run);
+  const loss = net.gradient(batch.x, batch.labels);
+  run.firstLoss ??= loss;
+  if (!Number.isFinite(loss) || loss > EXPLODED_LOSS_FACTOR * run.firstLoss) return diverged(run, loss);
+  const probabilities = net.lossLayer.probabilities();
+  argmaxRows(probabilities.data, batch.size, probabilities.shape[1], predicted);
+  for (let i = 0; i < batch.size; i++) if (predicted[i] === batch.labels[i]) progress.correct++;
+  progress.lossSum += loss * batch.size;
+  progress.seen += batch.size;
 
-    let stopEarly = false;
-    if (stopper && evaluation) {
-      const { improved, stop } = stopper.update(stopping!.metric === 'accuracy' ? evaluation.accuracy : evaluation.loss, metrics.epoch);
-      if (improved) save(paths.best, metrics);
-      stopEarly = stop && !isLast;
-    }
+  const { clipNorm } = run.config.training;
+  if (clipNorm !== undefined) clipGradientNorm(run.params, clipNorm);
+  run.optimizer.step(run.params, run.lr);
+  progress.batch++;
+  progress.step++;
+  return undefined;
+}
 
-    Object.assign(progress, { batch: 0, lossSum: 0, correct: 0, seen: 0, seconds: 0, dataRngAtEpochStart: dataRng.getState() });
-    if (stopEarly) {
-      save(paths.weights, metrics);
-      const b = best()!;
-      return outcome(
-        'early-stopped',
-        `early stopping: ${evalName} ${b.metric} has not improved for ${stopping!.patience} epoch${stopping!.patience === 1 ? '' : 's'}; ` +
-          `the best was epoch ${b.epoch} (${formatMetric(b.metric, b.value)}), its weights are in ${paths.best}`,
-      );
-    }
-    // A checkpoint after the last epoch too, when that epoch is whole: a finished run can then
-    // be extended (--resume … --epochs N) without training its last epoch again.
-    const checkpointEvery = config.output.checkpointEvery;
-    if (checkpointEvery > 0 && lastBatch === batches && (isLast || (progress.epoch + 1) % checkpointEvery === 0)) {
-      save(paths.checkpoint, metrics, { ...progress, epoch: progress.epoch + 1 });
-    }
-    if (setup.shouldStop?.() && !isLast) {
-      progress.epoch++;
-      save(paths.checkpoint, metrics, progress);
-      return outcome('interrupted', `stopped after epoch ${progress.epoch}; checkpoint saved to ${paths.checkpoint} (continue with --resume ${paths.checkpoint})`);
-    }
+function diverged(run: Run, loss: number): TrainOutcome {
+  const { progress } = run;
+  const how = Number.isFinite(loss) ? `, more than ${EXPLODED_LOSS_FACTOR} times the ${run.firstLoss!.toPrecision(4)} it started at` : '';
+  return outcome(
+    run,
+    'diverged',
+    `training diverged at epoch ${progress.epoch + 1}, batch ${progress.batch + 1}: the loss became ${loss}${how}. ` +
+      `Try a lower learning rate (now ${run.lr}).` +
+      (progress.history.length ? ` The last good checkpoint, ${run.files.paths.checkpoint}, is kept.` : ''),
+  );
+}
+
+function reportBatch(run: Run, lastBatch: number): void {
+  const batchEvent = run.setup.events?.batch;
+  if (!batchEvent) return;
+  const { progress } = run;
+  const p = run.batchProgress;
+  p.epoch = progress.epoch + 1;
+  p.batch = progress.batch;
+  p.batches = lastBatch;
+  p.loss = progress.lossSum / progress.seen;
+  p.accuracy = progress.correct / progress.seen;
+  p.samplesPerSecond = progress.seen / progress.seconds;
+  p.learningRate = run.lr;
+  batchEvent(p);
+}
+
+/**
+ * The epoch's end: its evaluation, its metrics line, early stopping, its checkpoint, and a
+ * stop requested during its last batch. Returns an outcome when the run ends here.
+ */
+function endEpoch(run: Run, lastBatch: number, epochStart: number): TrainOutcome | undefined {
+  const { progress, config, files, stopper } = run;
+  const isLast = progress.epoch === run.epochs - 1;
+  const every = config.output.evaluateEvery;
+  const evaluation = isLast || (every > 0 && (progress.epoch + 1) % every === 0) ? run.evaluator.evaluate(run.net) : null;
+  const metrics: EpochMetrics = {
+    epoch: progress.epoch + 1,
+    epochs: run.epochs,
+    step: progress.step,
+    learningRate: run.lr,
+    trainLoss: progress.lossSum / progress.seen,
+    trainAccuracy: progress.correct / progress.seen,
+    evalSet: evaluation ? run.evalName : null,
+    evalLoss: evaluation?.loss ?? null,
+    evalAccuracy: evaluation?.accuracy ?? null,
+    seconds: (performance.now() - epochStart) / 1000,
+  };
+  progress.history.push(metrics);
+  files.writeMetrics(progress.history);
+  run.setup.events?.epoch?.(metrics);
+
+  let stopEarly = false;
+  const stopping = config.training.earlyStopping;
+  if (stopper && stopping && evaluation) {
+    const { improved, stop } = stopper.update(stopping.metric === 'accuracy' ? evaluation.accuracy : evaluation.loss, metrics.epoch);
+    if (improved) save(run, files.paths.best, metrics);
+    stopEarly = stop && !isLast;
   }
 
-  save(paths.weights, progress.history.at(-1) ?? null);
-  return outcome('completed');
+  Object.assign(progress, { batch: 0, lossSum: 0, correct: 0, seen: 0, seconds: 0, dataRngAtEpochStart: run.dataRng.getState() });
+  if (stopEarly) {
+    save(run, files.paths.weights, metrics);
+    const b = best(run)!;
+    return outcome(
+      run,
+      'early-stopped',
+      `early stopping: ${run.evalName} ${b.metric} has not improved for ${stopping!.patience} epoch${stopping!.patience === 1 ? '' : 's'}; ` +
+        `the best was epoch ${b.epoch} (${formatMetric(b.metric, b.value)}), its weights are in ${files.paths.best}`,
+    );
+  }
+  // A checkpoint after the last epoch too, when that epoch is whole: a finished run can then
+  // be extended (--resume … --epochs N) without training its last epoch again.
+  const checkpointEvery = config.output.checkpointEvery;
+  if (checkpointEvery > 0 && lastBatch === run.batches && (isLast || (progress.epoch + 1) % checkpointEvery === 0)) {
+    save(run, files.paths.checkpoint, metrics, { ...progress, epoch: progress.epoch + 1 });
+  }
+  if (run.setup.shouldStop?.() && !isLast) {
+    progress.epoch++;
+    save(run, files.paths.checkpoint, metrics, progress);
+    return outcome(run, 'interrupted', `stopped after epoch ${progress.epoch}; ${checkpointSaved(run)}`);
+  }
+  return undefined;
+}
+
+function learningRate(run: Run): number {
+  const { scheduleAt, progress } = run;
+  const { schedule, learningRate: baseLr } = run.config.training;
+  scheduleAt.epoch = progress.epoch;
+  scheduleAt.step = progress.step;
+  return learningRateAt(schedule, baseLr, scheduleAt);
+}
+
+function save(run: Run, file: string, metrics: unknown, checkpoint?: Progress): void {
+  const doc = weightsDocument(run.net, run.config, run.sampleSize, run.classes, metrics);
+  if (checkpoint) doc.checkpoint = { ...checkpoint, ...stateOf(run.modelRng, run.optimizer, run.stopper) } satisfies Checkpoint;
+  run.files.save(file, doc);
+}
+
+function checkpointSaved(run: Run): string {
+  const file = run.files.paths.checkpoint;
+  return `checkpoint saved to ${file} (continue with --resume ${file})`;
+}
+
+function best(run: Run): BestEpoch | undefined {
+  const { stopper } = run;
+  const stopping = run.config.training.earlyStopping;
+  return stopper && stopping && stopper.best !== undefined
+    ? { epoch: stopper.bestEpoch, metric: stopping.metric, value: stopper.best, evalSet: run.evalName }
+    : undefined;
+}
+
+function outcome(run: Run, status: TrainOutcome['status'], message?: string): TrainOutcome {
+  return { status, message, history: run.progress.history, paths: run.files.paths, network: run.net, best: best(run) };
 }
 
 /** How many batches a run trains, and over how many epochs (the last one may be partial when `iterations` is set). */

@@ -217,6 +217,7 @@ function connectEvents() {
     scheduleRedraw();
   });
   events.addEventListener('status', (e) => showStatus(JSON.parse(e.data)));
+  events.addEventListener('warning', (e) => ($('train-warning').textContent = `warning: ${JSON.parse(e.data).message}`));
   events.addEventListener('batch', (e) => {
     addBatch(JSON.parse(e.data));
     scheduleRedraw();

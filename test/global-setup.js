@@ -1,0 +1,32 @@
+'use strict';
+/**
+ * Before any test runs: the CLI tests spawn bin/nnt, which runs dist/, so dist/ must be built
+ * from the sources being tested, not left over from an older checkout. Rebuilds (wasm and
+ * TypeScript, as `npm run build` does) when any source is newer than the last build's stamp.
+ */
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..');
+const stamp = path.join(root, 'dist', '.build-stamp');
+const sources = ['src', 'wasm', 'scripts/build-wasm.js', 'tsconfig.build.json', 'tsconfig.json', 'package.json'];
+
+function newest(file) {
+  const stat = fs.statSync(file);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return fs.readdirSync(file).reduce((m, name) => Math.max(m, newest(path.join(file, name))), stat.mtimeMs);
+}
+
+module.exports = function globalSetup() {
+  const built = fs.existsSync(stamp) ? fs.statSync(stamp).mtimeMs : -1;
+  const changed = Math.max(...sources.map((s) => path.join(root, s)).filter(fs.existsSync).map(newest));
+  if (changed <= built) return;
+  const started = Date.now();
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'build-wasm.js')], { cwd: root, stdio: 'ignore' });
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  // Stamped with the time the build started: a source saved during the build counts as newer.
+  fs.writeFileSync(stamp, '');
+  fs.utimesSync(stamp, new Date(started), new Date(started));
+  process.stderr.write(`\nbuilt dist/ for the CLI tests (sources newer than the last build)\n`);
+};
