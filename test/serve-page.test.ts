@@ -91,9 +91,12 @@ test('Train: start, the chart gains points, stop writes the checkpoint, resume g
   expect(existsSync(checkpoint)).toBe(true);
   expect(JSON.parse(readFileSync(checkpoint, 'utf8')).checkpoint).toBeDefined();
 
-  const stopped = await points();
+  // Resumed, the run trains past the checkpoint's step, and the chart shows it.
+  const stoppedAt = JSON.parse(readFileSync(checkpoint, 'utf8')).checkpoint.step as number;
+  expect(stoppedAt).toBeGreaterThan(0);
   await page.click('#train-resume');
-  await page.waitForFunction((n) => Number(document.getElementById('chart-batch')!.dataset.points) > n, stopped, { timeout: 120_000 });
+  await page.waitForFunction((n) => Number(document.getElementById('chart-batch')!.dataset.lastStep) > n, stoppedAt, { timeout: 120_000 });
+  await page.waitForSelector('#train-status[data-state="running"]');
   await page.click('#train-stop');
   await page.waitForSelector('#train-status[data-state="stopped"]', { timeout: 120_000 });
 });

@@ -17,6 +17,8 @@ export interface TrainingStatus {
   /** Whether a checkpoint exists to resume from. */
   canResume: boolean;
   epochs: number | null;
+  /** Counts state changes: a page that gets them by two routes (its request's answer, the event stream) keeps the latest. */
+  revision: number;
 }
 
 /** A point of the per-batch chart: the running loss and accuracy of the epoch so far. */
@@ -51,6 +53,7 @@ export class TrainingSession {
   private state: TrainingState = 'idle';
   private message: string | null = null;
   private epochs: number | null = null;
+  private revision = 0;
   private batchesPerEpoch = 1;
   readonly batchPoints: BatchPoint[] = [];
   readonly epochMetrics: EpochMetrics[] = [];
@@ -71,6 +74,7 @@ export class TrainingSession {
       // A finished run's checkpoint has nothing left to train at the same length.
       canResume: !this.busy && this.state !== 'finished' && existsSync(paths.checkpoint),
       epochs: this.epochs,
+      revision: this.revision,
     };
   }
 
@@ -153,6 +157,7 @@ export class TrainingSession {
   private setState(state: TrainingState, message: string | null): void {
     this.state = state;
     this.message = message;
+    this.revision++;
     this.listener.status(this.status());
   }
 }

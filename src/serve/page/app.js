@@ -172,6 +172,7 @@ function resizeCharts() {
 function redraw(name, el, data) {
   nnt.charts[name].setData(data);
   el.dataset.points = String(data[0].length);
+  el.dataset.lastStep = String(data[0].at(-1) ?? 0);
 }
 function addBatch(p) {
   batchData[0].push(p.step);
@@ -185,7 +186,10 @@ function addEpoch(m) {
   epochData[3].push(100 * m.trainAccuracy);
   epochData[4].push(m.evalAccuracy === null ? null : 100 * m.evalAccuracy);
 }
+let statusRevision = -1;
 function showStatus(s) {
+  if (s.revision < statusRevision) return; // an older state that arrived late by the other route
+  statusRevision = s.revision;
   $('train-status').textContent = `${s.state}${s.message ? ': ' + s.message : ''}`;
   $('train-status').dataset.state = s.state;
   const busy = s.state === 'running' || s.state === 'stopping';
