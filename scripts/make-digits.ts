@@ -50,7 +50,7 @@ function main(): void {
   for (let digit = 0; digit < 10; digit++) {
     const index = test.labels.findIndex((label) => label === digit);
     const ink = scaledUp(index);
-    writeFileSync(join(out, `${digit}.png`), encodePng(paint(ink, [255, 255, 255], [0, 0, 0])));
+    writeFileSync(join(out, `${digit}.png`), encodePng(paint(ink, [255, 255, 255], [0, 0, 0]), { grey: true }));
     if (digit === 3) writeFileSync(join(out, '3-blue.jpg'), jpeg.encode(paint(ink, [245, 238, 220], [30, 60, 160]), 85).data);
     console.log(`${digit}.png: test sample ${index}`);
   }

@@ -66,3 +66,26 @@ export { EarlyStopping, type EarlyStoppingState } from './train/early-stopping';
 export { createKernels, defaultThreads, wasmSupport, type BackendName, type BackendOptions, type WasmVariant } from './core/backend';
 export { compareRuns, sweepRuns, configLabel, type CompareRun, type CompareRow, type CompareOptions } from './train/compare';
 export { startServer, newestWeights, type ServeOptions, type RunningServer } from './serve/server';
+export { decodeImage, readImage, encodePng, sniffFormat, headerSize, MAX_PIXELS, type RgbaImage, type ImageFormat } from './image/decode';
+export {
+  prepareDigit,
+  prepareDigitDetailed,
+  toGrey,
+  medianFilter,
+  backgroundLevel,
+  toInk,
+  boundingBox,
+  digitBox,
+  STRAY_INK,
+  crop,
+  fitSize,
+  resizeArea,
+  centreOfMass,
+  centreInField,
+  FIELD,
+  BOX,
+  type GreyImage,
+  type Box,
+  type PreparedDigit,
+} from './image/prepare';
+export { classProbabilities, topClasses } from './net/probabilities';

@@ -104,6 +104,27 @@ export function main(argv: string[]): void {
     .option('--threads <n>', 'threads for the wasm kernels', positiveInt)
     .action((opts) => (require('./serve') as typeof import('./serve')).run(opts));
 
+  program
+    .command('predict')
+    .description('the classes a trained network sees in PNG/JPEG pictures of digits (prepared as MNIST was), or in test sample N')
+    .argument('<weights>', 'a weights file written by nnt train')
+    .argument('[images...]', 'PNG or JPEG pictures, any size, dark on light or light on dark')
+    .option('--index <n,...>', 'predict test sample N (or samples N,M,...) instead of pictures', indexList)
+    .option('--top <k>', 'number of classes to list', positiveInt, 3)
+    .option('--show', 'draw the 28×28 the network saw as text art')
+    .option('--json', 'print the predictions as one JSON value')
+    .action((weights, images, opts) => (require('./predict') as typeof import('./predict')).run(weights, images, opts));
+
+  program
+    .command('report')
+    .description('an HTML report with charts (and SVG/PNG figures) of one or more runs: curves, confusion matrix, wrong digits, first-layer weights')
+    .argument('<runs...>', 'run folders, metrics files (*.metrics.jsonl) or weights files')
+    .option('-o, --out <file>', 'the HTML file; the figures go into a folder beside it', 'report.html')
+    .option('--png', 'also write each figure as PNG')
+    .option('--limit <n>', 'evaluate on the first N test samples only', positiveInt)
+    .option('--terminal', 'print the curves as text charts instead of writing files')
+    .action((runs, opts) => (require('./report') as typeof import('./report')).run(runs, opts));
+
   program.parseAsync(argv).catch(handleError);
 }
 
@@ -140,6 +161,11 @@ export function nonNegativeInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer.');
   return n;
+}
+
+/** "3" or "3,18,61": test sample indices. */
+function indexList(value: string): number[] {
+  return value.split(',').map((part) => nonNegativeInt(part.trim()));
 }
 
 export function positiveNumber(value: string): number {

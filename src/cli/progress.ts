@@ -2,6 +2,7 @@ import chalk from 'chalk';
 import type { SingleBar } from 'cli-progress';
 import type { Config } from '../io/config-schema';
 import type { BatchProgress, EpochMetrics, TrainEvents } from '../train/trainer';
+import { epochChart } from '../report/terminal';
 
 export type ProgressMode = 'bar' | 'lines' | 'quiet' | 'json';
 
@@ -20,6 +21,7 @@ const BAR_EVERY_MS = 100;
 export function progressReporter(mode: ProgressMode, out: NodeJS.WriteStream = process.stdout): TrainEvents & { stop(): void } {
   let bar: SingleBar | undefined;
   let lastPrint = 0;
+  const history: EpochMetrics[] = [];
 
   const describe = (p: BatchProgress) =>
     `epoch ${p.epoch}/${p.epochs}  batch ${p.batch}/${p.batches}  loss ${p.loss.toFixed(4)}  acc ${percent(p.accuracy)}  ` +
@@ -82,6 +84,9 @@ export function progressReporter(mode: ProgressMode, out: NodeJS.WriteStream = p
         `epoch ${String(m.epoch).padStart(String(m.epochs).length)}/${m.epochs}  train loss ${m.trainLoss.toFixed(4)}  train acc ${percent(m.trainAccuracy)}` +
           `${evalPart}  lr ${formatRate(m.learningRate)}  ${m.seconds.toFixed(2)}s\n`,
       );
+      // On a terminal: the evaluated loss and accuracy so far as small text charts.
+      history.push(m);
+      if (mode === 'bar') out.write(epochChart(history, !process.env.NO_COLOR));
     },
 
     stop() {

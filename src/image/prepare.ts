@@ -79,11 +79,21 @@ export function medianFilter(image: GreyImage): GreyImage {
           window[n++] = data[yy * w + xx];
         }
       }
-      window.sort();
-      out[y * w + x] = window[4];
+      out[y * w + x] = median9(window);
     }
   }
   return { width: w, height: h, data: out };
+}
+
+/** The median of 9 values by insertion sort (much faster than a typed array's sort() for so few). */
+function median9(v: Float64Array): number {
+  for (let i = 1; i < 9; i++) {
+    const x = v[i];
+    let j = i - 1;
+    for (; j >= 0 && v[j] > x; j--) v[j + 1] = v[j];
+    v[j + 1] = x;
+  }
+  return v[4];
 }
 
 /** The background's brightness: the median of the pixels on the picture's border (a digit rarely touches all four edges). */
@@ -104,19 +114,21 @@ export function backgroundLevel(image: GreyImage): number {
 export function toInk(image: GreyImage): { ink: GreyImage; inverted: boolean } | null {
   const background = backgroundLevel(image);
   const inverted = background > 0.5;
-  const value = (v: number) => (inverted ? 1 - v : v);
-  const bg = value(background);
+  // Plain loops: Float64Array.map with a closure is several times slower on a large picture.
+  const src = image.data, data = new Float64Array(src.length);
+  for (let i = 0; i < src.length; i++) data[i] = inverted ? 1 - src[i] : src[i];
+  const bg = inverted ? 1 - background : background;
   let peak = 0;
-  for (const v of image.data) peak = Math.max(peak, value(v));
+  for (let i = 0; i < data.length; i++) if (data[i] > peak) peak = data[i];
   if (peak - bg < MIN_CONTRAST) return null;
-  const data = image.data.map((v) => {
-    const ink = (value(v) - bg) / (peak - bg);
-    return ink < INK_THRESHOLD ? 0 : Math.min(1, ink);
-  });
+  for (let i = 0; i < data.length; i++) {
+    const ink = (data[i] - bg) / (peak - bg);
+    data[i] = ink < INK_THRESHOLD ? 0 : Math.min(1, ink);
+  }
   return { ink: { width: image.width, height: image.height, data }, inverted };
 }
 
-/** Step 4: the smallest box holding every pixel above `threshold`, or null if none is. */
+/** The smallest box holding every pixel above `threshold`, or null if none is. */
 export function boundingBox(image: GreyImage, threshold = 0): Box | null {
   const { width: w, height: h, data } = image;
   let left = w, right = -1, top = h, bottom = -1;
@@ -130,6 +142,38 @@ export function boundingBox(image: GreyImage, threshold = 0): Box | null {
     }
   }
   return right < 0 ? null : { left, top, width: right - left + 1, height: bottom - top + 1 };
+}
+
+/** The share of the ink's mass that may lie outside the digit's box: stray specks the median filter missed. */
+export const STRAY_INK = 0.002;
+
+/**
+ * Step 4, the digit's box: the bounding box of the ink, less outer rows and columns that together hold
+ * at most `stray` of the ink's mass, so a speck of noise far from the digit does not stretch
+ * it. With stray 0 this is boundingBox.
+ */
+export function digitBox(image: GreyImage, stray = STRAY_INK): Box | null {
+  const { width: w, height: h, data } = image;
+  const cols = new Float64Array(w), rows = new Float64Array(h);
+  let total = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const v = data[y * w + x];
+      cols[x] += v;
+      rows[y] += v;
+      total += v;
+    }
+  }
+  if (total === 0) return null;
+  const allowed = stray * total;
+  const first = (sums: Float64Array) => {
+    let i = 0;
+    for (let seen = sums[0]; seen <= allowed && i < sums.length - 1; ) seen += sums[++i];
+    return i;
+  };
+  const last = (sums: Float64Array) => sums.length - 1 - first(sums.slice().reverse());
+  const left = first(cols), top = first(rows);
+  return { left, top, width: last(cols) - left + 1, height: last(rows) - top + 1 };
 }
 
 export function crop(image: GreyImage, box: Box): GreyImage {
@@ -222,7 +266,7 @@ export function prepareDigitDetailed(image: RgbaImage, name = 'image'): Prepared
   let grey = toGrey(image);
   if (Math.min(grey.width, grey.height) >= DENOISE_MIN_SIDE) grey = medianFilter(grey);
   const inked = toInk(grey);
-  const box = inked && boundingBox(inked.ink);
+  const box = inked && digitBox(inked.ink);
   if (!inked || !box) throw new UserError(`${name}: no ink found (the picture is one flat colour, or nearly)`);
   const size = fitSize(box.width, box.height);
   const scaled = resizeArea(crop(inked.ink, box), size.width, size.height);
