@@ -92,6 +92,7 @@ export { loadModel, documentFromArrays, layerNames, type LoadedModel } from './e
 export { toOnnx, readOnnx, ONNX_OPSET, ONNX_INPUT, ONNX_LOGITS, ONNX_PROBABILITIES, type ExportDtype } from './export/onnx';
 export { writeModelSafetensors, readModelSafetensors } from './export/safetensors';
 export { writePytorchFolder } from './export/pytorch';
+export { startServer, newestWeights, type ServeOptions, type RunningServer } from './serve/server';
 export { decodeImage, readImage, encodePng, sniffFormat, headerSize, MAX_PIXELS, type RgbaImage, type ImageFormat } from './image/decode';
 export {
   prepareDigit,

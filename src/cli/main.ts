@@ -122,6 +122,21 @@ export function buildProgram(): Command {
     .action((action, opts) => (require('./data') as typeof import('./data')).run(action, opts));
 
   program
+    .command('serve')
+    .description('a local page: draw a digit for the network, watch it train, look inside, step through the graphs')
+    .option('-c, --config <file>', 'the config the Train panel trains (default: configs/two-layer.json)')
+    .option('--weights <file>', 'weights for the Draw panel (default: the newest weights file under runs/)')
+    .option('--port <n>', 'port (default: a free one)', nonNegativeInt)
+    .option('--host <host>', 'address to listen on (default 127.0.0.1; anything else is reachable by others)')
+    .option('--open', 'open the page in the browser')
+    .option('--epochs <n>', 'number of epochs of the Train panel\'s run', positiveInt)
+    .option('--limit <n>', 'train on the first N training and test samples (quick runs)', positiveInt)
+    .option('-o, --out <file>', 'weights file of the Train panel\'s run; metrics and checkpoint go beside it')
+    .addOption(new Option('--backend <name>', 'kernels for training: wasm, ts, auto').choices(['auto', 'wasm', 'ts']))
+    .option('--threads <n>', 'threads for the wasm kernels', positiveInt)
+    .action((opts) => (require('./serve') as typeof import('./serve')).run(opts));
+
+  program
     .command('predict')
     .description('the classes a trained network sees in PNG/JPEG pictures of digits (prepared as MNIST was), or in test sample N')
     .argument('<weights>', 'a weights file written by nnt train')
