@@ -3,7 +3,7 @@ import { toGraph, type Graph } from '../explain/graph';
 import { explain, type TopicName } from '../explain/topics';
 
 /** The topics the page draws: the ones whose graphs have operator nodes to step through. */
-export const PAGE_TOPICS: TopicName[] = ['shopping', 'affine', 'softmax-loss'];
+export const PAGE_TOPICS: TopicName[] = ['shopping', 'loss', 'affine', 'softmax-loss', 'sigmoid-graph', 'train-step'];
 
 export interface ExplainStep {
   /** What this step shows, in words. */
