@@ -3,7 +3,8 @@
  * The command-line tool is one client of these exports.
  */
 export * from './core/tensor';
-export { type SparseMatrix, type SparseLists, isSparse, allocSparseMatrix, packEntry, toDense } from './core/sparse';
+export { type SparseMatrix, type SparseLists, type IndexAllocator, isSparse, allocSparseMatrix, packEntry, toDense } from './core/sparse';
+export { type InputBatch, type InputBuffer, type InputForm, type InputSource, inputSource, listsInput, asInput } from './core/input';
 export { UserError } from './errors';
 export { Rng } from './core/rng';
 export type { Kernels } from './core/kernels';
@@ -35,7 +36,7 @@ export { renderDot } from './explain/dot';
 export { traceNetwork, type NetworkTrace } from './explain/network-trace';
 export { renderNetworkTrace } from './explain/render-network-trace';
 export { plain as plainPaint, type Paint } from './explain/text-format';
-export { type Dataset, type DataFileInfo, sliceDataset, gatherBatch, classCounts, PIXEL_SCALE } from './data/dataset';
+export { type Dataset, type DataFileInfo, sliceDataset, gatherBatch, gatherInput, classCounts, PIXEL_SCALE } from './data/dataset';
 export { readIdx, parseIdxHeader, encodeIdx, isGzip, type IdxFile, type IdxHeader } from './data/idx';
 export {
   loadTrainSet,

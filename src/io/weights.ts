@@ -3,10 +3,16 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { UserError } from '../errors';
 import { sameShape, sizeOf } from '../core/tensor';
-import type { Network } from '../net/network';
+import type { Param, StateArray } from '../layers/layer';
 import { writeFileAtomic } from './atomic';
 import type { Config } from './config-schema';
 import { validateConfig } from './config';
+
+/** What is saved and loaded: a network's parameters and state arrays (a Network; io does not depend on net). */
+export interface WeightsHolder {
+  params(): readonly Param[];
+  stateArrays(): readonly StateArray[];
+}
 
 /**
  * The weights file: one JSON document that is enough on its own to rebuild and use the
@@ -64,7 +70,7 @@ export function decodeArray(encoded: EncodedArray, where: string): Float64Array 
   return values;
 }
 
-export function weightsDocument(net: Network, config: Config, inputSize: number, classes: number, metrics: unknown): WeightsDocument {
+export function weightsDocument(net: WeightsHolder, config: Config, inputSize: number, classes: number, metrics: unknown): WeightsDocument {
   return {
     format: WEIGHTS_FORMAT,
     version: WEIGHTS_VERSION,
@@ -111,7 +117,7 @@ export function readWeights(file: string): WeightsDocument {
 }
 
 /** Copies the document's arrays into a network built from the same config, checking names and shapes. */
-export function loadInto(net: Network, doc: WeightsDocument, file: string): void {
+export function loadInto(net: WeightsHolder, doc: WeightsDocument, file: string): void {
   const name = basename(file);
   const byName = new Map([...doc.params, ...doc.state].map((a) => [a?.name, a]));
   for (const target of [...net.params(), ...net.stateArrays()]) {
