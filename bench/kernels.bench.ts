@@ -7,7 +7,7 @@
  * is the speed the layer sees. Then microseconds per call of the step's other kernels at the
  * two-layer net's sizes.
  */
-import { PIXEL_SCALE, Rng, allocSparseMatrix, createKernels, defaultThreads, gatherBatch, gatherInput, listsInput, loadTrainSet, wasmSupport, type Kernels, type SparseMatrix } from '../src/index';
+import { PIXEL_SCALE, Rng, allocSparseMatrix, createKernels, defaultThreads, gatherInput, listsInput, loadTrainSet, wasmSupport, type Kernels, type SparseMatrix } from '../src/index';
 import { median, time } from './measure';
 
 type Kind = 'matmul' | 'matmulTransA' | 'matmulTransB' | 'sparseMatmul' | 'sparseMatmulTransA';

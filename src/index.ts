@@ -7,7 +7,7 @@ export { type SparseMatrix, type SparseLists, type IndexAllocator, isSparse, all
 export { type InputBatch, type InputBuffer, type InputForm, type InputSource, inputSource, listsInput, asInput } from './core/input';
 export { UserError } from './errors';
 export { Rng } from './core/rng';
-export type { Kernels } from './core/kernels';
+export { type Kernels, type KernelStats, describeStats } from './core/kernels';
 export { tsKernels } from './core/ts-kernels';
 export { argmaxRows, map, norm } from './core/ops';
 

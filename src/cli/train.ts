@@ -5,6 +5,7 @@ import type { Config } from '../io/config-schema';
 import { readWeights } from '../io/weights';
 import { formatMetric, train } from '../train/trainer';
 import { createKernels } from '../core/backend';
+import { describeStats } from '../core/kernels';
 import { progressMode, progressReporter } from './progress';
 import { catchInterrupt } from './interrupt';
 
@@ -22,6 +23,7 @@ export interface TrainOptions {
   threads?: number;
   quiet?: boolean;
   json?: boolean;
+  verbose?: boolean;
   sweep?: string;
   outDir?: string;
 }
@@ -56,6 +58,7 @@ export async function run(opts: TrainOptions): Promise<void> {
     }
   } finally {
     interrupt.release();
+    if (opts.verbose && kernels.stats) process.stderr.write(`backend ${kernels.name}: ${describeStats(kernels.stats())}\n`);
     kernels.dispose?.();
   }
 }

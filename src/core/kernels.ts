@@ -90,6 +90,31 @@ export interface Kernels {
   /** Waits until the gather started by gatherSparseLater, if any, is done. */
   finishBackground?(): void;
 
+  /**
+   * Optional: what the backend did that its name does not say, for `--verbose` and the benches:
+   * calls that ran the TypeScript reference because an array was not in the backend's memory
+   * (slow paths, by kernel), and how many windows of calls ran split over the threads or alone.
+   */
+  stats?(): KernelStats;
+
   /** Releases what the backend holds beyond memory (worker threads), for backends that have any. */
   dispose?(): void;
+}
+
+export interface KernelStats {
+  /** Calls that fell back to the TypeScript reference, by kernel name (empty when none did). */
+  slowPaths: Record<string, number>;
+  /** Windows of calls that ran split over the threads, and alone (see SplitChooser), where there are threads. */
+  windows?: { split: number; alone: number };
+  /** Whether the threads poll while they wait (off when other processes keep the cores busy). */
+  polling?: boolean;
+}
+
+/** One line about a backend's stats, e.g. for --verbose: says so when a kernel fell back to TypeScript. */
+export function describeStats(stats: KernelStats): string {
+  const slow = Object.entries(stats.slowPaths).map(([kernel, calls]) => `${kernel} ×${calls}`);
+  const parts = [slow.length ? `slow paths (TypeScript fallbacks, arrays outside the backend's memory): ${slow.join(', ')}` : 'no slow paths'];
+  if (stats.windows) parts.push(`call windows split over threads ${stats.windows.split}, alone ${stats.windows.alone}`);
+  if (stats.polling !== undefined) parts.push(`threads ${stats.polling ? 'poll' : 'sleep'} while waiting`);
+  return parts.join('; ');
 }
