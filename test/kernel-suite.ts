@@ -1,5 +1,5 @@
 import { Rng } from '../src/core/rng';
-import type { Kernels } from '../src/core/kernels';
+import type { Kernels, UpdateRule } from '../src/core/kernels';
 import { allocSparseMatrix, packEntry, toDense } from '../src/core/sparse';
 import { tsKernels } from '../src/core/ts-kernels';
 import { randomTensor } from './helpers';
@@ -65,6 +65,33 @@ export function kernelSuite(kernels: Kernels) {
       const expected = Float64Array.from(y, (v, i) => (i < n ? v - 0.1 * x[i] : v));
       kernels.addScaled(y, x, -0.1, n);
       close(y, expected); // entries past n untouched: exactly equal
+    }
+  });
+
+  const rules: UpdateRule[] = [
+    { kind: 'momentum', mu: 0.9, lr: 0.01 },
+    { kind: 'nesterov', mu: 0.9, lr: 0.01 },
+    { kind: 'adagrad', lr: 0.01, eps: 1e-7 },
+    { kind: 'rmsprop', rho: 0.99, lr: 0.01, eps: 1e-7 },
+    { kind: 'adam', b1: 0.9, b2: 0.999, c1: 1 - 0.9 ** 3, c2: 1 - 0.999 ** 3, lr: 0.001, eps: 1e-8 },
+  ];
+  test.each(rules.map((rule) => [rule.kind, rule] as const))('updateWeights (%s): three steps give the bits of the reference loops, past n untouched', (_kind, rule) => {
+    for (const n of [0, 1, 6, 39761]) {
+      for (const home of homes) {
+        const make = (scale: number) => {
+          const a = home(n + 2);
+          for (let i = 0; i < n + 2; i++) a[i] = scale * (rng.uniform() - 0.5);
+          return a;
+        };
+        const w = make(1), g = make(1), s = make(rule.kind === 'adagrad' || rule.kind === 'rmsprop' ? 0 : 0.1), t = make(0).fill(0.01);
+        const copies = [w, g, s, t].map((a) => Float64Array.from(a)), before = Float64Array.from(w);
+        for (let step = 0; step < 3; step++) {
+          kernels.updateWeights(rule, w, g, s, t, n);
+          tsKernels.updateWeights(rule, copies[0], copies[1], copies[2], copies[3], n);
+        }
+        expect([w, s, t].map((a) => Float64Array.from(a))).toEqual([copies[0], copies[2], copies[3]]);
+        if (n > 0) expect(w[0]).not.toBe(before[0]); // the steps did change the weights
+      }
     }
   });
 

@@ -1,4 +1,4 @@
-import type { KernelStats, Kernels } from './kernels';
+import type { KernelStats, Kernels, UpdateRule } from './kernels';
 import { CODE_BITS, checkSparseShape, type SparseLists, type SparseMatrix } from './sparse';
 import { tsKernels } from './ts-kernels';
 import { ByteLists, newGatherScratch, type GatherScratch } from './wasm-lists';
@@ -20,14 +20,19 @@ import { WasmScheduler, shareStart, splitAt, type ChooserOptions } from './wasm-
  */
 
 /** The calls worker threads can run, by number. */
-const POOL_FUNCTIONS = ['gemm', 'sparse_matmul', 'gather_rows', 'gather_lists', 'add_scaled_bits'] as const;
+const POOL_FUNCTIONS = [
+  'gemm', 'sparse_matmul', 'gather_rows', 'gather_lists', 'add_scaled_bits',
+  'momentum_step', 'nesterov_step', 'adagrad_step', 'rmsprop_step', 'adam_step',
+] as const;
 const GEMM = 0, SPARSE_MATMUL = 1, GATHER_ROWS = 2, GATHER_LISTS = 3, ADD_SCALED = 4;
+/** The update rules' functions (Kernels.updateWeights), by rule, as numbers in POOL_FUNCTIONS. */
+const UPDATE_FUNCTION = { momentum: 5, nesterov: 6, adagrad: 7, rmsprop: 8, adam: 9 } as const;
 
 /** Below this many values a gather runs on the calling thread alone. */
 const MIN_GATHER_PER_THREAD = 20_000;
 
 /** Scratch slots for operands that are not in the memory, for Bᵀ, and for gatherRows's byte-to-double table. */
-const SLOT_A = 0, SLOT_B = 1, SLOT_C = 2, SLOT_BT = 3, SLOT_TABLE = 4;
+const SLOT_A = 0, SLOT_B = 1, SLOT_C = 2, SLOT_BT = 3, SLOT_TABLE = 4, SLOT_RULE = 5;
 
 export class WasmKernels implements Kernels {
   readonly name: string;
@@ -148,6 +153,32 @@ export class WasmKernels implements Kernels {
     }
     this.wasm.add_scaled(yOffset, xOffset, alpha, threads > 1 ? splitAt(n / 8, 1, threads) * 8 : n);
     for (let t = 1; t < threads; t++) this.threads.wait(t - 1);
+  }
+
+  updateWeights(rule: UpdateRule, w: Float64Array, g: Float64Array, s: Float64Array, t: Float64Array, n: number): void {
+    const at = this.place.offsets('updateWeights', w, g, s, t);
+    if (!at) return tsKernels.updateWeights(rule, w, g, s, t, n);
+    for (const [what, array] of [['w', w], ['g', g], ['s', s], ['t', t]] as const) checkLength(what, array, n);
+    const k = this.place.slot(SLOT_RULE, 8);
+    const fn = UPDATE_FUNCTION[rule.kind];
+    ruleCoefficients(rule, k);
+    // Pairs of weights in SIMD, split over the threads in whole cache lines like addScaled; an
+    // odd last weight by the reference, which does the same operations.
+    const even = n & ~1;
+    const threads = this.threads.threadsFor(even * 8, this.threads.threads);
+    const from = (p: number) => (p >= threads ? even : splitAt(even / 8, p, threads) * 8);
+    const call = (p: number) => {
+      const i0 = from(p), count = from(p + 1) - i0;
+      if (rule.kind === 'adam') setArgs(this.args, at[0] + 8 * i0, at[1] + 8 * i0, at[2] + 8 * i0, at[3] + 8 * i0, k.byteOffset, count, 0);
+      else setArgs(this.args, at[0] + 8 * i0, at[1] + 8 * i0, at[2] + 8 * i0, k.byteOffset, count, 0, 0);
+      return this.args;
+    };
+    for (let p = 1; p < threads; p++) this.threads.start(p - 1, fn, call(p));
+    const a = call(0);
+    if (rule.kind === 'adam') this.wasm.adam_step(a[0], a[1], a[2], a[3], a[4], a[5]);
+    else this.wasm[POOL_FUNCTIONS[fn] as 'momentum_step'](a[0], a[1], a[2], a[3], a[4]);
+    for (let p = 1; p < threads; p++) this.threads.wait(p - 1);
+    if (n > even) tsKernels.updateWeights(rule, w.subarray(even), g.subarray(even), s.subarray(even), t.subarray(even), 1);
   }
 
   reluForward(x: Float64Array, y: Float64Array, n: number): void {
@@ -361,6 +392,25 @@ export class WasmKernels implements Kernels {
   /** The largest of array[0..count), read as unsigned (a negative index is larger than any). */
   private maxIndex(array: Int32Array, count: number): number {
     return this.wasm.max_unsigned(array.byteOffset, count) >>> 0;
+  }
+}
+
+/** The coefficients of an update rule, in the order its wasm function reads them (kernels.wat). */
+function ruleCoefficients(rule: UpdateRule, k: Float64Array): void {
+  switch (rule.kind) {
+    case 'momentum':
+    case 'nesterov':
+      k[0] = rule.mu; k[1] = rule.lr;
+      break;
+    case 'adagrad':
+      k[0] = rule.lr; k[1] = rule.eps;
+      break;
+    case 'rmsprop':
+      k[0] = rule.rho; k[1] = 1 - rule.rho; k[2] = rule.lr; k[3] = rule.eps;
+      break;
+    case 'adam':
+      k[0] = rule.b1; k[1] = 1 - rule.b1; k[2] = rule.b2; k[3] = 1 - rule.b2; k[4] = rule.c1; k[5] = rule.c2; k[6] = rule.lr; k[7] = rule.eps;
+      break;
   }
 }
 

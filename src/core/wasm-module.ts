@@ -24,6 +24,11 @@ export interface KernelExports {
   column_sums(x: number, out: number, rows: number, cols: number): void;
   add_scaled(y: number, x: number, alpha: number, n: number): void;
   add_scaled_bits(y: number, x: number, alphaLow: number, alphaHigh: number, n: number): void;
+  momentum_step(w: number, g: number, s: number, k: number, n: number): void;
+  nesterov_step(w: number, g: number, s: number, k: number, n: number): void;
+  adagrad_step(w: number, g: number, s: number, k: number, n: number): void;
+  rmsprop_step(w: number, g: number, s: number, k: number, n: number): void;
+  adam_step(w: number, g: number, s: number, t: number, k: number, n: number): void;
   relu_forward(x: number, y: number, n: number): void;
   relu_backward(y: number, dy: number, dx: number, n: number): void;
   gather_rows(src: number, indices: number, rows: number, cols: number, table: number, out: number): void;
