@@ -7,6 +7,6 @@ module.exports = {
   // can take minutes where it takes seconds idle. Ten minutes only catches a test that hangs.
   testTimeout: 600_000,
   transform: {
-    '^.+\\.ts$': ['ts-jest', { diagnostics: { ignoreCodes: [151002] } }],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json', diagnostics: { ignoreCodes: [151002] } }],
   },
 };
