@@ -34,7 +34,9 @@ export class WasmScheduler {
   ) {
     if (threads > 1) {
       const pool = (this.pool = new WorkerPool(module, memory, threads - 1, functions));
-      this.chooser = new SplitChooser(options.now, options.windowCalls, () => pool.setPolling(!othersBusy(threads)));
+      const lookAtLoad = () => pool.setPolling(!othersBusy(threads));
+      lookAtLoad();
+      this.chooser = new SplitChooser(options.now, options.windowCalls, lookAtLoad);
     }
   }
 
