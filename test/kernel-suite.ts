@@ -105,9 +105,9 @@ export function kernelSuite(kernels: Kernels) {
       }
       kernels.reluForward(x, y, n);
       kernels.reluBackward(y, dy, dx, n);
-      // toEqual tells +0 from −0: ReLU of −0 is +0.
-      expect(y).toEqual(Float64Array.from(x, (v) => (v > 0 ? v : 0)));
-      expect(dx).toEqual(Float64Array.from(dy, (v, i) => (x[i] > 0 ? v : 0)));
+      // ReLU of −0 is +0, which firstDifference tells from −0.
+      expect(firstDifference(y, Float64Array.from(x, (v) => (v > 0 ? v : 0)))).toBe(-1);
+      expect(firstDifference(dx, Float64Array.from(dy, (v, i) => (x[i] > 0 ? v : 0)))).toBe(-1);
       if (n > 1) expect(Object.is(y[1], 0)).toBe(true);
     }
   });
@@ -131,7 +131,7 @@ export function kernelSuite(kernels: Kernels) {
     const shifted = Float64Array.from({ length: 256 }, (_, b) => b - 1);
     const out = kernels.alloc(rows * cols);
     kernels.gatherRows(src, picks, 0, rows, cols, shifted, out);
-    expect(out).toEqual(Float64Array.from(out, (_, i) => src[picks[Math.floor(i / cols)] * cols + (i % cols)] - 1));
+    expect(firstDifference(out, Float64Array.from(out, (_, i) => src[picks[Math.floor(i / cols)] * cols + (i % cols)] - 1))).toBe(-1);
   });
 
   /** rows×cols bytes with runs of zeros, as in images, and a sparse batch of picked rows. */
@@ -183,19 +183,19 @@ export function kernelSuite(kernels: Kernels) {
     tsKernels.gatherSparse(big, picks, 0, 64, cols, table, expected);
     const x = allocSparseMatrix(kernels, 64, cols);
     kernels.gatherSparse(big, picks, 0, 64, cols, table, x);
-    expect(toDense(x).data).toEqual(toDense(expected).data);
-    expect(Array.from(x.byColumn.entry.subarray(0, x.byColumn.start[cols]))).toEqual(Array.from(expected.byColumn.entry.subarray(0, expected.byColumn.start[cols])));
+    expect(firstDifference(toDense(x).data, toDense(expected).data)).toBe(-1);
+    expect(firstDifference(x.byColumn.entry.subarray(0, x.byColumn.start[cols]), expected.byColumn.entry.subarray(0, expected.byColumn.start[cols]))).toBe(-1);
     // The same bytes in the backend's own memory (a Uint8Array view of a Float64Array of it).
     const inside = kernels.alloc(big.length / 8);
     const insideBytes = new Uint8Array(inside.buffer, inside.byteOffset, big.length);
     insideBytes.set(big);
     kernels.gatherSparse(insideBytes, picks, 0, 64, cols, table, x);
-    expect(toDense(x).data).toEqual(toDense(expected).data);
+    expect(firstDifference(toDense(x).data, toDense(expected).data)).toBe(-1);
     // The same array read as rows of 392 bytes.
     const half = allocSparseMatrix(kernels, 64, 392), halfExpected = allocSparseMatrix(tsKernels, 64, 392);
     kernels.gatherSparse(big, picks, 0, 64, 392, table, half);
     tsKernels.gatherSparse(big, picks, 0, 64, 392, table, halfExpected);
-    expect(toDense(half).data).toEqual(toDense(halfExpected).data);
+    expect(firstDifference(toDense(half).data, toDense(halfExpected).data)).toBe(-1);
   });
 
   test('gatherSparseLater, where there are worker threads: after finishBackground, the batch gatherSparse gives', () => {
