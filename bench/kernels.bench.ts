@@ -7,7 +7,7 @@
  * is the speed the layer sees. Then microseconds per call of the step's other kernels at the
  * two-layer net's sizes.
  */
-import { PIXEL_SCALE, Rng, allocSparseMatrix, createKernels, defaultThreads, gatherBatch, loadTrainSet, wasmSupport, type Kernels, type SparseMatrix } from '../src/index';
+import { PIXEL_SCALE, Rng, allocSparseMatrix, createKernels, defaultThreads, gatherInput, listsInput, loadTrainSet, wasmSupport, type Kernels, type SparseMatrix } from '../src/index';
 import { median, time } from './measure';
 
 type Kind = 'matmul' | 'matmulTransA' | 'matmulTransB' | 'sparseMatmul' | 'sparseMatmulTransA';
@@ -65,7 +65,7 @@ function mnistBatches(kernels: Kernels, m: number): SparseMatrix[] {
   const labels = new Uint8Array(m);
   return Array.from({ length: 32 }, (_, j) => {
     const x = allocSparseMatrix(kernels, m, train.sampleSize);
-    gatherBatch(train, order, j * m, (j + 1) * m, x, labels, kernels);
+    gatherInput(train, order, j * m, (j + 1) * m, listsInput(kernels, x), labels);
     return x;
   });
 }

@@ -12,14 +12,16 @@ export { networkFromConfig } from './net/from-config';
 export { train, evaluate, type TrainOptions } from './train/library';
 export type { TrainEvents, EpochMetrics, BatchProgress, TrainOutcome, BestEpoch } from './train/trainer';
 export { runPaths, type RunPaths } from './train/paths';
-export { readWeights, writeWeights, loadWeights, networkShape, type WeightsDocument } from './io/weights';
+export { readWeights, type WeightsDocument } from './io/weights';
+export { writeWeights, loadWeights, networkShape } from './net/weights-file';
 export { predict, type Prediction } from './net/predict';
 export { Evaluator, perClass, type Evaluation } from './train/evaluate';
 export * from './core/tensor';
-export { type SparseMatrix, type SparseLists, isSparse, allocSparseMatrix, packEntry, toDense } from './core/sparse';
+export { type SparseMatrix, type SparseLists, type IndexAllocator, isSparse, allocSparseMatrix, packEntry, toDense } from './core/sparse';
+export { type InputBatch, type InputBuffer, type InputForm, type InputSource, inputSource, listsInput, asInput } from './core/input';
 export { UserError, UsageError } from './errors';
 export { Rng } from './core/rng';
-export type { Kernels } from './core/kernels';
+export { type Kernels, type KernelStats, describeStats } from './core/kernels';
 export { tsKernels } from './core/ts-kernels';
 export { argmaxRows, map, norm } from './core/ops';
 
@@ -48,7 +50,7 @@ export { renderDot } from './explain/dot';
 export { traceNetwork, type NetworkTrace } from './explain/network-trace';
 export { renderNetworkTrace } from './explain/render-network-trace';
 export { plain as plainPaint, type Paint } from './explain/text-format';
-export { type Dataset, type DataFileInfo, sliceDataset, gatherBatch, classCounts, PIXEL_SCALE } from './data/dataset';
+export { type Dataset, type DataFileInfo, sliceDataset, gatherBatch, gatherInput, classCounts, PIXEL_SCALE } from './data/dataset';
 export { readIdx, readIdxHeader, parseIdxHeader, encodeIdx, isGzip, type IdxFile, type IdxHeader } from './data/idx';
 export {
   loadTrainSet,

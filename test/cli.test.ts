@@ -105,7 +105,7 @@ describe('nnt train and nnt eval, end to end', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/resumed at epoch/);
     expect(existsSync(out)).toBe(true);
-  }, 60000);
+  });
 });
 
 describe('nnt gradcheck and nnt explain --config, on real MNIST samples', () => {
@@ -199,6 +199,6 @@ describe('training techniques on the command line', () => {
 
     expectOneLineError(nnt('train', '--sweep', 'training.optimizer=sgd,adamw', '--limit', '100'), /training\.optimizer must be one of .* got "adamw" \(with --sweep training\.optimizer=adamw\)/);
     expectOneLineError(nnt('train', '--sweep', 'optimizer', '--limit', '100'), /--sweep optimizer: expected FIELD=VALUE,VALUE/);
-  }, 30000);
+  });
 });
 

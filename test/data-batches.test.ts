@@ -1,14 +1,15 @@
 import { UserError } from '../src/errors';
 import { Rng } from '../src/core/rng';
 import { BatchStream, type BatchStreamOptions } from '../src/data/batches';
-import { gatherBatch, type Dataset } from '../src/data/dataset';
-import { allocSparseMatrix, isSparse, toDense } from '../src/core/sparse';
+import { gatherBatch, gatherInput, type Dataset } from '../src/data/dataset';
+import { allocSparseMatrix, toDense } from '../src/core/sparse';
+import { inputSource, listsInput } from '../src/core/input';
 import { tsKernels } from '../src/core/ts-kernels';
 import type { Tensor } from '../src/core/tensor';
 import type { Batch } from '../src/data/batches';
 
 /** A batch's x as a dense tensor, whichever form the stream gave it in. */
-const denseX = (batch: Batch): Tensor => (isSparse(batch.x) ? toDense(batch.x) : batch.x);
+const denseX = (batch: Batch): Tensor => batch.x.tensor();
 
 /** n samples of 2×2 pixels; sample i's pixels are i, i+1, i+2, i+3 (mod 256) and its label is i mod 7, so a row identifies its sample. */
 function toyDataset(n: number): Dataset {
@@ -55,12 +56,12 @@ describe('gatherBatch', () => {
     expect(Array.from(labels)).toEqual([2, 5, 0]);
   });
 
-  test('into SparseMatrix: the nonzero pixels of each row, in column order, the same values as the dense gather', () => {
+  test('gatherInput into lists (SparseMatrix): the nonzero pixels of each row, in column order, the same values as the dense gather', () => {
     const ds = toyDataset(300); // sample 0 and every 256th have zero pixels
     const picks = [0, 255, 256, 3, 254];
     const sparse = allocSparseMatrix(tsKernels, 5, 4);
     const labels = new Uint8Array(5);
-    gatherBatch(ds, picks, 0, 5, sparse, labels);
+    gatherInput(ds, picks, 0, 5, listsInput(tsKernels, sparse), labels);
     // Pixels (i + j) mod 256: the zeros are pixel 0 of samples 0 and 256 (rows 0, 2), pixel 1
     // of sample 255 (row 1) and pixel 2 of sample 254 (row 4), and are left out.
     expect(Array.from(sparse.byColumn.start)).toEqual([0, 3, 7, 11, 16]);
@@ -72,7 +73,8 @@ describe('gatherBatch', () => {
     const dense = new Float64Array(20);
     gatherBatch(ds, picks, 0, 5, dense, labels);
     expect(toDense(sparse).data).toEqual(dense);
-    expect(() => gatherBatch(ds, picks, 0, 5, allocSparseMatrix(tsKernels, 4, 4), labels)).toThrow(/4 rows/);
+    expect(() => gatherInput(ds, picks, 0, 5, listsInput(tsKernels, allocSparseMatrix(tsKernels, 4, 4)), labels)).toThrow(/4 rows/);
+    expect(() => gatherBatch(ds, picks, 0, 5, new Float64Array(16), labels)).toThrow(/4 rows/);
   });
 });
 
@@ -123,10 +125,10 @@ describe('BatchStream', () => {
     expect(() => new BatchStream(toyDataset(5), epochOptions(8, true), new Rng(1))).toThrow(UserError);
   });
 
-  test('full-size batches reuse one buffer, and alloc provides it', () => {
+  test('full-size batches reuse one buffer, and the input source provides it', () => {
     const allocated: number[] = [];
-    const alloc = (n: number) => (allocated.push(n), new Float64Array(n));
-    const stream = new BatchStream(toyDataset(23), epochOptions(10), new Rng(1), alloc);
+    const source = inputSource(tsKernels);
+    const stream = new BatchStream(toyDataset(23), epochOptions(10), new Rng(1), (capacity, cols) => (allocated.push(capacity * cols), source(capacity, cols)));
     expect(allocated).toEqual([40, 12]); // one full-size buffer, one for the short last batch
     stream.startEpoch();
     const first = stream.batch(0);
@@ -176,9 +178,9 @@ describe('BatchStream', () => {
 
   test('a sparse stream gives the same batches, as lists of nonzero pixels', () => {
     const dense = new BatchStream(toyDataset(103), epochOptions(10), new Rng(5));
-    const sparse = new BatchStream(toyDataset(103), { ...epochOptions(10), sparse: true }, new Rng(5));
+    const sparse = new BatchStream(toyDataset(103), epochOptions(10), new Rng(5), inputSource(tsKernels, 'lists'));
     expect(epochSamples(sparse)).toEqual(epochSamples(dense));
-    expect(isSparse(sparse.batch(0).x)).toBe(true);
+    expect((sparse.batch(0).x as ReturnType<typeof listsInput>).form).toBe('lists');
   });
 
   test('batch() before startEpoch() is an error', () => {

@@ -555,6 +555,113 @@
       (f64.reinterpret_i64 (i64.or (i64.extend_i32_u (local.get $alphaLow)) (i64.shl (i64.extend_i32_u (local.get $alphaHigh)) (i64.const 32))))
       (local.get $n)))
 
+  ;; The optimizers' updates (Kernels.updateWeights), two weights at a time: w, g and the
+  ;; state s (and t) advance together; k points to the rule's coefficients (f64). Separate
+  ;; multiplies and adds in both builds, in the reference's order, so every build gives its bits.
+  ;; w, s (n even; the caller does an odd last one) by momentum: s ← mu·s − lr·g; w ← w + s. k: mu, lr.
+  (func (export "momentum_step") (param $w i32) (param $g i32) (param $s i32) (param $k i32) (param $n i32)
+    (local $mu v128) (local $lr v128) (local $end i32) (local $gv v128) (local $sv v128) (local $tv v128)
+    (local.set $mu (v128.load64_splat offset=0 (local.get $k)))
+    (local.set $lr (v128.load64_splat offset=8 (local.get $k)))
+    (local.set $end (i32.add (local.get $w) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $w) (local.get $end)))
+      (local.set $gv (v128.load (local.get $g)))
+      (local.set $sv (f64x2.sub (f64x2.mul (local.get $mu) (v128.load (local.get $s))) (f64x2.mul (local.get $lr) (local.get $gv))))
+      (v128.store (local.get $s) (local.get $sv))
+      (v128.store (local.get $w) (f64x2.add (v128.load (local.get $w)) (local.get $sv)))
+      (local.set $w (i32.add (local.get $w) (i32.const 16)))
+      (local.set $g (i32.add (local.get $g) (i32.const 16)))
+      (local.set $s (i32.add (local.get $s) (i32.const 16)))
+      (br $next))))
+
+  ;; by Nesterov: s ← mu·s − lr·g; w ← w + (mu·s − lr·g). k: mu, lr.
+  (func (export "nesterov_step") (param $w i32) (param $g i32) (param $s i32) (param $k i32) (param $n i32)
+    (local $mu v128) (local $lr v128) (local $end i32) (local $gv v128) (local $sv v128) (local $tv v128)
+    (local.set $mu (v128.load64_splat offset=0 (local.get $k)))
+    (local.set $lr (v128.load64_splat offset=8 (local.get $k)))
+    (local.set $end (i32.add (local.get $w) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $w) (local.get $end)))
+      (local.set $gv (v128.load (local.get $g)))
+      (local.set $sv (f64x2.sub (f64x2.mul (local.get $mu) (v128.load (local.get $s))) (f64x2.mul (local.get $lr) (local.get $gv))))
+      (v128.store (local.get $s) (local.get $sv))
+      (v128.store (local.get $w) (f64x2.add (v128.load (local.get $w))
+        (f64x2.sub (f64x2.mul (local.get $mu) (local.get $sv)) (f64x2.mul (local.get $lr) (local.get $gv)))))
+      (local.set $w (i32.add (local.get $w) (i32.const 16)))
+      (local.set $g (i32.add (local.get $g) (i32.const 16)))
+      (local.set $s (i32.add (local.get $s) (i32.const 16)))
+      (br $next))))
+
+  ;; by AdaGrad: s ← s + g·g; w ← w − lr·g / (√s + eps). k: lr, eps.
+  (func (export "adagrad_step") (param $w i32) (param $g i32) (param $s i32) (param $k i32) (param $n i32)
+    (local $lr v128) (local $eps v128) (local $end i32) (local $gv v128) (local $sv v128) (local $tv v128)
+    (local.set $lr (v128.load64_splat offset=0 (local.get $k)))
+    (local.set $eps (v128.load64_splat offset=8 (local.get $k)))
+    (local.set $end (i32.add (local.get $w) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $w) (local.get $end)))
+      (local.set $gv (v128.load (local.get $g)))
+      (local.set $sv (f64x2.add (v128.load (local.get $s)) (f64x2.mul (local.get $gv) (local.get $gv))))
+      (v128.store (local.get $s) (local.get $sv))
+      (v128.store (local.get $w) (f64x2.sub (v128.load (local.get $w))
+        (f64x2.div (f64x2.mul (local.get $lr) (local.get $gv)) (f64x2.add (f64x2.sqrt (local.get $sv)) (local.get $eps)))))
+      (local.set $w (i32.add (local.get $w) (i32.const 16)))
+      (local.set $g (i32.add (local.get $g) (i32.const 16)))
+      (local.set $s (i32.add (local.get $s) (i32.const 16)))
+      (br $next))))
+
+  ;; by RMSprop: s ← rho·s + (1 − rho)·g·g; w ← w − lr·g / (√s + eps). k: rho, 1 − rho, lr, eps.
+  (func (export "rmsprop_step") (param $w i32) (param $g i32) (param $s i32) (param $k i32) (param $n i32)
+    (local $rho v128) (local $rho1 v128) (local $lr v128) (local $eps v128) (local $end i32) (local $gv v128) (local $sv v128) (local $tv v128)
+    (local.set $rho (v128.load64_splat offset=0 (local.get $k)))
+    (local.set $rho1 (v128.load64_splat offset=8 (local.get $k)))
+    (local.set $lr (v128.load64_splat offset=16 (local.get $k)))
+    (local.set $eps (v128.load64_splat offset=24 (local.get $k)))
+    (local.set $end (i32.add (local.get $w) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $w) (local.get $end)))
+      (local.set $gv (v128.load (local.get $g)))
+      (local.set $sv (f64x2.add (f64x2.mul (local.get $rho) (v128.load (local.get $s)))
+        (f64x2.mul (f64x2.mul (local.get $rho1) (local.get $gv)) (local.get $gv))))
+      (v128.store (local.get $s) (local.get $sv))
+      (v128.store (local.get $w) (f64x2.sub (v128.load (local.get $w))
+        (f64x2.div (f64x2.mul (local.get $lr) (local.get $gv)) (f64x2.add (f64x2.sqrt (local.get $sv)) (local.get $eps)))))
+      (local.set $w (i32.add (local.get $w) (i32.const 16)))
+      (local.set $g (i32.add (local.get $g) (i32.const 16)))
+      (local.set $s (i32.add (local.get $s) (i32.const 16)))
+      (br $next))))
+
+  ;; by Adam: s ← b1·s + (1 − b1)·g; t ← b2·t + (1 − b2)·g·g; w ← w − lr·(s / c1) / (√(t / c2) + eps).
+  ;; k: b1, 1 − b1, b2, 1 − b2, c1, c2, lr, eps.
+  (func (export "adam_step") (param $w i32) (param $g i32) (param $s i32) (param $t i32) (param $k i32) (param $n i32)
+    (local $b1 v128) (local $b11 v128) (local $b2 v128) (local $b21 v128) (local $c1 v128) (local $c2 v128) (local $lr v128) (local $eps v128) (local $end i32) (local $gv v128) (local $sv v128) (local $tv v128)
+    (local.set $b1 (v128.load64_splat offset=0 (local.get $k)))
+    (local.set $b11 (v128.load64_splat offset=8 (local.get $k)))
+    (local.set $b2 (v128.load64_splat offset=16 (local.get $k)))
+    (local.set $b21 (v128.load64_splat offset=24 (local.get $k)))
+    (local.set $c1 (v128.load64_splat offset=32 (local.get $k)))
+    (local.set $c2 (v128.load64_splat offset=40 (local.get $k)))
+    (local.set $lr (v128.load64_splat offset=48 (local.get $k)))
+    (local.set $eps (v128.load64_splat offset=56 (local.get $k)))
+    (local.set $end (i32.add (local.get $w) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $w) (local.get $end)))
+      (local.set $gv (v128.load (local.get $g)))
+      (local.set $sv (f64x2.add (f64x2.mul (local.get $b1) (v128.load (local.get $s))) (f64x2.mul (local.get $b11) (local.get $gv))))
+      (v128.store (local.get $s) (local.get $sv))
+      (local.set $tv (f64x2.add (f64x2.mul (local.get $b2) (v128.load (local.get $t)))
+        (f64x2.mul (f64x2.mul (local.get $b21) (local.get $gv)) (local.get $gv))))
+      (v128.store (local.get $t) (local.get $tv))
+      (v128.store (local.get $w) (f64x2.sub (v128.load (local.get $w))
+        (f64x2.div (f64x2.mul (local.get $lr) (f64x2.div (local.get $sv) (local.get $c1)))
+          (f64x2.add (f64x2.sqrt (f64x2.div (local.get $tv) (local.get $c2))) (local.get $eps)))))
+      (local.set $w (i32.add (local.get $w) (i32.const 16)))
+      (local.set $g (i32.add (local.get $g) (i32.const 16)))
+      (local.set $s (i32.add (local.get $s) (i32.const 16)))
+      (local.set $t (i32.add (local.get $t) (i32.const 16)))
+      (br $next))))
+
   ;; y (n) = x where x > 0, else +0: the bits of x kept under an all-ones mask where x > 0.
   (func (export "relu_forward") (param $x i32) (param $y i32) (param $n i32)
     (call $keepWherePositive (local.get $x) (local.get $x) (local.get $y) (local.get $n)))

@@ -41,6 +41,7 @@ export function buildProgram(): Command {
     .option('--threads <n>', 'threads for the wasm kernels (default: the number of cores)', positiveInt)
     .option('-q, --quiet', 'print only the epoch lines (no progress, header or summary)')
     .option('--json', 'print one JSON document when the run ends (status, files, every epoch\'s metrics), nothing else')
+    .option('--verbose', 'at the end, say on stderr what the backend did: TypeScript fallbacks (slow paths), thread windows')
     .option('--sweep <field=a,b,...>', 'train one run per value of a config field (e.g. training.optimizer=sgd,adam) and compare them')
     .option('--out-dir <dir>', 'with --sweep: each run writes into its own folder here (default: runs/compare)')
     .action((opts) => (require('./train') as typeof import('./train')).run(opts));

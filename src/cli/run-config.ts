@@ -18,6 +18,7 @@ export interface TrainOptions {
   threads?: number;
   quiet?: boolean;
   json?: boolean;
+  verbose?: boolean;
   sweep?: string;
   outDir?: string;
 }

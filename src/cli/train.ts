@@ -5,6 +5,7 @@ import type { Config } from '../io/config-schema';
 import { readWeights } from '../io/weights';
 import { formatMetric, train, type TrainOutcome } from '../train/trainer';
 import { kernelsFor, overridden, printWarning, stripUndefined, type TrainOptions } from './run-config';
+import { describeStats } from '../core/kernels';
 import { progressMode, progressReporter } from './progress';
 import { catchInterrupt } from './interrupt';
 import { existingWeights } from './runs';
@@ -35,6 +36,7 @@ export async function run(opts: TrainOptions): Promise<void> {
     else if (mode === 'quiet' && outcome.status === 'early-stopped') process.stdout.write(`${outcome.message}\n`); // why the epoch lines end early
   } finally {
     interrupt.release();
+    if (opts.verbose && kernels.stats) process.stderr.write(`backend ${kernels.name}: ${describeStats(kernels.stats())}\n`);
     kernels.dispose?.();
   }
 }

@@ -1,14 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
 import type { Kernels } from './kernels';
 import { tsKernels } from './ts-kernels';
 import { WasmKernels } from './wasm-kernels';
+import { loadKernelModule, type WasmVariant } from './wasm-module';
+
+export { wasmSupport, type WasmVariant } from './wasm-module';
 
 export type BackendName = 'auto' | 'wasm' | 'ts';
-
-/** The two builds of wasm/kernels.wat: with fused multiply-add, and with a separate multiply and add. */
-export type WasmVariant = 'relaxed-simd' | 'simd';
 
 export interface BackendOptions {
   /** Threads for the matrix products, the caller's included (default: the number of cores; 1 = no workers). */
@@ -40,49 +38,4 @@ export function createKernels(name: BackendName = 'auto', options: BackendOption
 
 export function defaultThreads(): number {
   return os.availableParallelism?.() ?? os.cpus().length;
-}
-
-/** Which WebAssembly kernel modules this engine can run, best first. */
-export function wasmSupport(): WasmVariant[] {
-  const supported: WasmVariant[] = [];
-  for (const variant of ['relaxed-simd', 'simd'] as const) {
-    const bytes = readModule(variant);
-    if (bytes && validate(bytes, variant)) supported.push(variant);
-  }
-  return supported;
-}
-
-function loadKernelModule(wanted?: WasmVariant): { module: WebAssembly.Module; variant: WasmVariant } {
-  const variants: WasmVariant[] = wanted ? [wanted] : ['relaxed-simd', 'simd'];
-  for (const variant of variants) {
-    const bytes = readModule(variant);
-    if (bytes === undefined) throw new Error(`dist/wasm/kernels-${variant}.wasm is missing: run npm run build`);
-    if (validate(bytes, variant)) return { module: new WebAssembly.Module(bytes), variant };
-  }
-  throw new Error(`this JavaScript engine cannot run WebAssembly ${variants.join(' or ')} with shared memory`);
-}
-
-/**
- * Feature detection on the module itself. Node 20 has relaxed SIMD behind a V8 flag, which
- * may be turned on at run time as long as it is before the module is compiled.
- */
-function validate(bytes: Uint8Array, variant: WasmVariant): boolean {
-  if (WebAssembly.validate(bytes)) return true;
-  if (variant !== 'relaxed-simd') return false;
-  try {
-    (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--experimental-wasm-relaxed-simd');
-  } catch {
-    return false;
-  }
-  return WebAssembly.validate(bytes);
-}
-
-/** The built module, found from src/core (tests, ts-node) or dist/core (the package). */
-function readModule(variant: WasmVariant): Uint8Array | undefined {
-  const file = `kernels-${variant}.wasm`;
-  for (const dir of [join(__dirname, '..', 'wasm'), join(__dirname, '..', '..', 'dist', 'wasm')]) {
-    const path = join(dir, file);
-    if (existsSync(path)) return readFileSync(path);
-  }
-  return undefined;
 }

@@ -50,6 +50,13 @@ export interface Kernels {
   /** y (n) += alpha · x (n), in place. SGD's update w −= lr·g is addScaled(w, g, −lr, n). */
   addScaled(y: Float64Array, x: Float64Array, alpha: number, n: number): void;
 
+  /**
+   * One optimizer step on n weights in place: w from its gradient g and the rule's state
+   * arrays s and t (see UpdateRule: which rule, what s and t hold). The optimizers of
+   * src/optim other than SGD (which is addScaled) update through this.
+   */
+  updateWeights(rule: UpdateRule, w: Float64Array, g: Float64Array, s: Float64Array, t: Float64Array, n: number): void;
+
   /** y (n) = max(0, x): x where x > 0, else 0. ReLU forward. */
   reluForward(x: Float64Array, y: Float64Array, n: number): void;
 
@@ -90,6 +97,50 @@ export interface Kernels {
   /** Waits until the gather started by gatherSparseLater, if any, is done. */
   finishBackground?(): void;
 
+  /**
+   * Optional: what the backend did that its name does not say, for `--verbose` and the benches:
+   * calls that ran the TypeScript reference because an array was not in the backend's memory
+   * (slow paths, by kernel), and how many windows of calls ran split over the threads or alone.
+   */
+  stats?(): KernelStats;
+
   /** Releases what the backend holds beyond memory (worker threads), for backends that have any. */
   dispose?(): void;
 }
+
+export interface KernelStats {
+  /** Calls that fell back to the TypeScript reference, by kernel name (empty when none did). */
+  slowPaths: Record<string, number>;
+  /** Windows of calls that ran split over the threads, and alone (see SplitChooser), where there are threads. */
+  windows?: { split: number; alone: number };
+  /** Whether the threads poll while they wait (off when other processes keep the cores busy). */
+  polling?: boolean;
+}
+
+/** One line about a backend's stats, e.g. for --verbose: says so when a kernel fell back to TypeScript. */
+export function describeStats(stats: KernelStats): string {
+  const slow = Object.entries(stats.slowPaths).map(([kernel, calls]) => `${kernel} ×${calls}`);
+  const parts = [slow.length ? `slow paths (TypeScript fallbacks, arrays outside the backend's memory): ${slow.join(', ')}` : 'no slow paths'];
+  if (stats.windows) parts.push(`call windows split over threads ${stats.windows.split}, alone ${stats.windows.alone}`);
+  if (stats.polling !== undefined) parts.push(`threads ${stats.polling ? 'poll' : 'sleep'} while waiting`);
+  return parts.join('; ');
+}
+
+/**
+ * An optimizer's update of one weight w from its gradient g, with its state s (and t):
+ *
+ *   momentum   s ← mu·s − lr·g;                 w ← w + s
+ *   nesterov   s ← mu·s − lr·g;                 w ← w + (mu·s − lr·g)
+ *   adagrad    s ← s + g·g;                     w ← w − lr·g / (√s + eps)
+ *   rmsprop    s ← rho·s + (1 − rho)·g·g;       w ← w − lr·g / (√s + eps)
+ *   adam       s ← b1·s + (1 − b1)·g;  t ← b2·t + (1 − b2)·g·g;
+ *              w ← w − lr·(s / c1) / (√(t / c2) + eps)   (c1, c2: the bias corrections 1 − β^step)
+ *
+ * t is used by adam only. Each rule's operations are done in this order, left to right, by
+ * every backend (no fused multiply-add), so they all give the same bits.
+ */
+export type UpdateRule =
+  | { kind: 'momentum' | 'nesterov'; mu: number; lr: number }
+  | { kind: 'adagrad'; lr: number; eps: number }
+  | { kind: 'rmsprop'; rho: number; lr: number; eps: number }
+  | { kind: 'adam'; b1: number; b2: number; c1: number; c2: number; lr: number; eps: number };

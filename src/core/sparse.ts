@@ -1,4 +1,3 @@
-import type { Kernels } from './kernels';
 import type { Tensor } from './tensor';
 
 /**
@@ -51,8 +50,14 @@ export function isSparse(x: Tensor | SparseMatrix | Float64Array): x is SparseMa
   return (x as SparseMatrix).byRow !== undefined;
 }
 
+/** Where a SparseMatrix's arrays come from: a backend (Kernels), so that its kernels read them in place. */
+export interface IndexAllocator {
+  alloc(length: number): Float64Array;
+  allocIndices(length: number): Int32Array;
+}
+
 /** Room for a rows×cols matrix with every entry nonzero, in memory the backend's kernels use. */
-export function allocSparseMatrix(kernels: Kernels, rows: number, cols: number): SparseMatrix {
+export function allocSparseMatrix(kernels: IndexAllocator, rows: number, cols: number): SparseMatrix {
   if (!(Number.isInteger(rows) && rows >= 0 && rows <= MAX_SPARSE_INDEX && Number.isInteger(cols) && cols >= 0 && cols <= MAX_SPARSE_INDEX)) {
     throw new RangeError(`sparse matrix: ${rows}×${cols} is not a size below ${MAX_SPARSE_INDEX}×${MAX_SPARSE_INDEX}`);
   }

@@ -107,6 +107,52 @@ export const tsKernels: Kernels = {
     for (let i = 0; i < n; i++) y[i] += alpha * x[i];
   },
 
+  updateWeights(rule, w, g, s, t, n) {
+    switch (rule.kind) {
+      case 'momentum': {
+        const { mu, lr } = rule;
+        for (let i = 0; i < n; i++) {
+          s[i] = mu * s[i] - lr * g[i];
+          w[i] += s[i];
+        }
+        break;
+      }
+      case 'nesterov': {
+        const { mu, lr } = rule;
+        for (let i = 0; i < n; i++) {
+          s[i] = mu * s[i] - lr * g[i];
+          w[i] += mu * s[i] - lr * g[i];
+        }
+        break;
+      }
+      case 'adagrad': {
+        const { lr, eps } = rule;
+        for (let i = 0; i < n; i++) {
+          s[i] += g[i] * g[i];
+          w[i] -= (lr * g[i]) / (Math.sqrt(s[i]) + eps);
+        }
+        break;
+      }
+      case 'rmsprop': {
+        const { rho, lr, eps } = rule;
+        for (let i = 0; i < n; i++) {
+          s[i] = rho * s[i] + (1 - rho) * g[i] * g[i];
+          w[i] -= (lr * g[i]) / (Math.sqrt(s[i]) + eps);
+        }
+        break;
+      }
+      case 'adam': {
+        const { b1, b2, c1, c2, lr, eps } = rule;
+        for (let i = 0; i < n; i++) {
+          s[i] = b1 * s[i] + (1 - b1) * g[i];
+          t[i] = b2 * t[i] + (1 - b2) * g[i] * g[i];
+          w[i] -= (lr * (s[i] / c1)) / (Math.sqrt(t[i] / c2) + eps);
+        }
+        break;
+      }
+    }
+  },
+
   reluForward(x, y, n) {
     for (let i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0;
   },

@@ -1,104 +1,77 @@
-import type { WasmVariant } from './backend';
-import type { Kernels } from './kernels';
-import { CODE_BITS, checkSparseRoom, checkSparseShape, type SparseLists, type SparseMatrix } from './sparse';
+import type { KernelStats, Kernels, UpdateRule } from './kernels';
+import { CODE_BITS, checkSparseShape, type SparseLists, type SparseMatrix } from './sparse';
 import { tsKernels } from './ts-kernels';
-import { WasmHeap } from './wasm-heap';
-import { WorkerPool } from './wasm-pool';
+import { ByteLists, newGatherScratch, type GatherScratch } from './wasm-lists';
+import type { KernelExports, WasmVariant } from './wasm-module';
+import { WasmPlacement, checkLength, grown } from './wasm-placement';
+import { WasmScheduler, shareStart, splitAt, type ChooserOptions } from './wasm-scheduler';
 
 /**
- * The fast backend: the matrix products run in WebAssembly SIMD (wasm/kernels.wat) on
- * arrays that live in a shared WebAssembly memory, split over worker threads. Bias, column
- * sums, the SGD update, ReLU and the batch gathers are SIMD loops too; softmax needs exp,
- * which WebAssembly lacks, and stays the reference TypeScript. (An exp written in SIMD
- * measured 9 µs against 14 for a batch's softmax: not worth a second exp to trust.)
+ * The fast backend's bindings: each kernel of the Kernels interface as calls of the
+ * WebAssembly SIMD module (wasm/kernels.wat) on arrays in its shared memory (WasmPlacement),
+ * cut into parts for the worker threads (WasmScheduler). Softmax needs exp, which
+ * WebAssembly lacks, and stays the reference TypeScript. (An exp written in SIMD measured
+ * 9 µs against 14 for a batch's softmax: not worth a second exp to trust.)
  *
  * The dense products' results do not depend on the thread count: each thread computes whole
  * rows of C, and each entry is one sum over the same terms in the same order. The sparse
- * forward product is split by ranges of indices instead (listProducts), so on more threads
+ * forward product is cut by ranges of indices instead (listProducts), so on more threads
  * its sums are added in parts: the same for a given thread count, different by rounding.
  */
 
-/** The exports of kernels.wat (all addresses are byte offsets into the memory). */
-interface KernelExports {
-  gemm(
-    a: number, ars: number, aqs: number, b: number, bqs: number, c: number, crs: number,
-    r0: number, r1: number, nq: number, n: number, scratch: number,
-  ): void;
-  sparse_matmul(
-    start: number, entry: number, table: number, k0: number, k1: number, q0: number, q1: number,
-    b: number, bqs: number, c: number, crs: number, n: number, pos: number,
-  ): void;
-  max_unsigned(p: number, count: number): number;
-  transpose(src: number, dst: number, rows: number, cols: number): void;
-  add_row_vector(x: number, bias: number, rows: number, cols: number): void;
-  column_sums(x: number, out: number, rows: number, cols: number): void;
-  add_scaled(y: number, x: number, alpha: number, n: number): void;
-  add_scaled_bits(y: number, x: number, alphaLow: number, alphaHigh: number, n: number): void;
-  relu_forward(x: number, y: number, n: number): void;
-  relu_backward(y: number, dy: number, dx: number, n: number): void;
-  gather_rows(src: number, indices: number, rows: number, cols: number, table: number, out: number): void;
-  count_bytes(src: number, rows: number, cols: number): number;
-  list_bytes(src: number, rows: number, cols: number, starts: number, entries: number, n0: number): number;
-  gather_lists(
-    starts: number, entries: number, indices: number, rows: number, cols: number,
-    rowStart: number, rowEntry: number, next: number, colStart: number, colEntry: number,
-  ): void;
-}
-
 /** The calls worker threads can run, by number. */
-const POOL_FUNCTIONS = ['gemm', 'sparse_matmul', 'gather_rows', 'gather_lists', 'add_scaled_bits'] as const;
+const POOL_FUNCTIONS = [
+  'gemm', 'sparse_matmul', 'gather_rows', 'gather_lists', 'add_scaled_bits',
+  'momentum_step', 'nesterov_step', 'adagrad_step', 'rmsprop_step', 'adam_step',
+] as const;
 const GEMM = 0, SPARSE_MATMUL = 1, GATHER_ROWS = 2, GATHER_LISTS = 3, ADD_SCALED = 4;
+/** The update rules' functions (Kernels.updateWeights), by rule, as numbers in POOL_FUNCTIONS. */
+const UPDATE_FUNCTION = { momentum: 5, nesterov: 6, adagrad: 7, rmsprop: 8, adam: 9 } as const;
 
-/** Below this many multiply-adds a product runs on the calling thread alone: waking a worker would cost more. */
-const MIN_WORK_PER_THREAD = 150_000;
 /** Below this many values a gather runs on the calling thread alone. */
 const MIN_GATHER_PER_THREAD = 20_000;
-/** Byte matrices are listed (list_bytes) through a copy of this many bytes at a time, when they are not in the memory. */
-const LIST_CHUNK_BYTES = 1 << 22;
 
-/** Scratch slots for operands that are not in the memory, and for Bᵀ. */
-const SLOT_A = 0, SLOT_B = 1, SLOT_C = 2, SLOT_BT = 3;
-/** Scratch slot of gatherRows: its byte-to-double table. */
-const SLOT_TABLE = 4;
+/** Scratch slots for operands that are not in the memory, for Bᵀ, and for gatherRows's byte-to-double table. */
+const SLOT_A = 0, SLOT_B = 1, SLOT_C = 2, SLOT_BT = 3, SLOT_TABLE = 4, SLOT_RULE = 5;
 
 export class WasmKernels implements Kernels {
   readonly name: string;
-  private readonly heap = new WasmHeap();
+  private readonly place = new WasmPlacement();
   private readonly wasm: KernelExports;
-  private readonly pool?: WorkerPool;
-  private readonly scratch: Float64Array[] = [];
+  private readonly threads: WasmScheduler;
+  private readonly lists: ByteLists;
   /** Per thread: gemm's scratch for its last rows (kernels.wat). */
   private readonly lastRows: Float64Array[] = [];
-  /** Byte matrices listed for gatherSparse (list_bytes), by the array given, kept while it lives. */
-  private readonly listed = new WeakMap<Uint8Array, ListedBytes>();
   /** Scratch of the gathers, and of gatherSparseLater (which a worker may be using while another gather runs). */
   private readonly gatherScratch: [GatherScratch, GatherScratch] = [newGatherScratch(), newGatherScratch()];
   readonly gatherSparseLater?: Kernels['gatherSparseLater'];
-  /** The gather of gatherSparseLater, waiting for the first worker, or running there. */
-  private background?: { args: Int32Array; running: boolean };
-  /** Per thread: its part of a sparse product split by indices, and where each list has got to (listProducts). */
+  /** Per part: its share of a sparse product cut by indices, and where each list has got to (listProducts). */
   private readonly parts: Float64Array[] = [];
   private readonly positions: Int32Array[] = [];
   private readonly args = new Int32Array(14);
-  /** Byte arrays from outside the memory that rows were gathered from: a copy of each one's whole buffer, kept while that buffer lives. */
-  private readonly byteCopies = new WeakMap<ArrayBufferLike, Uint8Array>();
 
-  constructor(module: WebAssembly.Module, variant: WasmVariant, readonly threads: number) {
+  constructor(module: WebAssembly.Module, variant: WasmVariant, threads: number, chooser: ChooserOptions = {}) {
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
-    this.wasm = new WebAssembly.Instance(module, { env: { memory: this.heap.memory } }).exports as unknown as KernelExports;
-    if (threads > 1) {
-      this.pool = new WorkerPool(module, this.heap.memory, threads - 1, POOL_FUNCTIONS);
+    this.wasm = new WebAssembly.Instance(module, { env: { memory: this.place.heap.memory } }).exports as unknown as KernelExports;
+    this.lists = new ByteLists(this.wasm, this.place);
+    this.threads = new WasmScheduler(module, this.place.heap.memory, threads, POOL_FUNCTIONS, (args) => this.lists.run(args), GATHER_LISTS, chooser);
+    if (this.threads.hasWorkers) {
       this.gatherSparseLater = (src, indices, start, rows, cols, table, out) => this.gatherInBackground(src, indices, start, rows, cols, table, out);
     }
     this.name = `wasm-${variant} ×${threads} thread${threads > 1 ? 's' : ''}`;
   }
 
   alloc(length: number): Float64Array {
-    return this.heap.alloc(length);
+    return this.place.heap.alloc(length);
   }
 
   allocIndices(length: number): Int32Array {
-    return this.heap.allocInt32(length);
+    return this.place.heap.allocInt32(length);
+  }
+
+  stats(): KernelStats {
+    const windows = this.threads.chooser?.windows;
+    return { slowPaths: Object.fromEntries(this.place.slowPaths), ...(windows && { windows: { ...windows }, polling: this.threads.polling }) };
   }
 
   matmul(a: Float64Array, b: Float64Array, c: Float64Array, m: number, k: number, n: number): void {
@@ -114,41 +87,47 @@ export class WasmKernels implements Kernels {
   matmulTransB(a: Float64Array, b: Float64Array, c: Float64Array, m: number, n: number, k: number): void {
     // A·Bᵀ with Bᵀ made once (n×k, O(n·k) next to the O(m·n·k) product) is a plain product.
     checkLength('B', b, k * n);
-    const bt = this.slot(SLOT_BT, n * k);
-    this.wasm.transpose(this.place(b, SLOT_B, k * n, true), bt.byteOffset, k, n);
+    const bt = this.place.slot(SLOT_BT, n * k);
+    this.wasm.transpose(this.place.place(b, SLOT_B, k * n, true), bt.byteOffset, k, n);
     this.product(a, m * n, n * 8, 8, bt, n * k, c, m, n, k);
   }
 
   sparseMatmul(a: SparseMatrix, b: Float64Array, c: Float64Array, n: number): void {
-    if (!this.inMemory(a)) return tsKernels.sparseMatmul(a, b, c, n);
-    // Threads split A's columns (B's rows) at equal shares of the entries (byColumn.start
+    if (!this.place.holds(a)) {
+      this.place.countSlowPath('sparseMatmul');
+      return tsKernels.sparseMatmul(a, b, c, n);
+    }
+    // The parts take A's columns (B's rows) at equal shares of the entries (byColumn.start
     // counts them), close to the SGD step's halves of B (splitAt): each thread reads mostly
     // its own rows of B, which it also writes in the backward product and the SGD step.
     this.listProducts(a, a.byRow, a.rows, a.cols, b, c, n, a.byColumn.start);
   }
 
   sparseMatmulTransA(a: SparseMatrix, b: Float64Array, c: Float64Array, n: number): void {
-    if (!this.inMemory(a)) return tsKernels.sparseMatmulTransA(a, b, c, n);
-    // Threads split the rows of C (A's columns, W's rows for dW = Xᵀ·dY) at equal shares of
+    if (!this.place.holds(a)) {
+      this.place.countSlowPath('sparseMatmulTransA');
+      return tsKernels.sparseMatmulTransA(a, b, c, n);
+    }
+    // The parts take rows of C (A's columns, W's rows for dW = Xᵀ·dY) at equal shares of
     // the entries: the rows of W that each one's part of the forward product reads.
     this.listProducts(a, a.byColumn, a.cols, a.rows, b, c, n);
   }
 
   addRowVector(x: Float64Array, bias: Float64Array, rows: number, cols: number): void {
-    const xOffset = this.heap.offsetOf(x), biasOffset = this.heap.offsetOf(bias);
     // In place on x: only worth it (and only safe) on arrays already in the memory.
-    if (xOffset < 0 || biasOffset < 0) return tsKernels.addRowVector(x, bias, rows, cols);
+    const at = this.place.offsets('addRowVector', x, bias);
+    if (!at) return tsKernels.addRowVector(x, bias, rows, cols);
     checkLength('x', x, rows * cols);
     checkLength('bias', bias, cols);
-    this.wasm.add_row_vector(xOffset, biasOffset, rows, cols);
+    this.wasm.add_row_vector(at[0], at[1], rows, cols);
   }
 
   columnSums(x: Float64Array, out: Float64Array, rows: number, cols: number): void {
-    const xOffset = this.heap.offsetOf(x), outOffset = this.heap.offsetOf(out);
-    if (xOffset < 0 || outOffset < 0) return tsKernels.columnSums(x, out, rows, cols);
+    const at = this.place.offsets('columnSums', x, out);
+    if (!at) return tsKernels.columnSums(x, out, rows, cols);
     checkLength('x', x, rows * cols);
     checkLength('out', out, cols);
-    this.wasm.column_sums(xOffset, outOffset, rows, cols);
+    this.wasm.column_sums(at[0], at[1], rows, cols);
   }
 
   softmaxRows(x: Float64Array, out: Float64Array, rows: number, cols: number, logSumExp?: Float64Array): void {
@@ -156,40 +135,67 @@ export class WasmKernels implements Kernels {
   }
 
   addScaled(y: Float64Array, x: Float64Array, alpha: number, n: number): void {
-    const yOffset = this.heap.offsetOf(y), xOffset = this.heap.offsetOf(x);
-    if (yOffset < 0 || xOffset < 0) return tsKernels.addScaled(y, x, alpha, n);
+    const at = this.place.offsets('addScaled', y, x);
+    if (!at) return tsKernels.addScaled(y, x, alpha, n);
+    const [yOffset, xOffset] = at;
     checkLength('y', y, n);
     checkLength('x', x, n);
     // Large updates are split over the threads the way the sparse products split B's rows
     // (splitAt, in whole cache lines), so that each thread updates the weights it reads.
-    const threads = this.threadsFor(n * 8, this.threads);
+    const threads = this.threads.threadsFor(n * 8, this.threads.threads);
     if (threads > 1) {
       ADD_SCALED_ALPHA[0] = alpha;
       for (let t = 1; t < threads; t++) {
         const i0 = splitAt(n / 8, t, threads) * 8, i1 = t + 1 >= threads ? n : splitAt(n / 8, t + 1, threads) * 8;
         setArgs(this.args, yOffset + 8 * i0, xOffset + 8 * i0, ADD_SCALED_BITS[0], ADD_SCALED_BITS[1], i1 - i0, 0, 0);
-        this.startOnWorker(t - 1, ADD_SCALED, this.args);
+        this.threads.start(t - 1, ADD_SCALED, this.args);
       }
     }
     this.wasm.add_scaled(yOffset, xOffset, alpha, threads > 1 ? splitAt(n / 8, 1, threads) * 8 : n);
-    for (let t = 1; t < threads; t++) this.waitForWorker(t - 1);
+    for (let t = 1; t < threads; t++) this.threads.wait(t - 1);
+  }
+
+  updateWeights(rule: UpdateRule, w: Float64Array, g: Float64Array, s: Float64Array, t: Float64Array, n: number): void {
+    const at = this.place.offsets('updateWeights', w, g, s, t);
+    if (!at) return tsKernels.updateWeights(rule, w, g, s, t, n);
+    for (const [what, array] of [['w', w], ['g', g], ['s', s], ['t', t]] as const) checkLength(what, array, n);
+    const k = this.place.slot(SLOT_RULE, 8);
+    const fn = UPDATE_FUNCTION[rule.kind];
+    ruleCoefficients(rule, k);
+    // Pairs of weights in SIMD, split over the threads in whole cache lines like addScaled; an
+    // odd last weight by the reference, which does the same operations.
+    const even = n & ~1;
+    const threads = this.threads.threadsFor(even * 8, this.threads.threads);
+    const from = (p: number) => (p >= threads ? even : splitAt(even / 8, p, threads) * 8);
+    const call = (p: number) => {
+      const i0 = from(p), count = from(p + 1) - i0;
+      if (rule.kind === 'adam') setArgs(this.args, at[0] + 8 * i0, at[1] + 8 * i0, at[2] + 8 * i0, at[3] + 8 * i0, k.byteOffset, count, 0);
+      else setArgs(this.args, at[0] + 8 * i0, at[1] + 8 * i0, at[2] + 8 * i0, k.byteOffset, count, 0, 0);
+      return this.args;
+    };
+    for (let p = 1; p < threads; p++) this.threads.start(p - 1, fn, call(p));
+    const a = call(0);
+    if (rule.kind === 'adam') this.wasm.adam_step(a[0], a[1], a[2], a[3], a[4], a[5]);
+    else this.wasm[POOL_FUNCTIONS[fn] as 'momentum_step'](a[0], a[1], a[2], a[3], a[4]);
+    for (let p = 1; p < threads; p++) this.threads.wait(p - 1);
+    if (n > even) tsKernels.updateWeights(rule, w.subarray(even), g.subarray(even), s.subarray(even), t.subarray(even), 1);
   }
 
   reluForward(x: Float64Array, y: Float64Array, n: number): void {
-    const xOffset = this.heap.offsetOf(x), yOffset = this.heap.offsetOf(y);
-    if (xOffset < 0 || yOffset < 0) return tsKernels.reluForward(x, y, n);
+    const at = this.place.offsets('reluForward', x, y);
+    if (!at) return tsKernels.reluForward(x, y, n);
     checkLength('x', x, n);
     checkLength('y', y, n);
-    this.wasm.relu_forward(xOffset, yOffset, n);
+    this.wasm.relu_forward(at[0], at[1], n);
   }
 
   reluBackward(y: Float64Array, dy: Float64Array, dx: Float64Array, n: number): void {
-    const yOffset = this.heap.offsetOf(y), dyOffset = this.heap.offsetOf(dy), dxOffset = this.heap.offsetOf(dx);
-    if (yOffset < 0 || dyOffset < 0 || dxOffset < 0) return tsKernels.reluBackward(y, dy, dx, n);
+    const at = this.place.offsets('reluBackward', y, dy, dx);
+    if (!at) return tsKernels.reluBackward(y, dy, dx, n);
     checkLength('y', y, n);
     checkLength('dy', dy, n);
     checkLength('dx', dx, n);
-    this.wasm.relu_backward(yOffset, dyOffset, dxOffset, n);
+    this.wasm.relu_backward(at[0], at[1], at[2], n);
   }
 
   /**
@@ -201,38 +207,37 @@ export class WasmKernels implements Kernels {
     src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number,
     table: Float64Array, out: Float64Array,
   ): void {
-    const outOffset = this.heap.offsetOf(out);
-    if (outOffset < 0) return tsKernels.gatherRows(src, indices, start, rows, cols, table, out);
+    const at = this.place.offsets('gatherRows', out);
+    if (!at) return tsKernels.gatherRows(src, indices, start, rows, cols, table, out);
+    const outOffset = at[0];
     checkLength('out', out, rows * cols);
-    const ids = this.rowIndices(src, indices, start, rows, cols, this.gatherScratch[0]);
-    const srcOffset = this.bytesInMemory(src);
-    if (srcOffset < 0) return tsKernels.gatherRows(src, indices, start, rows, cols, table, out);
-    const tableOffset = this.placeTable(table);
+    const scratch = this.gatherScratch[0];
+    const ids = (scratch.ids = this.place.rowIndices(src, indices, start, rows, cols, scratch.ids));
+    const srcOffset = this.place.bytesInMemory(src);
+    if (srcOffset < 0) {
+      this.place.countSlowPath('gatherRows');
+      return tsKernels.gatherRows(src, indices, start, rows, cols, table, out);
+    }
+    const tableOffset = this.place.placeTable(table, SLOT_TABLE);
     // Large gathers are split by rows over the threads: it is memory traffic, which each core adds to.
-    const threads = this.pool ? Math.max(1, Math.min(this.threads, Math.floor((rows * cols) / MIN_GATHER_PER_THREAD))) : 1;
+    const threads = this.threads.threadsFor(rows * cols, rows, MIN_GATHER_PER_THREAD);
     const part = Math.ceil(rows / threads);
     for (let w = 1; w < threads; w++) {
       const r0 = Math.min(rows, w * part), r1 = Math.min(rows, (w + 1) * part);
       setArgs(this.args, srcOffset, ids.byteOffset + 4 * r0, r1 - r0, cols, tableOffset, outOffset + 8 * r0 * cols, 0);
-      this.startOnWorker(w - 1, GATHER_ROWS, this.args);
+      this.threads.start(w - 1, GATHER_ROWS, this.args);
     }
     this.wasm.gather_rows(srcOffset, ids.byteOffset, Math.min(rows, part), cols, tableOffset, outOffset);
-    for (let w = 1; w < threads; w++) this.waitForWorker(w - 1);
+    for (let w = 1; w < threads; w++) this.threads.wait(w - 1);
   }
 
-  /**
-   * The first time it sees src, it lists the nonzero bytes of every row (list_bytes), in the
-   * memory, and keeps that list while src lives: each batch then copies its rows' lists and
-   * sorts them by column (gather_lists). As with gatherRows, the bytes must not change
-   * afterwards. The list of MNIST's 60,000 training images takes 36 MB, where a copy of the
-   * images would take 47.
-   */
+  /** See ByteLists: the rows' lists of nonzero bytes, listed once per src, copied and sorted by column. */
   gatherSparse(
     src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number,
     table: Float64Array, out: SparseMatrix,
   ): void {
     const args = this.gatherCall(src, indices, start, rows, cols, table, out, this.gatherScratch[0]);
-    if (args) this.gatherLists(args);
+    if (args) this.lists.run(args);
   }
 
   /**
@@ -247,28 +252,30 @@ export class WasmKernels implements Kernels {
     src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number,
     table: Float64Array, out: SparseMatrix,
   ): void {
-    this.finishBackground();
+    this.threads.finish();
     const args = this.gatherCall(src, indices, start, rows, cols, table, out, this.gatherScratch[1]);
-    if (args) this.background = { args, running: false };
+    if (args) this.threads.later(args);
   }
 
   finishBackground(): void {
-    const job = this.background;
-    if (!job) return;
-    this.background = undefined;
-    if (job.running) this.pool!.wait(0);
-    else this.gatherLists(job.args);
-  }
-
-  /** gather_lists on the calling thread, with the arguments gatherCall readied. */
-  private gatherLists(a: Int32Array): void {
-    this.wasm.gather_lists(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]);
+    this.threads.finish();
   }
 
   /** Stops the worker threads. The kernels still work afterwards, on the calling thread only. */
   dispose(): void {
-    this.finishBackground();
-    this.pool?.dispose();
+    this.threads.dispose();
+  }
+
+  /** ByteLists.gatherCall, or the TypeScript gather (a counted slow path) when it cannot run in the memory. */
+  private gatherCall(
+    src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number,
+    table: Float64Array, out: SparseMatrix, scratch: GatherScratch,
+  ): Int32Array | undefined {
+    const args = this.lists.gatherCall(src, indices, start, rows, cols, table, out, scratch);
+    if (args) return args;
+    this.place.countSlowPath('gatherSparse');
+    tsKernels.gatherSparse(src, indices, start, rows, cols, table, out);
+    return undefined;
   }
 
   /**
@@ -284,20 +291,18 @@ export class WasmKernels implements Kernels {
     checkLength('B', b, bLength);
     checkLength('C', c, rows * n);
     if (rows === 0 || n === 0) return;
-    const threads = this.threadsFor(rows * nq * n, rows);
+    const threads = this.threads.threadsFor(rows * nq * n, rows);
     // Whole blocks of four rows per thread; the calling thread takes the first part.
     const part = Math.ceil(rows / threads / 4) * 4;
-    for (let t = 0; t < threads; t++) {
-      grown(this.lastRows, t, 4 * (nq + n), (length) => this.heap.alloc(length));
-    }
+    for (let t = 0; t < threads; t++) grown(this.lastRows, t, 4 * (nq + n), (length) => this.alloc(length));
     const args = this.args;
-    args[0] = this.place(a, SLOT_A, aLength, true);
+    args[0] = this.place.place(a, SLOT_A, aLength, true);
     args[1] = ars;
     args[2] = aqs;
-    args[3] = this.place(b, SLOT_B, bLength, true);
+    args[3] = this.place.place(b, SLOT_B, bLength, true);
     args[4] = n * 8;
-    const cOffset = this.heap.offsetOf(c);
-    args[5] = cOffset >= 0 ? cOffset : this.slot(SLOT_C, rows * n).byteOffset;
+    const cOffset = this.place.offsetOf(c);
+    args[5] = cOffset >= 0 ? cOffset : this.place.slot(SLOT_C, rows * n).byteOffset;
     args[6] = n * 8;
     args[9] = nq;
     args[10] = n;
@@ -305,18 +310,20 @@ export class WasmKernels implements Kernels {
       args[7] = Math.min(rows, t * part);
       args[8] = Math.min(rows, (t + 1) * part);
       args[11] = this.lastRows[t].byteOffset;
-      this.startOnWorker(t - 1, GEMM, args);
+      this.threads.start(t - 1, GEMM, args);
     }
     this.wasm.gemm(args[0], ars, aqs, args[3], n * 8, args[5], n * 8, 0, Math.min(rows, part), nq, n, this.lastRows[0].byteOffset);
-    for (let t = 1; t < threads; t++) this.waitForWorker(t - 1);
-    if (cOffset < 0) c.set(this.scratch[SLOT_C].subarray(0, rows * n));
+    for (let t = 1; t < threads; t++) this.threads.wait(t - 1);
+    if (cOffset < 0) c.set(this.place.slot(SLOT_C, rows * n).subarray(0, rows * n));
   }
 
   /**
    * Row k of C (count×n) = Σ value · (row `index` of B, B size×n) over the entries of list k
-   * of `lists` (kernels.wat: sparse_matmul). The threads split the lists (rows of C) at equal shares of
-   * the entries; or, given `indexShares` (the starts of the lists by index), they split the
-   * index range instead, each into a part of C of its own, and the parts are added up.
+   * of `lists` (kernels.wat: sparse_matmul). The parts take the lists (rows of C) at equal
+   * shares of the entries; or, given `indexShares` (the starts of the lists by index), the
+   * index range instead, each into a part of C of its own, and the parts are added up. The
+   * parts are the same whether the scheduler runs them on the threads or one after the other
+   * on the calling thread, so the sums are too.
    */
   private listProducts(
     a: SparseMatrix, lists: SparseLists, count: number, size: number,
@@ -328,72 +335,43 @@ export class WasmKernels implements Kernels {
     if (count === 0 || n === 0) return;
     const { start, entry } = lists;
     const table = a.table.byteOffset;
-    const bOffset = this.place(b, SLOT_B, size * n, true);
-    const cOffset = this.heap.offsetOf(c);
-    const cAt = cOffset >= 0 ? cOffset : this.slot(SLOT_C, count * n).byteOffset;
-    const threads = this.threadsFor(entries * n, indexShares ? size : count);
-    // Thread t takes the lists from share(t) to share(t + 1), all indices; or, with
+    const bOffset = this.place.place(b, SLOT_B, size * n, true);
+    const cOffset = this.place.offsetOf(c);
+    const cAt = cOffset >= 0 ? cOffset : this.place.slot(SLOT_C, count * n).byteOffset;
+    const shared = indexShares ? size : count;
+    const parts = this.threads.partsFor(entries * n, shared);
+    const threads = parts > 1 ? this.threads.threadsFor(entries * n, shared) : 1;
+    // Part t takes the lists from share(t) to share(t + 1), all indices; or, with
     // indexShares, all lists, the indices from share(t) to share(t + 1), into its own part.
-    const shares = indexShares ?? start, shared = indexShares ? size : count;
-    for (let t = 1; t < threads; t++) {
-      const from = shareStart(shares, shared, t, threads), to = shareStart(shares, shared, t + 1, threads);
+    const shares = indexShares ?? start;
+    const partArgs = (t: number): Int32Array => {
+      const from = shareStart(shares, shared, t, parts), to = shareStart(shares, shared, t + 1, parts);
       setArgs(
         this.args, start.byteOffset, entry.byteOffset, table,
         indexShares ? 0 : from, indexShares ? count : to, indexShares ? from : 0, indexShares ? to : size,
-        bOffset, n * 8, indexShares ? this.part(t, count * n).byteOffset : cAt, n * 8, n, this.pos(t, 2 * count).byteOffset,
+        bOffset, n * 8, indexShares && t > 0 ? this.part(t, count * n).byteOffset : cAt, n * 8, n, this.pos(t, 2 * count).byteOffset,
       );
-      this.startOnWorker(t - 1, SPARSE_MATMUL, this.args);
-    }
-    const end = shareStart(shares, shared, 1, threads);
-    this.wasm.sparse_matmul(
-      start.byteOffset, entry.byteOffset, table, 0, indexShares ? count : end, 0, indexShares ? end : size,
-      bOffset, n * 8, cAt, n * 8, n, this.pos(0, 2 * count).byteOffset,
-    );
-    for (let t = 1; t < threads; t++) {
-      this.waitForWorker(t - 1);
+      return this.args;
+    };
+    if (threads > 1) for (let t = 1; t < parts; t++) this.threads.start(t - 1, SPARSE_MATMUL, partArgs(t));
+    for (let t = 0; t < (threads > 1 ? 1 : parts); t++) this.sparseMatmulHere(partArgs(t));
+    for (let t = 1; t < parts; t++) {
+      if (threads > 1) this.threads.wait(t - 1);
       if (indexShares) this.wasm.add_scaled(cAt, this.parts[t].byteOffset, 1, count * n);
     }
-    if (cOffset < 0) c.set(this.scratch[SLOT_C].subarray(0, count * n));
+    if (cOffset < 0) c.set(this.place.slot(SLOT_C, count * n).subarray(0, count * n));
   }
 
-  /** Starts a call on worker w, once the background gather (gatherSparseLater) has finished there. */
-  private startOnWorker(w: number, fn: number, args: ArrayLike<number>): void {
-    if (w === 0 && this.background?.running) {
-      this.background = undefined;
-      this.pool!.wait(0);
-    }
-    this.pool!.start(w, fn, args);
-  }
-
-  /** Waits for worker w's call; then a waiting background gather starts on the first worker. */
-  private waitForWorker(w: number): void {
-    this.pool!.wait(w);
-    if (w === 0 && this.background && !this.background.running) {
-      this.pool!.start(0, GATHER_LISTS, this.background.args);
-      this.background.running = true;
-    }
+  private sparseMatmulHere(a: Int32Array): void {
+    this.wasm.sparse_matmul(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12]);
   }
 
   private part(t: number, length: number): Float64Array {
-    return grown(this.parts, t, length, (n) => this.heap.alloc(n));
+    return grown(this.parts, t, length, (n) => this.alloc(n));
   }
 
   private pos(t: number, length: number): Int32Array {
-    return grown(this.positions, t, length, (n) => this.heap.allocInt32(n));
-  }
-
-  /** How many threads a call with this many multiply-adds (or values), in at most `parts` pieces, is worth. */
-  private threadsFor(work: number, parts: number): number {
-    return this.pool ? Math.max(1, Math.min(this.threads, Math.floor(work / MIN_WORK_PER_THREAD), parts)) : 1;
-  }
-
-  /** Whether every array of a SparseMatrix is a view of the memory (so the kernels can read it in place). */
-  private inMemory(a: SparseMatrix): boolean {
-    return this.heap.offsetOf(a.table) >= 0 && this.listsInMemory(a.byRow) && this.listsInMemory(a.byColumn);
-  }
-
-  private listsInMemory(l: SparseLists): boolean {
-    return this.heap.offsetOf(l.start) >= 0 && this.heap.offsetOf(l.entry) >= 0;
+    return grown(this.positions, t, length, (n) => this.allocIndices(n));
   }
 
   /**
@@ -415,186 +393,30 @@ export class WasmKernels implements Kernels {
   private maxIndex(array: Int32Array, count: number): number {
     return this.wasm.max_unsigned(array.byteOffset, count) >>> 0;
   }
-
-  /** The row indices of a gather as the i32s the kernels read, in scratch.ids, each checked to be a row of src. */
-  private rowIndices(src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number, scratch: GatherScratch): Int32Array<ArrayBufferLike> {
-    // The kernels read rows through raw addresses: a row outside src would read other arrays.
-    const count = Math.floor(src.length / cols);
-    if (scratch.ids.length < rows) scratch.ids = this.heap.allocInt32(rows);
-    for (let r = 0; r < rows; r++) {
-      const row = indices[start + r];
-      if (!(Number.isInteger(row) && row >= 0 && row < count)) throw new RangeError(`gather: row ${row} is not one of the ${count} rows of src`);
-      scratch.ids[r] = row;
-    }
-    return scratch.ids;
-  }
-
-  /** Byte offset of a copy of the 256-entry byte-to-double table, in the memory. */
-  private placeTable(table: Float64Array): number {
-    checkLength('table', table, 256);
-    const t = this.slot(SLOT_TABLE, 256);
-    for (let b = 0; b < 256; b++) t[b] = table[b];
-    return t.byteOffset;
-  }
-
-  /** Byte offset of the array in the memory; an array from elsewhere is copied into a scratch slot first. */
-  private place(array: Float64Array, slot: number, length: number, copyIn: boolean): number {
-    const offset = this.heap.offsetOf(array);
-    if (offset >= 0) return offset;
-    const copy = this.slot(slot, length);
-    if (copyIn) copy.set(array.subarray(0, length));
-    return copy.byteOffset;
-  }
-
-  /**
-   * Checks a sparse gather and readies it: the arguments of gather_lists in scratch.args,
-   * with the row indices copied into scratch.ids; undefined when it was done in TypeScript
-   * instead (out or the list of src not in the memory). out.rows, out.cols and out.table are
-   * set at once.
-   */
-  private gatherCall(
-    src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number,
-    table: Float64Array, out: SparseMatrix, scratch: GatherScratch,
-  ): Int32Array | undefined {
-    checkSparseRoom(out, rows, cols, table);
-    const listed = this.inMemory(out) ? this.listedBytes(src, cols) : undefined;
-    if (!listed) {
-      tsKernels.gatherSparse(src, indices, start, rows, cols, table, out);
-      return undefined;
-    }
-    const ids = this.rowIndices(src, indices, start, rows, cols, scratch);
-    if (scratch.columns.length < cols) scratch.columns = this.heap.allocInt32(cols);
-    const { byRow, byColumn } = out;
-    out.table.set(table.subarray(0, 256));
-    out.rows = rows;
-    out.cols = cols;
-    setArgs(
-      scratch.args, listed.starts.byteOffset, listed.entries.byteOffset, ids.byteOffset, rows, cols,
-      byRow.start.byteOffset, byRow.entry.byteOffset, scratch.columns.byteOffset, byColumn.start.byteOffset, byColumn.entry.byteOffset,
-    );
-    return scratch.args;
-  }
-
-  /**
-   * The nonzero bytes of each row of src (cols bytes a row), listed in the memory (see
-   * gatherSparse); undefined when the memory has no room (then the gather runs in TypeScript).
-   * A src from outside the memory is listed through a copy of a few megabytes at a time.
-   */
-  private listedBytes(src: Uint8Array, cols: number): ListedBytes | undefined {
-    const known = this.listed.get(src);
-    if (known?.cols === cols) return known;
-    const count = cols > 0 ? Math.floor(src.length / cols) : 0;
-    const offset = this.heap.offsetOf(src);
-    const chunkRows = offset >= 0 ? count : Math.max(1, Math.floor(LIST_CHUNK_BYTES / Math.max(1, cols)));
-    try {
-      const chunk = offset >= 0 ? src : this.heap.allocBytes(Math.min(count, chunkRows) * cols);
-      const eachChunk = (work: (address: number, r0: number, rows: number) => void) => {
-        for (let r0 = 0; r0 < count; r0 += chunkRows) {
-          const rows = Math.min(chunkRows, count - r0);
-          if (offset < 0) chunk.set(src.subarray(r0 * cols, (r0 + rows) * cols));
-          work(offset >= 0 ? offset + r0 * cols : chunk.byteOffset, r0, rows);
-        }
-      };
-      let total = 0;
-      eachChunk((address, _r0, rows) => { total += this.wasm.count_bytes(address, rows, cols); });
-      const listed: ListedBytes = { cols, starts: this.heap.allocInt32(count + 1), entries: this.heap.allocInt32(total) };
-      let n = 0;
-      eachChunk((address, r0, rows) => {
-        n = this.wasm.list_bytes(address, rows, cols, listed.starts.byteOffset + 4 * r0, listed.entries.byteOffset, n);
-      });
-      this.listed.set(src, listed);
-      return listed;
-    } catch (e) {
-      if (e instanceof RangeError) return undefined;
-      throw e;
-    }
-  }
-
-  /**
-   * Byte offset of src in the memory, or of the copy of its buffer (see gatherRows); −1 when
-   * the memory has no room for a copy (then the gather runs in TypeScript, on src itself).
-   */
-  private bytesInMemory(src: Uint8Array): number {
-    const offset = this.heap.offsetOf(src);
-    if (offset >= 0) return offset;
-    let copy = this.byteCopies.get(src.buffer);
-    if (!copy) {
-      try {
-        copy = this.heap.allocBytes(src.buffer.byteLength);
-      } catch {
-        return -1;
-      }
-      copy.set(new Uint8Array(src.buffer));
-      this.byteCopies.set(src.buffer, copy);
-    }
-    return copy.byteOffset + src.byteOffset;
-  }
-
-  private slot(slot: number, length: number): Float64Array {
-    return grown(this.scratch, slot, length, (n) => this.heap.alloc(n));
-  }
 }
 
-/** store[k], replaced by make(length) when it is missing or shorter: scratch that grows to the largest call, then stays. */
-function grown<T extends { length: number }>(store: T[], k: number, length: number, make: (length: number) => T): T {
-  if (!(store[k]?.length >= length)) store[k] = make(length);
-  return store[k];
-}
-
-function checkLength(what: string, array: Float64Array, length: number): void {
-  // The kernels write through raw addresses: a short array would spill into its neighbours.
-  if (array.length < length) throw new RangeError(`${what} has ${array.length} values, the kernel needs ${length}`);
-}
-
-/**
- * Where thread t of `threads` starts in a range of `count` (count for the end of the last):
- * addScaled splits its values there (counting in whole cache lines of eight doubles), so that
- * the thread that updates a row of W is, but for a few rows, the one that reads it (the
- * sparse products split at equal shares of the entries, which for MNIST lie within a few rows
- * of the middle).
- */
-function splitAt(count: number, t: number, threads: number): number {
-  return t >= threads ? Math.ceil(count) : Math.floor((count * t) / threads);
-}
-
-/**
- * Where thread t of `threads` starts in a split of `count` lists (with their starts) into
- * ranges holding equal shares of the entries: the first list that starts at or after t/threads
- * of them (count, for the end of the last range).
- */
-function shareStart(start: Int32Array, count: number, t: number, threads: number): number {
-  if (t >= threads) return count;
-  const target = Math.ceil((start[count] * t) / threads);
-  let lo = 0, hi = count;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (start[mid] < target) lo = mid + 1;
-    else hi = mid;
+/** The coefficients of an update rule, in the order its wasm function reads them (kernels.wat). */
+function ruleCoefficients(rule: UpdateRule, k: Float64Array): void {
+  switch (rule.kind) {
+    case 'momentum':
+    case 'nesterov':
+      k[0] = rule.mu; k[1] = rule.lr;
+      break;
+    case 'adagrad':
+      k[0] = rule.lr; k[1] = rule.eps;
+      break;
+    case 'rmsprop':
+      k[0] = rule.rho; k[1] = 1 - rule.rho; k[2] = rule.lr; k[3] = rule.eps;
+      break;
+    case 'adam':
+      k[0] = rule.b1; k[1] = 1 - rule.b1; k[2] = rule.b2; k[3] = 1 - rule.b2; k[4] = rule.c1; k[5] = rule.c2; k[6] = rule.lr; k[7] = rule.eps;
+      break;
   }
-  return lo;
 }
 
 /** alpha of addScaled, and its bits as two i32 halves, for a worker thread. */
 const ADD_SCALED_ALPHA = new Float64Array(1);
 const ADD_SCALED_BITS = new Int32Array(ADD_SCALED_ALPHA.buffer);
-
-/** A gather's scratch: its row indices, an i32 per column, and the arguments of its gather_lists call. */
-interface GatherScratch {
-  ids: Int32Array<ArrayBufferLike>;
-  columns: Int32Array<ArrayBufferLike>;
-  readonly args: Int32Array;
-}
-
-function newGatherScratch(): GatherScratch {
-  return { ids: new Int32Array(0), columns: new Int32Array(0), args: new Int32Array(14) };
-}
-
-/** A byte matrix listed by list_bytes: row r's entries (column·256 + byte) are entries[starts[r] .. starts[r + 1]). */
-interface ListedBytes {
-  readonly cols: number;
-  readonly starts: Int32Array;
-  readonly entries: Int32Array;
-}
 
 /** args[0], args[1], … = the values given: the arguments of a worker's call, without building an array (this runs every step). */
 function setArgs(

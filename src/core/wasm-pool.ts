@@ -10,12 +10,13 @@ import { Worker } from 'node:worker_threads';
  * A worker that has finished a call polls for the next one for about a millisecond, then
  * sleeps in Atomics.wait; the caller, once its own part is done, polls for the workers'
  * parts likewise before it sleeps. With more threads than cores, a polling thread would
- * take a core from one with work, so then nobody polls: each sleeps at once.
+ * take a core from one with work, so then nobody polls: each sleeps at once; and likewise
+ * while the machine is busy with other processes (setPolling, see WasmScheduler).
  */
 const ARGS = 14;
-/** Per worker: request counter, done counter, failure flag, function number, arguments. */
-const SLOT = 4 + ARGS;
-const REQUEST = 0, DONE = 1, FAILED = 2, FUNCTION = 3, FIRST_ARG = 4;
+/** Per worker: request counter, done counter, failure flag, function number, polls before sleeping, arguments. */
+const SLOT = 5 + ARGS;
+const REQUEST = 0, DONE = 1, FAILED = 2, FUNCTION = 3, POLLS = 4, FIRST_ARG = 5;
 const QUIT = -1;
 /** Polls of the caller for the workers' parts before it sleeps (about a quarter of a millisecond). */
 const SPINS = 20000;
@@ -30,7 +31,7 @@ const WORKER_SPINS = 100000;
 /** Plain JavaScript run in each worker (eval), so it works the same from src (ts-node/jest) and dist. */
 const workerSource = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, control, slot, functions, spins } = workerData;
+const { module, memory, control, slot, functions } = workerData;
 const c = new Int32Array(control, slot * ${SLOT} * 4, ${SLOT});
 let table;
 try {
@@ -39,7 +40,7 @@ try {
 } catch {}
 let seen = 0;
 for (;;) {
-  for (let spin = spins; Atomics.load(c, ${REQUEST}) === seen && spin > 0; spin--);
+  for (let spin = c[${POLLS}]; Atomics.load(c, ${REQUEST}) === seen && spin > 0; spin--);
   while (Atomics.load(c, ${REQUEST}) === seen) Atomics.wait(c, ${REQUEST}, seen);
   seen = Atomics.load(c, ${REQUEST});
   const fn = c[${FUNCTION}];
@@ -60,21 +61,36 @@ export class WorkerPool {
   private readonly control: Int32Array;
   private disposed = false;
 
-  /** Whether threads poll before they sleep: only when the caller and the workers fit on the cores. */
-  private readonly polls: boolean;
+  /** Whether threads can poll before they sleep: only when the caller and the workers fit on the cores. */
+  private readonly canPoll: boolean;
+  /** Whether they do now (see setPolling). */
+  private polls: boolean;
 
   /** `functions` names the exports that `start` can call, by their index in this list. */
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, size: number, functions: readonly string[]) {
-    this.polls = size + 1 <= (os.availableParallelism?.() ?? os.cpus().length);
+    this.canPoll = this.polls = size + 1 <= (os.availableParallelism?.() ?? os.cpus().length);
     const control = new SharedArrayBuffer(size * SLOT * 4);
     this.control = new Int32Array(control);
+    this.setPolling(true);
     for (let slot = 0; slot < size; slot++) {
-      const spins = this.polls ? WORKER_SPINS : 0;
-      const worker = new Worker(workerSource, { eval: true, workerData: { module, memory, control, slot, functions, spins } });
+      const worker = new Worker(workerSource, { eval: true, workerData: { module, memory, control, slot, functions } });
       // Training ends when the caller is done; idle workers must not keep the process alive.
       worker.unref();
       this.workers.push(worker);
     }
+  }
+
+  /**
+   * Turns polling off (every thread sleeps as soon as it waits), e.g. when other processes keep
+   * the cores busy and a polling thread would take one from them, or back on where it can be.
+   */
+  setPolling(on: boolean): void {
+    this.polls = on && this.canPoll;
+    for (let w = 0; w * SLOT < this.control.length; w++) Atomics.store(this.control, w * SLOT + POLLS, this.polls ? WORKER_SPINS : 0);
+  }
+
+  get polling(): boolean {
+    return this.polls;
   }
 
   get size(): number {

@@ -1,10 +1,8 @@
 import { UserError } from '../errors';
-import type { Kernels } from '../core/kernels';
+import { inputSource, type InputBatch, type InputBuffer, type InputSource } from '../core/input';
 import type { Rng } from '../core/rng';
 import { tsKernels } from '../core/ts-kernels';
-import { allocSparseMatrix, isSparse, type SparseMatrix } from '../core/sparse';
-import type { Tensor } from '../core/tensor';
-import { gatherBatch, type Dataset } from './dataset';
+import { gatherInput, type Dataset } from './dataset';
 
 /**
  * How minibatches are drawn.
@@ -14,20 +12,17 @@ import { gatherBatch, type Dataset } from './dataset';
  * - sampling 'random': the book's way — each batch is batchSize samples drawn uniformly with
  *   replacement; an "epoch" is floor(count / batchSize) such batches. `shuffle` and `dropLast`
  *   do not apply.
- * - sparse: x is given as SparseMatrix, the nonzero pixels of each image only (for a network
- *   whose first layer is Affine: see Network.takesSparseInput), instead of a dense tensor.
  */
 export interface BatchStreamOptions {
   batchSize: number;
   shuffle: boolean;
   dropLast: boolean;
   sampling: 'epoch' | 'random';
-  sparse?: boolean;
 }
 
-/** One minibatch: x is size×sampleSize pixels in [0, 1]; labels[0..size) are its classes. */
+/** One minibatch: x is size×sampleSize pixels in [0, 1] (x.tensor() for the numbers); labels[0..size) are its classes. */
 export interface Batch {
-  x: Tensor | SparseMatrix;
+  x: InputBatch;
   labels: Uint8Array;
   size: number;
 }
@@ -37,28 +32,29 @@ export interface Batch {
  * buffers allocated once (the training loop allocates nothing). A Batch returned by batch(i)
  * is overwritten by the next call: use it before asking for another.
  *
- * Sparse batches on a backend with worker threads come from two buffers in turn: while the
- * caller trains on batch i, batch i + 1 is gathered into the other one in the background
- * (Kernels.gatherSparseLater). The batches are the same either way.
+ * The buffers come from `inputs` (see src/core/input.ts: dense, or lists of the nonzero
+ * pixels, in the memory of the backend that made them). Where they can be filled in the
+ * background (InputBuffer.background), batches come from two buffers in turn: while the
+ * caller trains on batch i, batch i + 1 is gathered into the other one. The batches are the
+ * same either way.
  */
 export class BatchStream {
   readonly batchesPerEpoch: number;
   private readonly order: Int32Array;
-  private readonly full?: Batch;
-  private readonly short?: Batch;
+  private readonly full?: BufferedBatch;
+  private readonly short?: BufferedBatch;
   /** A second full-size batch, for gathering the next batch in the background (see above). */
-  private readonly spare?: Batch;
+  private readonly spare?: BufferedBatch;
   /** The batch that is being gathered in the background, and its number in this epoch. */
-  private next?: { index: number; batch: Batch };
+  private next?: { index: number; batch: BufferedBatch };
   private started = false;
 
   constructor(
     private readonly ds: Dataset,
     private readonly options: BatchStreamOptions,
     private readonly rng: Rng,
-    alloc: (n: number) => Float64Array = (n) => new Float64Array(n),
-    /** Does the conversion of each batch (the backend `alloc` belongs to). */
-    private readonly kernels: Kernels = tsKernels,
+    /** Makes the batch buffers, and so decides their form and backend (default: dense, TypeScript). */
+    private readonly inputs: InputSource = inputSource(tsKernels),
   ) {
     const { batchSize, sampling, dropLast } = options;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new UserError(`batch size must be a positive integer, got ${batchSize}`);
@@ -69,7 +65,7 @@ export class BatchStream {
     if (sampling === 'random') {
       this.batchesPerEpoch = Math.max(1, fullBatches);
       this.order = new Int32Array(this.batchesPerEpoch * batchSize);
-      this.full = this.makeBatch(batchSize, alloc);
+      this.full = this.makeBatch(batchSize);
     } else {
       this.batchesPerEpoch = fullBatches + (remainder > 0 && !dropLast ? 1 : 0);
       if (this.batchesPerEpoch === 0) {
@@ -78,10 +74,10 @@ export class BatchStream {
         );
       }
       this.order = new Int32Array(count);
-      if (fullBatches > 0) this.full = this.makeBatch(batchSize, alloc);
-      if (remainder > 0 && !dropLast) this.short = this.makeBatch(remainder, alloc);
+      if (fullBatches > 0) this.full = this.makeBatch(batchSize);
+      if (remainder > 0 && !dropLast) this.short = this.makeBatch(remainder);
     }
-    if (options.sparse && kernels.gatherSparseLater && this.full && this.batchesPerEpoch > 1) this.spare = this.makeBatch(batchSize, alloc);
+    if (this.full?.x.background && this.batchesPerEpoch > 1) this.spare = this.makeBatch(batchSize);
   }
 
   /**
@@ -110,9 +106,9 @@ export class BatchStream {
     if (!Number.isInteger(i) || i < 0 || i >= this.batchesPerEpoch) {
       throw new RangeError(`BatchStream: batch ${i} is not one of the ${this.batchesPerEpoch} batches of an epoch`);
     }
-    let batch: Batch;
+    let batch: BufferedBatch;
     if (this.next?.index === i) {
-      this.kernels.finishBackground?.();
+      this.next.batch.x.ready();
       batch = this.next.batch;
       this.next = undefined;
     } else {
@@ -140,23 +136,26 @@ export class BatchStream {
   }
 
   /** Gathers batch i into `full` (or the short batch, if i is the short last one), in the background if `later`. */
-  private gather(i: number, full: Batch | undefined, later: boolean): Batch {
+  private gather(i: number, full: BufferedBatch | undefined, later: boolean): BufferedBatch {
     const start = i * this.options.batchSize, size = this.sizeOf(i);
     const batch = size === this.options.batchSize ? full! : this.short!;
-    gatherBatch(this.ds, this.order, start, start + size, isSparse(batch.x) ? batch.x : batch.x.data, batch.labels, this.kernels, later);
+    gatherInput(this.ds, this.order, start, start + size, batch.x, batch.labels, later);
     return batch;
   }
 
   /** Waits for a background gather to finish, and forgets its batch. */
   private forgetNext(): void {
     if (!this.next) return;
-    this.kernels.finishBackground?.();
+    this.next.batch.x.ready();
     this.next = undefined;
   }
 
-  private makeBatch(size: number, alloc: (n: number) => Float64Array): Batch {
-    const d = this.ds.sampleSize;
-    const x = this.options.sparse ? allocSparseMatrix(this.kernels, size, d) : { data: alloc(size * d), shape: [size, d] };
-    return { x, labels: new Uint8Array(size), size };
+  private makeBatch(size: number): BufferedBatch {
+    return { x: this.inputs(size, this.ds.sampleSize), labels: new Uint8Array(size), size };
   }
+}
+
+/** A Batch as the stream keeps it: x is its buffer. */
+interface BufferedBatch extends Batch {
+  x: InputBuffer;
 }

@@ -1,5 +1,5 @@
 import type { Kernels } from '../core/kernels';
-import { isSparse, type SparseMatrix } from '../core/sparse';
+import type { InputBuffer } from '../core/input';
 import { tsKernels } from '../core/ts-kernels';
 
 /**
@@ -46,25 +46,42 @@ export function sliceDataset(ds: Dataset, start: number, end: number, name: stri
 export const PIXEL_SCALE = Float64Array.from({ length: 256 }, (_, k) => k / 255);
 
 /**
- * Fills x with rows indices[start..end) as pixel/255 (float64), and labels likewise: x is a
- * row-major array, or a SparseMatrix that lists only the nonzero pixels. x and labels are
- * caller-owned buffers; `kernels` (the backend x was allocated by) does the conversion.
- * With `later`, a sparse x may be filled in the background (Kernels.gatherSparseLater):
- * leave it alone until kernels.finishBackground(). The labels are filled at once.
+ * Fills x (a dense row-major array) with rows indices[start..end) as pixel/255 (float64), and
+ * labels likewise; x and labels are caller-owned buffers, and `kernels` (the backend x was
+ * allocated by) does the conversion. For batches a network trains on, see gatherInput.
  */
 export function gatherBatch(
   ds: Dataset,
   indices: ArrayLike<number>,
   start: number,
   end: number,
-  x: Float64Array | SparseMatrix,
+  x: Float64Array,
   labels: Uint8Array,
   kernels: Kernels = tsKernels,
-  later = false,
 ): void {
+  const n = end - start, d = ds.sampleSize;
+  gatherLabels(ds, indices, start, end, Math.floor(x.length / d), labels);
+  // x[r][j] = PIXEL_SCALE[images[indices[start + r]][j]] (tsKernels.gatherRows).
+  kernels.gatherRows(ds.images, indices, start, n, d, PIXEL_SCALE, x);
+}
+
+/**
+ * gatherBatch into an input buffer (dense, or lists of the nonzero pixels: see
+ * src/core/input.ts), which does the conversion on the backend that made it. With `later`,
+ * the pixels may be gathered in the background: leave x alone until x.ready(). The labels
+ * are filled at once.
+ */
+export function gatherInput(
+  ds: Dataset, indices: ArrayLike<number>, start: number, end: number, x: InputBuffer, labels: Uint8Array, later = false,
+): void {
+  gatherLabels(ds, indices, start, end, x.capacity, labels);
+  if (later) x.gatherLater(ds.images, indices, start, end - start, PIXEL_SCALE);
+  else x.gather(ds.images, indices, start, end - start, PIXEL_SCALE);
+}
+
+/** labels[r] = the label of sample indices[start + r], once each sample is checked, and the rows are known to fit. */
+function gatherLabels(ds: Dataset, indices: ArrayLike<number>, start: number, end: number, rows: number, labels: Uint8Array): void {
   const n = end - start;
-  const d = ds.sampleSize;
-  const rows = isSparse(x) ? Math.min(x.byRow.start.length - 1, Math.floor(x.byRow.entry.length / d)) : Math.floor(x.length / d);
   if (rows < n || labels.length < n) {
     throw new RangeError(`gatherBatch: buffers hold ${rows} rows and ${labels.length} labels, need ${n}`);
   }
@@ -73,10 +90,6 @@ export function gatherBatch(
     if (!(sample >= 0 && sample < ds.count)) throw new RangeError(`gatherBatch: sample ${sample} is not in '${ds.name}' (${ds.count} samples)`);
     labels[r] = ds.labels[sample];
   }
-  // x[r][j] = PIXEL_SCALE[images[indices[start + r]][j]] (tsKernels.gatherRows).
-  if (!isSparse(x)) kernels.gatherRows(ds.images, indices, start, n, d, PIXEL_SCALE, x);
-  else if (later && kernels.gatherSparseLater) kernels.gatherSparseLater(ds.images, indices, start, n, d, PIXEL_SCALE, x);
-  else kernels.gatherSparse(ds.images, indices, start, n, d, PIXEL_SCALE, x);
 }
 
 /** How many samples of each class: counts[k] = number of labels equal to k. */

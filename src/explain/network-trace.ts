@@ -1,7 +1,6 @@
 import { norm } from '../core/ops';
 import type { Tensor } from '../core/tensor';
 import type { Labels } from '../layers/softmax-with-loss';
-import { Affine } from '../layers/affine';
 import type { Network } from '../net/network';
 import { clipGradientNorm } from '../optim/clip';
 import type { Optimizer } from '../optim/optimizer';
@@ -103,10 +102,6 @@ export interface NetworkTrace {
  * masks from the network's generator).
  */
 export function traceNetwork(net: Network, x: Tensor, labels: Labels, learningRate: number, step: StepOptions = {}): NetworkTrace {
-  // Training skips the first layer's dL/d(input) (nothing uses it); a learner wants to see it.
-  const first = net.layers[0];
-  const skipped = first instanceof Affine && !first.computeInputGradient;
-  if (skipped) first.computeInputGradient = true;
   const params = net.params();
   const changed = [...params.map((p) => p.value), ...params.map((p) => p.grad), ...net.stateArrays().map((s) => s.value)];
   const saved = changed.map((a) => Float64Array.from(a));
@@ -115,7 +110,6 @@ export function traceNetwork(net: Network, x: Tensor, labels: Labels, learningRa
   try {
     return traceAll(net, x, labels, learningRate, optimizer, step.clipNorm, step.training ?? true);
   } finally {
-    if (skipped) first.computeInputGradient = false;
     changed.forEach((a, k) => a.set(saved[k]));
     optimizer.setState(optimizerState);
     net.holdRandomness(false);

@@ -3,14 +3,17 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { UserError } from '../errors';
 import { sameShape, sizeOf } from '../core/tensor';
-import type { Network } from '../net/network';
-import type { Kernels } from '../core/kernels';
-import { tsKernels } from '../core/ts-kernels';
-import { networkFromConfig } from '../net/from-config';
+import type { Param, StateArray } from '../layers/layer';
 import { writeFileAtomic } from './atomic';
 import type { Config } from './config-schema';
 import { checkNesting, schemaError, validateConfig } from './config';
 import { weightsDocumentSchema } from './weights-schema';
+
+/** What is saved and loaded: a network's parameters and state arrays (a Network; io does not depend on net). */
+export interface WeightsHolder {
+  params(): readonly Param[];
+  stateArrays(): readonly StateArray[];
+}
 
 /**
  * The weights file: one JSON document that is enough on its own to rebuild and use the
@@ -68,7 +71,7 @@ export function decodeArray(encoded: EncodedArray, where: string): Float64Array 
   return values;
 }
 
-export function weightsDocument(net: Network, config: Config, inputSize: number, classes: number, metrics: unknown): WeightsDocument {
+export function weightsDocument(net: WeightsHolder, config: Config, inputSize: number, classes: number, metrics: unknown): WeightsDocument {
   return {
     format: WEIGHTS_FORMAT,
     version: WEIGHTS_VERSION,
@@ -115,7 +118,7 @@ export function readWeights(file: string): WeightsDocument {
 }
 
 /** Copies the document's arrays into a network built from the same config, checking names and shapes. */
-export function loadInto(net: Network, doc: WeightsDocument, file: string): void {
+export function loadInto(net: WeightsHolder, doc: WeightsDocument, file: string): void {
   const name = basename(file);
   const byName = new Map([...doc.params, ...doc.state].map((a) => [a?.name, a]));
   for (const target of [...net.params(), ...net.stateArrays()]) {
@@ -128,34 +131,4 @@ export function loadInto(net: Network, doc: WeightsDocument, file: string): void
     byName.delete(target.name);
   }
   if (byName.size > 0) throw new UserError(`${name}: has arrays its config's network does not use: ${[...byName.keys()].join(', ')}`);
-}
-
-/**
- * Saves a network with the config that built it, in the weights file format: enough on its
- * own to rebuild and use the network (`loadWeights`). The input width and the number of
- * classes are read from the network unless given.
- */
-export function writeWeights(file: string, network: Network, config: Config, options: { inputSize?: number; classes?: number; metrics?: unknown } = {}): void {
-  const shape = networkShape(network);
-  saveWeights(file, weightsDocument(network, config, options.inputSize ?? shape.inputSize, options.classes ?? shape.classes, options.metrics ?? null));
-}
-
-/** Reads a weights file and rebuilds its network with the saved values (reference kernels unless given). */
-export function loadWeights(file: string, kernels: Kernels = tsKernels): { network: Network; config: Config; document: WeightsDocument } {
-  const document = readWeights(file);
-  const network = networkFromConfig(document.config, document.inputSize, document.classes, kernels, basename(file));
-  loadInto(network, document, file);
-  return { network, config: document.config, document };
-}
-
-/**
- * A network's input width and number of outputs, from its parameters: the first weight
- * matrix (or batch-norm scale) takes the input, the last weight matrix gives the classes.
- */
-export function networkShape(network: Network): { inputSize: number; classes: number } {
-  const params = network.params();
-  const first = params[0];
-  const last = [...params].reverse().find((p) => p.shape.length === 2);
-  if (!first || !last) throw new UserError('the network has no weight matrix: its input width and classes are unknown');
-  return { inputSize: first.shape[0], classes: last.shape[1] };
 }

@@ -1,3 +1,4 @@
+import type { InputBatch, InputForm } from '../core/input';
 import type { Kernels } from '../core/kernels';
 import { sizeOf, type Tensor } from '../core/tensor';
 
@@ -46,6 +47,17 @@ export interface Layer {
    * numerical derivative compares two passes that must compute the same function.
    */
   holdRandomness?(hold: boolean): void;
+}
+
+/**
+ * A network's first layer as the data meets it: forward takes the batch as an InputBatch
+ * (dense, or lists of the nonzero inputs when inputForm is 'lists'), and backward stops there,
+ * computing the parameters' gradients but not dL/d(input), which nothing uses.
+ */
+export interface InputLayer {
+  readonly inputForm: InputForm;
+  forwardInput(x: InputBatch, training: boolean): Tensor;
+  backwardInput(dout: Tensor): void;
 }
 
 export function makeParam(kernels: Kernels, name: string, shape: number[], decay: boolean): Param {

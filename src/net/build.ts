@@ -3,6 +3,7 @@ import type { Rng } from '../core/rng';
 import { Affine } from '../layers/affine';
 import { BatchNorm } from '../layers/batchnorm';
 import { Dropout } from '../layers/dropout';
+import { InputAffine } from '../layers/input-affine';
 import type { Layer } from '../layers/layer';
 import { Relu } from '../layers/relu';
 import { Sigmoid } from '../layers/sigmoid';
@@ -53,7 +54,8 @@ export function buildNetwork(spec: NetworkSpec, kernels: Kernels, rng: Rng): Net
     const name = `${layerSpec.type}${count}`;
     switch (layerSpec.type) {
       case 'affine': {
-        const affine = new Affine(name, width, layerSpec.units, kernels);
+        // The first layer meets the data: as an InputAffine it can take a batch as lists of its nonzero inputs.
+        const affine = index === 0 ? new InputAffine(name, width, layerSpec.units, kernels) : new Affine(name, width, layerSpec.units, kernels);
         const std = initStd(layerSpec.init ?? spec.init ?? defaultInit(spec.layers.slice(index + 1)), width);
         const w = affine.W.value;
         for (let i = 0; i < w.length; i++) w[i] = std * rng.gaussian();

@@ -1,4 +1,4 @@
-import type { SparseMatrix } from '../core/sparse';
+import type { InputBatch } from '../core/input';
 import type { Rng } from '../core/rng';
 import type { Tensor } from '../core/tensor';
 import type { Layer } from '../layers/layer';
@@ -57,7 +57,7 @@ export const ABS_FLOOR = 1e-4;
  * nudge from the unnudged pass) and reported as crossings, not counted as errors; the
  * threshold stays tight.
  */
-export function gradientCheck(net: Network, x: Tensor | SparseMatrix, labels: Labels, options: GradcheckOptions = {}): GradcheckRow[] {
+export function gradientCheck(net: Network, x: Tensor | InputBatch, labels: Labels, options: GradcheckOptions = {}): GradcheckRow[] {
   // Dropout must apply one mask to every pass, and the running statistics that batch norm
   // updates on each pass are put back afterwards, so checking leaves the network as it was.
   const saved = net.stateArrays().map((s) => Float64Array.from(s.value));
@@ -70,7 +70,7 @@ export function gradientCheck(net: Network, x: Tensor | SparseMatrix, labels: La
   }
 }
 
-function checkHeld(net: Network, x: Tensor | SparseMatrix, labels: Labels, options: GradcheckOptions): GradcheckRow[] {
+function checkHeld(net: Network, x: Tensor | InputBatch, labels: Labels, options: GradcheckOptions): GradcheckRow[] {
   const h = options.h ?? DEFAULT_H;
   const threshold = options.threshold ?? DEFAULT_THRESHOLD;
 
@@ -136,7 +136,7 @@ function chooseEntries(n: number, max: number | undefined, rng: Rng | undefined)
 const KINK = Symbol('kink');
 
 /** (L(w+step) − L(w−step)) / 2·step for entry i of w, or KINK when a nudge crossed a kink. */
-function numericalAt(net: Network, x: Tensor | SparseMatrix, labels: Labels, w: Float64Array, i: number, step: number, crossedKink: () => boolean): number | typeof KINK {
+function numericalAt(net: Network, x: Tensor | InputBatch, labels: Labels, w: Float64Array, i: number, step: number, crossedKink: () => boolean): number | typeof KINK {
   const original = w[i];
   w[i] = original + step;
   const lossPlus = net.loss(x, labels, true);

@@ -1,10 +1,9 @@
-import { isSparse, type SparseMatrix } from '../core/sparse';
+import { asInput, type InputBatch, type InputForm } from '../core/input';
 import type { Tensor } from '../core/tensor';
-import type { Layer, Param, StateArray } from '../layers/layer';
+import type { InputLayer, Layer, Param, StateArray } from '../layers/layer';
 import { SoftmaxWithLoss, type Labels } from '../layers/softmax-with-loss';
 import { argmaxRows } from '../core/ops';
 import { asMatrix } from '../core/tensor';
-import { Affine } from '../layers/affine';
 
 /**
  * A sequential network: layers run forward in order and backward in reverse, and the loss
@@ -14,6 +13,8 @@ import { Affine } from '../layers/affine';
 export class Network {
   private readonly paramList: Param[];
   private readonly decayParams: Param[];
+  /** The first layer, as the batch meets it (see InputLayer): the one place a batch's form matters. */
+  private readonly input: InputLayer;
   /**
    * λ of L2 weight decay, as in the book's MultiLayerNet: the loss gains 0.5·λ·ΣW² over the
    * weights (params with `decay`, so not biases or batch-norm γ, β) and their gradients λ·W.
@@ -27,7 +28,7 @@ export class Network {
     readonly lossLayer: SoftmaxWithLoss,
   ) {
     this.paramList = layers.flatMap((layer) => layer.params());
-    if (layers[0] instanceof Affine) layers[0].computeInputGradient = false;
+    this.input = inputLayer(layers[0]);
     const names = new Set<string>();
     for (const p of this.paramList) {
       if (names.has(p.name)) throw new Error(`two parameters are named ${p.name}`);
@@ -37,29 +38,23 @@ export class Network {
   }
 
   /**
-   * Whether a batch may be given as SparseMatrix (lists of nonzero inputs): only an Affine
-   * layer reads those, so the first layer must be one.
+   * How the first layer wants its batches: 'lists' (of the nonzero inputs) when it only
+   * multiplies them (an InputAffine, see buildNetwork), 'dense' otherwise. A batch source
+   * (inputSource) makes buffers of this form; either form works, this one is the fast one.
    */
-  get takesSparseInput(): boolean {
-    return this.layers[0] instanceof Affine;
+  get inputForm(): InputForm {
+    return this.input.inputForm;
   }
 
-  /** Scores (before softmax) for a batch. */
-  predict(x: Tensor | SparseMatrix, training = false): Tensor {
-    let out: Tensor;
-    if (isSparse(x)) {
-      const first = this.layers[0];
-      if (!(first instanceof Affine)) throw new Error(`a sparse batch needs an affine first layer, not ${first?.name ?? 'none'}`);
-      out = first.forward(x);
-    } else {
-      out = this.layers[0]?.forward(x, training) ?? x;
-    }
+  /** Scores (before softmax) for a batch, given as a tensor or an InputBatch. */
+  predict(x: Tensor | InputBatch, training = false): Tensor {
+    let out = this.input.forwardInput(asInput(x), training);
     for (let i = 1; i < this.layers.length; i++) out = this.layers[i].forward(out, training);
     return out;
   }
 
   /** Forward through the layers and the loss: the mean loss of the batch, plus the weight-decay term. */
-  loss(x: Tensor | SparseMatrix, labels: Labels, training = false): number {
+  loss(x: Tensor | InputBatch, labels: Labels, training = false): number {
     return this.lossLayer.forward(this.predict(x, training), labels) + this.decayLoss();
   }
 
@@ -76,15 +71,14 @@ export class Network {
   }
 
   /**
-   * Backward from the loss to the input; fills every parameter's `grad`. Call after `loss`.
-   * A first Affine layer skips dL/d(input) (see `Affine.computeInputGradient`): then the
-   * returned tensor is empty.
+   * Backward from the loss to the first layer; fills every parameter's `grad`. Call after
+   * `loss`. It stops at the input (InputLayer): dL/d(data) is of no use to training.
    */
-  backward(): Tensor {
+  backward(): void {
     let dout = this.lossLayer.backward(1);
-    for (let i = this.layers.length - 1; i >= 0; i--) dout = this.layers[i].backward(dout);
+    for (let i = this.layers.length - 1; i >= 1; i--) dout = this.layers[i].backward(dout);
+    this.input.backwardInput(dout);
     this.addDecayGradient(this.decayParams);
-    return dout;
   }
 
   /** Adds weight decay's λ·W to the gradient of each of `params` that decays (a no-op without weight decay). */
@@ -99,7 +93,7 @@ export class Network {
   }
 
   /** One forward and backward pass in training mode; returns the loss, leaves gradients in `grad`. */
-  gradient(x: Tensor | SparseMatrix, labels: Labels): number {
+  gradient(x: Tensor | InputBatch, labels: Labels): number {
     const loss = this.loss(x, labels, true);
     this.backward();
     return loss;
@@ -127,9 +121,23 @@ export class Network {
   }
 
   /** Predicted class of each sample. */
-  classify(x: Tensor | SparseMatrix, out?: Int32Array): Int32Array {
+  classify(x: Tensor | InputBatch, out?: Int32Array): Int32Array {
     const scores = this.predict(x, false);
     const [n, c] = asMatrix(scores.shape);
     return argmaxRows(scores.data, n, c, out);
   }
+}
+
+/**
+ * The first layer as an InputLayer: itself when it is one (an InputAffine); otherwise a plain
+ * layer that gets the batch as a dense tensor (its dX is computed and dropped). No layers at
+ * all: the scores are the input.
+ */
+function inputLayer(first: Layer | undefined): InputLayer {
+  if (first && 'forwardInput' in first) return first as Layer & InputLayer;
+  return {
+    inputForm: 'dense',
+    forwardInput: (x, training) => (first ? first.forward(x.tensor(), training) : x.tensor()),
+    backwardInput: (dout) => void first?.backward(dout),
+  };
 }

@@ -1,6 +1,6 @@
 import { asMatrix, type Tensor } from '../core/tensor';
 import type { Network } from './network';
-import { networkShape } from '../io/weights';
+import { networkShape } from './weights-file';
 
 export interface Prediction {
   /** The most probable class of each sample. */

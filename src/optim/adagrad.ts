@@ -1,3 +1,5 @@
+import type { Kernels } from '../core/kernels';
+import { tsKernels } from '../core/ts-kernels';
 import { BufferedOptimizer } from './optimizer';
 
 /**
@@ -8,16 +10,19 @@ export class AdaGrad extends BufferedOptimizer {
   readonly name = 'adagrad';
   protected readonly bufferNames = ['h'] as const;
 
-  constructor(readonly eps = 1e-7) {
-    super();
+  /** The update, for the kernels (Kernels.updateWeights); changed in place, so a step allocates nothing. */
+  private readonly rule = { kind: 'adagrad' as const, lr: 0, eps: 0 };
+
+  constructor(
+    readonly eps = 1e-7,
+    kernels: Kernels = tsKernels,
+  ) {
+    super(kernels);
+    this.rule.eps = eps;
   }
 
   protected update(w: Float64Array, g: Float64Array, buffers: Float64Array[], lr: number): void {
-    const h = buffers[0];
-    const eps = this.eps;
-    for (let i = 0; i < w.length; i++) {
-      h[i] += g[i] * g[i];
-      w[i] -= (lr * g[i]) / (Math.sqrt(h[i]) + eps);
-    }
+    this.rule.lr = lr;
+    this.kernels.updateWeights(this.rule, w, g, buffers[0], buffers[0], w.length);
   }
 }

@@ -1,3 +1,5 @@
+import type { Kernels } from '../core/kernels';
+import { tsKernels } from '../core/ts-kernels';
 import { BufferedOptimizer } from './optimizer';
 
 /**
@@ -13,29 +15,26 @@ import { BufferedOptimizer } from './optimizer';
 export class Adam extends BufferedOptimizer {
   readonly name = 'adam';
   protected readonly bufferNames = ['m', 'v'] as const;
-  private correction1 = 1;
-  private correction2 = 1;
+  /** The update, for the kernels (Kernels.updateWeights); changed in place, so a step allocates nothing. */
+  private readonly rule = { kind: 'adam' as const, b1: 0, b2: 0, c1: 1, c2: 1, lr: 0, eps: 0 };
 
   constructor(
     readonly beta1 = 0.9,
     readonly beta2 = 0.999,
     readonly eps = 1e-8,
+    kernels: Kernels = tsKernels,
   ) {
-    super();
+    super(kernels);
+    Object.assign(this.rule, { b1: beta1, b2: beta2, eps });
   }
 
   protected override beginStep(): void {
-    this.correction1 = 1 - Math.pow(this.beta1, this.t);
-    this.correction2 = 1 - Math.pow(this.beta2, this.t);
+    this.rule.c1 = 1 - Math.pow(this.beta1, this.t);
+    this.rule.c2 = 1 - Math.pow(this.beta2, this.t);
   }
 
   protected update(w: Float64Array, g: Float64Array, buffers: Float64Array[], lr: number): void {
-    const m = buffers[0], v = buffers[1];
-    const b1 = this.beta1, b2 = this.beta2, eps = this.eps, c1 = this.correction1, c2 = this.correction2;
-    for (let i = 0; i < w.length; i++) {
-      m[i] = b1 * m[i] + (1 - b1) * g[i];
-      v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
-      w[i] -= (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + eps);
-    }
+    this.rule.lr = lr;
+    this.kernels.updateWeights(this.rule, w, g, buffers[0], buffers[1], w.length);
   }
 }

@@ -29,8 +29,8 @@ export const defaultLearningRates: Record<OptimizerSpec['type'], number> = {
 };
 
 /**
- * The optimizer a spec names. `kernels`, the backend the params were allocated by, lets plain
- * SGD do its update there (e.g. in WebAssembly SIMD); the others update in TypeScript.
+ * The optimizer a spec names. `kernels`, the backend the params were allocated by, does every
+ * optimizer's update there (e.g. in WebAssembly SIMD), in state buffers of its memory.
  */
 export function createOptimizer(spec: OptimizerSpec, kernels?: Kernels): Optimizer {
   for (const key of ['momentum', 'decay', 'beta1', 'beta2'] as const) {
@@ -45,15 +45,15 @@ export function createOptimizer(spec: OptimizerSpec, kernels?: Kernels): Optimiz
     case 'sgd':
       return new Sgd(kernels);
     case 'momentum':
-      return new Momentum(spec.momentum);
+      return new Momentum(spec.momentum, kernels);
     case 'nesterov':
-      return new Nesterov(spec.momentum);
+      return new Nesterov(spec.momentum, kernels);
     case 'adagrad':
-      return new AdaGrad(spec.eps);
+      return new AdaGrad(spec.eps, kernels);
     case 'rmsprop':
-      return new RmsProp(spec.decay, spec.eps);
+      return new RmsProp(spec.decay, spec.eps, kernels);
     case 'adam':
-      return new Adam(spec.beta1, spec.beta2, spec.eps);
+      return new Adam(spec.beta1, spec.beta2, spec.eps, kernels);
     default:
       throw new Error(`unknown optimizer type ${(spec as { type: unknown }).type} (expected one of ${optimizerTypes.join(', ')})`);
   }

@@ -1,3 +1,5 @@
+import type { Kernels } from '../core/kernels';
+import { tsKernels } from '../core/ts-kernels';
 import { BufferedOptimizer } from './optimizer';
 
 /**
@@ -15,16 +17,19 @@ export class Nesterov extends BufferedOptimizer {
   readonly name = 'nesterov';
   protected readonly bufferNames = ['v'] as const;
 
-  constructor(readonly momentum = 0.9) {
-    super();
+  /** The update, for the kernels (Kernels.updateWeights); changed in place, so a step allocates nothing. */
+  private readonly rule = { kind: 'nesterov' as const, mu: 0, lr: 0 };
+
+  constructor(
+    readonly momentum = 0.9,
+    kernels: Kernels = tsKernels,
+  ) {
+    super(kernels);
+    this.rule.mu = momentum;
   }
 
   protected update(w: Float64Array, g: Float64Array, buffers: Float64Array[], lr: number): void {
-    const v = buffers[0];
-    const mu = this.momentum;
-    for (let i = 0; i < w.length; i++) {
-      v[i] = mu * v[i] - lr * g[i];
-      w[i] += mu * v[i] - lr * g[i];
-    }
+    this.rule.lr = lr;
+    this.kernels.updateWeights(this.rule, w, g, buffers[0], buffers[0], w.length);
   }
 }

@@ -1,3 +1,5 @@
+import type { Kernels } from '../core/kernels';
+import { tsKernels } from '../core/ts-kernels';
 import type { Param } from '../layers/layer';
 
 /**
@@ -38,6 +40,9 @@ export abstract class BufferedOptimizer implements Optimizer {
   private buffers = new Map<string, Float64Array[]>();
   /** Set by setState without params: the restored buffers are checked against the params of the next step. */
   private unchecked = false;
+
+  /** `kernels`: the backend the params live in, which does the updates, in buffers of its memory. */
+  constructor(protected readonly kernels: Kernels = tsKernels) {}
 
   step(params: Param[], lr: number): void {
     if (this.unchecked) {
@@ -80,7 +85,7 @@ export abstract class BufferedOptimizer implements Optimizer {
       }
       const paramName = key.slice(0, dot);
       if (!grouped.has(paramName)) grouped.set(paramName, new Array<Float64Array>(this.bufferNames.length));
-      grouped.get(paramName)![index] = Float64Array.from(array);
+      grouped.get(paramName)![index] = this.copy(array);
     }
     for (const [paramName, arrays] of grouped) {
       this.bufferNames.forEach((b, i) => {
@@ -116,10 +121,17 @@ export abstract class BufferedOptimizer implements Optimizer {
     }
   }
 
+  /** A copy in the backend's memory. */
+  private copy(array: ArrayLike<number>): Float64Array {
+    const copy = this.kernels.alloc(array.length);
+    copy.set(array);
+    return copy;
+  }
+
   private buffersOf(p: Param): Float64Array[] {
     let arrays = this.buffers.get(p.name);
     if (!arrays) {
-      arrays = this.bufferNames.map(() => new Float64Array(p.value.length));
+      arrays = this.bufferNames.map(() => this.kernels.alloc(p.value.length));
       this.buffers.set(p.name, arrays);
     } else if (arrays.length && arrays[0].length !== p.value.length) {
       throw new Error(`${this.name} optimizer: ${p.name} has ${p.value.length} values but its buffers ${arrays[0].length}`);

@@ -1,3 +1,5 @@
+import type { Kernels } from '../core/kernels';
+import { tsKernels } from '../core/ts-kernels';
 import { BufferedOptimizer } from './optimizer';
 
 /**
@@ -8,19 +10,21 @@ export class RmsProp extends BufferedOptimizer {
   readonly name = 'rmsprop';
   protected readonly bufferNames = ['h'] as const;
 
+  /** The update, for the kernels (Kernels.updateWeights); changed in place, so a step allocates nothing. */
+  private readonly rule = { kind: 'rmsprop' as const, rho: 0, lr: 0, eps: 0 };
+
   constructor(
     readonly decay = 0.99,
     readonly eps = 1e-7,
+    kernels: Kernels = tsKernels,
   ) {
-    super();
+    super(kernels);
+    this.rule.rho = decay;
+    this.rule.eps = eps;
   }
 
   protected update(w: Float64Array, g: Float64Array, buffers: Float64Array[], lr: number): void {
-    const h = buffers[0];
-    const rho = this.decay, eps = this.eps;
-    for (let i = 0; i < w.length; i++) {
-      h[i] = rho * h[i] + (1 - rho) * g[i] * g[i];
-      w[i] -= (lr * g[i]) / (Math.sqrt(h[i]) + eps);
-    }
+    this.rule.lr = lr;
+    this.kernels.updateWeights(this.rule, w, g, buffers[0], buffers[0], w.length);
   }
 }

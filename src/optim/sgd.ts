@@ -7,9 +7,8 @@ export class Sgd extends BufferedOptimizer {
   readonly name = 'sgd';
   protected readonly bufferNames = [] as const;
 
-  /** `kernels`: the backend the network's params live in, which does the update in place. */
-  constructor(private readonly kernels: Kernels = tsKernels) {
-    super();
+  constructor(kernels: Kernels = tsKernels) {
+    super(kernels);
   }
 
   protected update(w: Float64Array, g: Float64Array, _buffers: Float64Array[], lr: number): void {

@@ -2,8 +2,8 @@ import { argmaxRows } from '../core/ops';
 import type { Dataset } from '../data/dataset';
 import type { Kernels } from '../core/kernels';
 import { tsKernels } from '../core/ts-kernels';
-import { gatherBatch } from '../data/dataset';
-import { allocSparseMatrix, isSparse, type SparseMatrix } from '../core/sparse';
+import { gatherInput } from '../data/dataset';
+import { inputSource, type InputBuffer, type InputForm } from '../core/input';
 import type { Network } from '../net/network';
 
 export interface Evaluation {
@@ -23,9 +23,8 @@ export interface Evaluation {
  * allocated once per Evaluator, so evaluating every epoch allocates nothing new.
  */
 export class Evaluator {
-  /** The batch buffer: dense, or as lists of nonzero pixels for a network that takes those; made on first use. */
-  private x?: Float64Array;
-  private sparseX?: SparseMatrix;
+  /** The batch buffer in each form a network has asked for (Network.inputForm), made on first use. */
+  private readonly buffers = new Map<InputForm, InputBuffer>();
   private readonly labels: Uint8Array;
   private readonly order: Int32Array;
   private readonly batchPredictions: Int32Array;
@@ -35,8 +34,7 @@ export class Evaluator {
     /** The network's number of outputs. */
     readonly classes: number,
     private readonly batchSize = 500,
-    private readonly alloc: (n: number) => Float64Array = (n) => new Float64Array(n),
-    /** Converts the batches (the backend `alloc` belongs to). */
+    /** The backend whose memory the batches are gathered into. */
     private readonly kernels: Kernels = tsKernels,
   ) {
     const size = Math.min(batchSize, dataset.count);
@@ -53,17 +51,14 @@ export class Evaluator {
     let lossSum = 0;
     let correct = 0;
     const size = this.labels.length, d = ds.sampleSize;
-    const buffer = net.takesSparseInput
-      ? (this.sparseX ??= allocSparseMatrix(this.kernels, size, d))
-      : (this.x ??= this.alloc(size * d));
+    const buffer = this.buffer(net.inputForm, size, d);
     for (let start = 0; start < ds.count; start += this.batchSize) {
       const end = Math.min(start + this.batchSize, ds.count);
       const n = end - start;
-      gatherBatch(ds, this.order, start, end, buffer, this.labels, this.kernels);
-      const x = isSparse(buffer) ? buffer : { data: buffer.subarray(0, n * d), shape: [n, d] };
+      gatherInput(ds, this.order, start, end, buffer, this.labels);
       const labels = this.labels.subarray(0, n);
       // The data loss alone: weight decay is part of what training minimises, not of how well the net predicts.
-      lossSum += net.lossLayer.forward(net.predict(x, false), labels) * n;
+      lossSum += net.lossLayer.forward(net.predict(buffer, false), labels) * n;
       const probabilities = net.lossLayer.probabilities();
       const predicted = argmaxRows(probabilities.data, n, probabilities.shape[1], this.batchPredictions);
       for (let i = 0; i < n; i++) {
@@ -73,6 +68,12 @@ export class Evaluator {
       }
     }
     return { count: ds.count, loss: lossSum / ds.count, accuracy: correct / ds.count, classes, confusion, predictions };
+  }
+
+  private buffer(form: InputForm, size: number, d: number): InputBuffer {
+    let buffer = this.buffers.get(form);
+    if (!buffer) this.buffers.set(form, (buffer = inputSource(this.kernels, form)(size, d)));
+    return buffer;
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Kernels } from '../core/kernels';
 import { createKernels } from '../core/backend';
 import type { Dataset } from '../data/dataset';
-import { networkShape } from '../io/weights';
+import { networkShape } from '../net/weights-file';
 import type { Network } from '../net/network';
 import { Evaluator, type Evaluation } from './evaluate';
 import { train as runTraining, type TrainOutcome, type TrainSetup } from './trainer';

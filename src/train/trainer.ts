@@ -1,4 +1,5 @@
 import type { Kernels } from '../core/kernels';
+import { inputSource } from '../core/input';
 import { argmaxRows } from '../core/ops';
 import { Rng } from '../core/rng';
 import { BatchStream } from '../data/batches';
@@ -146,16 +147,14 @@ function prepare(setup: TrainSetup, files: RunFiles): Run {
       shuffle: config.data.shuffle,
       dropLast: config.data.dropLast,
       sampling: config.data.sampling,
-      // Pixels are mostly zeros: a first Affine layer takes the batch as lists of the others.
-      sparse: net.takesSparseInput,
     },
     dataRng,
-    (n) => kernels.alloc(n),
-    kernels,
+    // In the form the first layer wants (lists of the nonzero pixels for an affine one), in the backend's memory.
+    inputSource(kernels, net.inputForm),
   );
   const batches = stream.batchesPerEpoch;
   const { totalSteps, epochs } = runLength(config.training, batches);
-  const evaluator = new Evaluator(evalSet, classes, 500, (n) => kernels.alloc(n), kernels);
+  const evaluator = new Evaluator(evalSet, classes, 500, kernels);
 
   const progress: Progress = setup.resume
     ? restore(setup.resume.checkpoint as Checkpoint, setup.where, { net, modelRng, optimizer, stopper, batches, epochs })

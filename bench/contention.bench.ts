@@ -1,0 +1,92 @@
+/**
+ * The default thread count against one thread, on a quiet machine and a busy one: one epoch
+ * of the default two-layer run (as `nnt train` trains it: backend auto, its default threads)
+ * with 0, 1 and 2 busy processes beside it (plain `for (;;)` loops started before and
+ * stopped after). Each run is a process of its own that trains NNT_BENCH_EPOCHS epochs
+ * (default 3) and reports its median epoch; default and one-thread runs alternate, twice
+ * each, so both meet the same load. Printed: the median epoch of each, their ratio (the goal:
+ * default ≤ 1.1 × one thread), and what the default run's scheduler did (windows of calls
+ * split over the threads or run alone, whether its threads polled).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createKernels, defaultThreads } from '../src/core/backend';
+import { describeStats, type KernelStats } from '../src/core/kernels';
+import { validateConfig } from '../src/io/config';
+import { train } from '../src/train/trainer';
+import { median } from './measure';
+
+const epochs = Number(process.env.NNT_BENCH_EPOCHS ?? 3);
+
+interface Result { name: string; epoch: number; stats?: KernelStats }
+
+async function child(threads: number | undefined): Promise<void> {
+  const outDir = mkdtempSync(join(tmpdir(), 'nnt-contention-'));
+  const config = validateConfig(
+    {
+      layers: [{ type: 'affine', units: 50 }, { type: 'relu' }, { type: 'affine', units: 10 }],
+      init: { type: 'std', std: 0.01 },
+      data: { batchSize: 100, shuffle: true },
+      training: { epochs, learningRate: 0.1, optimizer: 'sgd', seed: 1 },
+      output: { weights: join(outDir, 'weights.json'), checkpointEvery: 0, evaluateEvery: 0 },
+    },
+    'bench',
+  );
+  const kernels = createKernels('auto', threads === undefined ? {} : { threads });
+  const times: number[] = [];
+  let last = 0;
+  const outcome = await train({
+    config, where: 'bench', kernels,
+    events: {
+      start: () => void (last = performance.now()),
+      batch: ({ batch, batches }) => {
+        if (batch !== batches) return;
+        const now = performance.now();
+        times.push((now - last) / 1000);
+        last = now;
+      },
+    },
+  });
+  if (outcome.status !== 'completed') throw new Error(`training ${outcome.status}`);
+  const result: Result = { name: kernels.name, epoch: median(times), stats: kernels.stats?.() };
+  kernels.dispose?.();
+  rmSync(outDir, { recursive: true, force: true });
+  process.stdout.write(JSON.stringify(result));
+}
+
+function runChild(threads: 'default' | '1'): Result {
+  const child = spawnSync(process.execPath, [__filename, threads], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (child.status !== 0) throw new Error(`the ${threads} run failed`);
+  return JSON.parse(child.stdout) as Result;
+}
+
+function startBusy(count: number): ChildProcess[] {
+  return Array.from({ length: count }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+}
+
+function main(): void {
+  console.log(`${defaultThreads()} cores; ${epochs} epochs per run, the median epoch of each; default and --threads 1 alternate, twice each; load average now ${require('node:os').loadavg()[0].toFixed(1)}`);
+  console.log('| busy processes | default: backend | default s | --threads 1 s | default ÷ one | default run\'s scheduler |');
+  console.log('|---------------:|------------------|----------:|--------------:|--------------:|--------------------------|');
+  for (const busy of [0, 1, 2]) {
+    const loops = startBusy(busy);
+    try {
+      const runs = { default: [] as Result[], one: [] as Result[] };
+      for (let rep = 0; rep < 2; rep++) {
+        runs.default.push(runChild('default'));
+        runs.one.push(runChild('1'));
+      }
+      const d = median(runs.default.map((r) => r.epoch)), o = median(runs.one.map((r) => r.epoch));
+      const stats = runs.default.at(-1)!.stats;
+      console.log(`| ${busy} | ${runs.default[0].name} | ${d.toFixed(3)} | ${o.toFixed(3)} | ${(d / o).toFixed(2)} | ${stats ? describeStats(stats).replace(/^no slow paths; /, '') : ''} |`);
+    } finally {
+      for (const loop of loops) loop.kill();
+    }
+  }
+}
+
+const arg = process.argv[2];
+if (arg) void child(arg === 'default' ? undefined : Number(arg));
+else main();

@@ -1,0 +1,139 @@
+/**
+ * The default epoch (two-layer net, batch 100, the default backend and threads) with each
+ * optimizer: since every optimizer's update is a kernel (Kernels.updateWeights), switching
+ * the optimizer should not change the speed class. The goal: Adam within 1.2× of SGD. Each
+ * run is a process of its own training NNT_BENCH_EPOCHS epochs (default 3); the optimizers
+ * take turns, twice over, so they meet the same machine; medians of the runs' median epochs.
+ * Also printed: the same with the update done by the TypeScript reference (backend ts would
+ * slow everything else too, so this swaps in only the reference's updateWeights).
+ * First, the update alone (updateMicros), which a loaded machine disturbs far less;
+ * NNT_BENCH_UPDATE_ONLY=1 prints only that.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createKernels } from '../src/core/backend';
+import type { Kernels, UpdateRule } from '../src/core/kernels';
+import { tsKernels } from '../src/core/ts-kernels';
+import { validateConfig } from '../src/io/config';
+import { train } from '../src/train/trainer';
+import { median } from './measure';
+
+const epochs = Number(process.env.NNT_BENCH_EPOCHS ?? 3);
+const optimizers = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'];
+
+async function child(optimizer: string, update: string): Promise<void> {
+  const outDir = mkdtempSync(join(tmpdir(), 'nnt-optimizers-'));
+  const config = validateConfig(
+    {
+      layers: [{ type: 'affine', units: 50 }, { type: 'relu' }, { type: 'affine', units: 10 }],
+      init: { type: 'std', std: 0.01 },
+      data: { batchSize: 100, shuffle: true },
+      training: { epochs, learningRate: optimizer === 'adam' ? 0.001 : 0.01, optimizer, seed: 1 },
+      output: { weights: join(outDir, 'weights.json'), checkpointEvery: 0, evaluateEvery: 0 },
+    },
+    'bench',
+  );
+  const fast = createKernels('auto');
+  // With update=ts, only the optimizer's update runs the reference loops (what every optimizer but SGD did before).
+  const kernels: Kernels = update === 'ts' ? Object.assign(Object.create(fast) as Kernels, { updateWeights: tsKernels.updateWeights }) : fast;
+  const times: number[] = [];
+  let last = 0;
+  const outcome = await train({
+    config, where: 'bench', kernels,
+    events: {
+      start: () => void (last = performance.now()),
+      batch: ({ batch, batches }) => {
+        if (batch !== batches) return;
+        const now = performance.now();
+        times.push((now - last) / 1000);
+        last = now;
+      },
+    },
+  });
+  if (outcome.status !== 'completed') throw new Error(`training ${outcome.status}`);
+  process.stdout.write(JSON.stringify({ name: fast.name, epoch: median(times) }));
+  fast.dispose?.();
+  rmSync(outDir, { recursive: true, force: true });
+}
+
+function runChild(optimizer: string, update: string): { name: string; epoch: number } {
+  const child = spawnSync(process.execPath, [__filename, optimizer, update], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (child.status !== 0) throw new Error(`the ${optimizer} run failed`);
+  return JSON.parse(child.stdout);
+}
+
+/**
+ * The update alone, in microseconds per step of the two-layer net's four params (W1 784×50,
+ * b1, W2 50×10, b2), on the default backend and in the reference: medians of 15 rounds of
+ * 200 steps, the rules taking turns within each round, so they meet the same load.
+ */
+function updateMicros(): void {
+  const kernels = createKernels('auto');
+  const sizes = [784 * 50, 50, 50 * 10, 10];
+  const params = sizes.map((n) => [0, 1, 2, 3].map(() => kernels.alloc(n).fill(0.01)));
+  const rules: { name: string; rule?: UpdateRule }[] = [
+    { name: 'sgd' },
+    { name: 'momentum', rule: { kind: 'momentum', mu: 0.9, lr: 0.01 } },
+    { name: 'nesterov', rule: { kind: 'nesterov', mu: 0.9, lr: 0.01 } },
+    { name: 'adagrad', rule: { kind: 'adagrad', lr: 0.01, eps: 1e-7 } },
+    { name: 'rmsprop', rule: { kind: 'rmsprop', rho: 0.99, lr: 0.01, eps: 1e-7 } },
+    { name: 'adam', rule: { kind: 'adam', b1: 0.9, b2: 0.999, c1: 0.1, c2: 0.001, lr: 0.001, eps: 1e-8 } },
+  ];
+  const step = (k: Kernels, rule?: UpdateRule) => {
+    for (const [w, g, s, t] of params) {
+      if (rule) k.updateWeights(rule, w, g, s, t, w.length);
+      else k.addScaled(w, g, -0.01, w.length);
+    }
+  };
+  const times = new Map<string, number[]>();
+  for (let round = 0; round < 15; round++) {
+    for (const { name, rule } of rules) {
+      for (const [which, k] of [['kernels', kernels], ['ts', tsKernels]] as const) {
+        const t0 = performance.now();
+        for (let i = 0; i < 200; i++) step(k, rule);
+        const key = `${name} ${which}`;
+        times.set(key, [...(times.get(key) ?? []), ((performance.now() - t0) * 1000) / 200]);
+      }
+    }
+  }
+  console.log(`The update alone, µs per step of the two-layer net (${kernels.name} against the TypeScript reference; medians of 15 rounds of 200 steps):`);
+  console.log('| optimizer | kernels µs | reference µs | reference ÷ kernels |');
+  console.log('|-----------|-----------:|-------------:|--------------------:|');
+  for (const { name } of rules) {
+    const k = median(times.get(`${name} kernels`)!), t = median(times.get(`${name} ts`)!);
+    console.log(`| ${name} | ${k.toFixed(1)} | ${t.toFixed(1)} | ${(t / k).toFixed(1)} |`);
+  }
+  kernels.dispose?.();
+}
+
+function main(): void {
+  updateMicros();
+  if (process.env.NNT_BENCH_UPDATE_ONLY) return; // the epochs take minutes
+  const runs = new Map<string, number[]>();
+  let name = '';
+  for (let rep = 0; rep < 2; rep++) {
+    for (const optimizer of optimizers) {
+      for (const update of optimizer === 'sgd' ? ['kernels'] : ['kernels', 'ts']) {
+        const r = runChild(optimizer, update);
+        name = r.name;
+        const key = `${optimizer} ${update}`;
+        runs.set(key, [...(runs.get(key) ?? []), r.epoch]);
+      }
+    }
+  }
+  const sgd = median(runs.get('sgd kernels')!);
+  console.log(`${name}; ${epochs} epochs per run, two runs each, taking turns; load average ${require('node:os').loadavg()[0].toFixed(1)}`);
+  console.log('| optimizer | epoch s (update on the kernels) | ÷ SGD | epoch s (update in the TS reference) | ÷ SGD |');
+  console.log('|-----------|--------------------------------:|------:|-------------------------------------:|------:|');
+  for (const optimizer of optimizers) {
+    const k = median(runs.get(`${optimizer} kernels`)!), t = runs.get(`${optimizer} ts`);
+    const ts = t ? median(t) : NaN;
+    console.log(`| ${optimizer} | ${k.toFixed(3)} | ${(k / sgd).toFixed(2)} | ${t ? ts.toFixed(3) : '—'} | ${t ? (ts / sgd).toFixed(2) : '—'} |`);
+  }
+}
+
+const [optimizer, update] = process.argv.slice(2);
+if (optimizer) void child(optimizer, update);
+else main();

@@ -1,0 +1,221 @@
+import os from 'node:os';
+import { WorkerPool } from './wasm-pool';
+
+/**
+ * When the WebAssembly backend's calls run on more than the calling thread, and on which
+ * worker: how many threads a call is worth, starting and waiting for the workers' parts, and
+ * the one background job (the next batch's sparse gather) that waits for the first worker.
+ *
+ * Whether splitting pays at all is measured, not assumed (SplitChooser): on a busy machine a
+ * worker thread may wait milliseconds for a core, and two threads become slower than one.
+ * A call is cut into the same parts either way (partsFor), so switching never changes a run's
+ * results.
+ */
+
+/** Below this many multiply-adds a product runs on the calling thread alone: waking a worker would cost more. */
+const MIN_WORK_PER_THREAD = 150_000;
+
+export class WasmScheduler {
+  private readonly pool?: WorkerPool;
+  /** The gather of gatherSparseLater, waiting for the first worker, or running there. */
+  private background?: { args: Int32Array; running: boolean };
+  readonly chooser?: SplitChooser;
+
+  constructor(
+    module: WebAssembly.Module,
+    memory: WebAssembly.Memory,
+    readonly threads: number,
+    functions: readonly string[],
+    /** Runs a background job on the calling thread (when no worker has taken it). */
+    private readonly runHere: (args: Int32Array) => void,
+    /** The function number of the background job on a worker. */
+    private readonly backgroundFunction: number,
+    options: ChooserOptions = {},
+  ) {
+    if (threads > 1) {
+      const pool = (this.pool = new WorkerPool(module, memory, threads - 1, functions));
+      const lookAtLoad = () => pool.setPolling(!othersBusy(threads));
+      lookAtLoad();
+      this.chooser = new SplitChooser(options.now, options.windowCalls, lookAtLoad);
+    }
+  }
+
+  /** Whether the workers poll while they wait (see WorkerPool.setPolling). */
+  get polling(): boolean {
+    return this.pool?.polling ?? false;
+  }
+
+  /** Whether there are workers at all (so work can be done in the background). */
+  get hasWorkers(): boolean {
+    return this.pool !== undefined;
+  }
+
+  /**
+   * Into how many parts a call with this much work (multiply-adds or values), in at most
+   * `parts` pieces, is split: fixed by the sizes and the thread count, never by timing, so a
+   * kernel whose result depends on its parts (the sparse forward product) stays repeatable.
+   */
+  partsFor(work: number, parts: number, minWork = MIN_WORK_PER_THREAD): number {
+    return this.pool ? Math.max(1, Math.min(this.threads, Math.floor(work / minWork), parts)) : 1;
+  }
+
+  /** How many threads run those parts now: partsFor's count, or 1 while the chooser finds splitting slower. */
+  threadsFor(work: number, parts: number, minWork = MIN_WORK_PER_THREAD): number {
+    const count = this.partsFor(work, parts, minWork);
+    return count > 1 && this.chooser!.split(work) ? count : 1;
+  }
+
+  /** Starts a call on worker w, once the background job has finished there. */
+  start(w: number, fn: number, args: ArrayLike<number>): void {
+    if (w === 0 && this.background?.running) {
+      this.background = undefined;
+      this.pool!.wait(0);
+    }
+    this.pool!.start(w, fn, args);
+  }
+
+  /** Waits for worker w's call; then a waiting background job starts on the first worker. */
+  wait(w: number): void {
+    this.pool!.wait(w);
+    if (w === 0 && this.background && !this.background.running) {
+      this.pool!.start(0, this.backgroundFunction, this.background.args);
+      this.background.running = true;
+    }
+  }
+
+  /**
+   * A job (its arguments, kept until it is done) to run on the first worker after the next
+   * call that splits, or on the calling thread at finish() if none comes first.
+   */
+  later(args: Int32Array): void {
+    this.finish();
+    this.background = { args, running: false };
+  }
+
+  /** Waits until the background job, if any, is done. */
+  finish(): void {
+    const job = this.background;
+    if (!job) return;
+    this.background = undefined;
+    if (job.running) this.pool!.wait(0);
+    else this.runHere(job.args);
+  }
+
+  dispose(): void {
+    this.finish();
+    this.pool?.dispose();
+  }
+}
+
+/**
+ * Whether processes other than this one keep the cores busy: the load average (runnable
+ * threads over the last minute) beyond what this process's own `threads` can account for.
+ */
+function othersBusy(threads: number): boolean {
+  const cores = os.availableParallelism?.() ?? os.cpus().length;
+  const others = os.loadavg()[0] - threads;
+  return others > Math.max(0, cores - threads) + 0.5;
+}
+
+/** Test hooks of SplitChooser: its clock (ms) and window length. */
+export interface ChooserOptions {
+  now?: () => number;
+  windowCalls?: number;
+}
+
+/** Calls that split, per measuring window. */
+const WINDOW_CALLS = 256;
+/** How often the load average is looked at (ms). */
+const LOAD_EVERY_MS = 2000;
+/** Windows between two probes of the other mode: at first, and at most (after probes it lost by far). */
+const PROBE_EVERY = 8, PROBE_EVERY_MAX = 64;
+
+/**
+ * Decides whether calls that could split over the threads do. It times windows of
+ * WINDOW_CALLS such calls, wall clock from the first to the last (so the time the caller
+ * spends between calls, and a worker's wait for a core, count), per unit of their work; now
+ * and then a window runs the other way (a probe), and the faster way wins. A probe that lost
+ * by more than a third makes the next one come twice as late, so a machine where one way is
+ * far slower pays little for the probes.
+ */
+export class SplitChooser {
+  /** Split now, or run alone. */
+  splitting = true;
+  /** Mean seconds per unit of work of the last window each way (NaN until measured). */
+  private readonly rate = { split: NaN, alone: NaN };
+  private probeEvery = PROBE_EVERY;
+  private windowsSinceProbe = 0;
+  private probing = false;
+  private calls = 0;
+  private work = 0;
+  private start = 0;
+  /** Windows run each way (for the bench and --verbose). */
+  readonly windows = { split: 0, alone: 0 };
+  private lastLoadCheck = -Infinity;
+
+  constructor(
+    private readonly now: () => number = () => performance.now(),
+    private readonly windowCalls = WINDOW_CALLS,
+    /** Called every few seconds (to look at the machine's load). */
+    private readonly everyFewSeconds: () => void = () => {},
+  ) {}
+
+  /** Counts a call of `work` that could split; returns whether it does. */
+  split(work: number): boolean {
+    if (this.calls === 0) this.start = this.now();
+    this.calls++;
+    this.work += work;
+    if (this.calls >= this.windowCalls) this.endWindow();
+    return this.splitting;
+  }
+
+  private endWindow(): void {
+    const mode = this.splitting ? 'split' : 'alone';
+    const now = this.now();
+    this.rate[mode] = (now - this.start) / this.work;
+    if (now - this.lastLoadCheck > LOAD_EVERY_MS) {
+      this.lastLoadCheck = now;
+      this.everyFewSeconds();
+    }
+    this.windows[mode]++;
+    this.calls = 0;
+    this.work = 0;
+    if (this.probing) {
+      // The probe's way against the last window of the other: keep the faster.
+      this.probing = false;
+      const other = this.splitting ? 'alone' : 'split';
+      const lostBy = this.rate[mode] / this.rate[other];
+      if (lostBy > 1) this.splitting = !this.splitting;
+      this.probeEvery = lostBy > 4 / 3 ? Math.min(PROBE_EVERY_MAX, this.probeEvery * 2) : PROBE_EVERY;
+      this.windowsSinceProbe = 0;
+    } else if (++this.windowsSinceProbe >= this.probeEvery) {
+      this.probing = true;
+      this.splitting = !this.splitting;
+    }
+  }
+}
+
+/**
+ * Where thread t of `threads` starts in a range of `count` (count for the end of the last):
+ * addScaled splits its values there, counting in whole cache lines of eight doubles.
+ */
+export function splitAt(count: number, t: number, threads: number): number {
+  return t >= threads ? Math.ceil(count) : Math.floor((count * t) / threads);
+}
+
+/**
+ * Where thread t of `threads` starts in a split of `count` lists (with their starts) into
+ * ranges holding equal shares of the entries: the first list that starts at or after t/threads
+ * of them (count, for the end of the last range).
+ */
+export function shareStart(start: Int32Array, count: number, t: number, threads: number): number {
+  if (t >= threads) return count;
+  const target = Math.ceil((start[count] * t) / threads);
+  let lo = 0, hi = count;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (start[mid] < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,40 @@
+import { basename } from 'node:path';
+import { UserError } from '../errors';
+import type { Kernels } from '../core/kernels';
+import { tsKernels } from '../core/ts-kernels';
+import type { Config } from '../io/config-schema';
+import { loadInto, readWeights, saveWeights, weightsDocument, type WeightsDocument } from '../io/weights';
+import { networkFromConfig } from './from-config';
+import type { Network } from './network';
+
+// The weights file for whole networks: io reads and writes documents, net builds the network.
+
+/**
+ * Saves a network with the config that built it, in the weights file format: enough on its
+ * own to rebuild and use the network (`loadWeights`). The input width and the number of
+ * classes are read from the network unless given.
+ */
+export function writeWeights(file: string, network: Network, config: Config, options: { inputSize?: number; classes?: number; metrics?: unknown } = {}): void {
+  const shape = networkShape(network);
+  saveWeights(file, weightsDocument(network, config, options.inputSize ?? shape.inputSize, options.classes ?? shape.classes, options.metrics ?? null));
+}
+
+/** Reads a weights file and rebuilds its network with the saved values (reference kernels unless given). */
+export function loadWeights(file: string, kernels: Kernels = tsKernels): { network: Network; config: Config; document: WeightsDocument } {
+  const document = readWeights(file);
+  const network = networkFromConfig(document.config, document.inputSize, document.classes, kernels, basename(file));
+  loadInto(network, document, file);
+  return { network, config: document.config, document };
+}
+
+/**
+ * A network's input width and number of outputs, from its parameters: the first weight
+ * matrix (or batch-norm scale) takes the input, the last weight matrix gives the classes.
+ */
+export function networkShape(network: Network): { inputSize: number; classes: number } {
+  const params = network.params();
+  const first = params[0];
+  const last = [...params].reverse().find((p) => p.shape.length === 2);
+  if (!first || !last) throw new UserError('the network has no weight matrix: its input width and classes are unknown');
+  return { inputSize: first.shape[0], classes: last.shape[1] };
+}
