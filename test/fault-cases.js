@@ -96,7 +96,8 @@ function editedCheckpoint(c, edit) {
 }
 
 /** Runs nnt and sends it `signal` once it has started training (after `delay` ms); resolves with the exit code or the signal that ended it. */
-function interrupted(c, args, signal, delay = 500) {
+/** Runs nnt and sends `signal` `delay` ms after stdout first matches `trigger`. */
+function interrupted(c, args, signal, delay = 500, trigger = /training on/) {
   const child = spawn(process.execPath, [c.bin, ...args], { cwd: c.dir });
   let stdout = '', stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
@@ -104,7 +105,7 @@ function interrupted(c, args, signal, delay = 500) {
     let sent = false;
     child.stdout.on('data', (d) => {
       stdout += d;
-      if (!sent && /training on/.test(stdout)) {
+      if (!sent && trigger.test(stdout)) {
         sent = true;
         setTimeout(() => child.kill(signal), delay);
       }
@@ -173,7 +174,9 @@ const cases = [
     return [...problems, ...(arrays('w/w.json') === arrays('whole/w.json') ? [] : ['resumed weights differ from the uninterrupted run\'s'])];
   }],
   ['kept', 'SIGKILL leaves every written file whole, and the next run cleans up', async (c) => {
-    const killed = await interrupted(c, ['train', '--limit', '1000', '--epochs', '20', '--batch-size', '10', '--out', 'w/w.json'], 'SIGKILL', 2500);
+    // Killed once the first epoch's files are written, long before the run could end: a fast
+    // machine must not finish first.
+    const killed = await interrupted(c, ['train', '--limit', '1000', '--epochs', '500', '--batch-size', '10', '--out', 'w/w.json'], 'SIGKILL', 0, /^epoch +1\/\d+ +train loss/m);
     if (killed.code !== 'SIGKILL') return [`ended with ${killed.code}`];
     const problems = [];
     for (const name of fs.readdirSync(c.at('w')).filter((n) => n.endsWith('.json'))) {
