@@ -128,6 +128,17 @@ describe('nnt report, end to end and in a browser', () => {
     expect(html).toContain('<td>fast</td>');
   });
 
+  test('a weights file without metrics beside it (an imported model): no curves, the rest drawn', () => {
+    const model = join(dir, 'model.onnx');
+    expect(nnt('export', join(dir, 'runs', 'fast', 'weights.json'), '--format', 'onnx', '--out', model).code).toBe(0);
+    expect(nnt('import', model, '--out', join(dir, 'imported.json')).code).toBe(0);
+    const r = nnt('report', join(dir, 'imported.json'), '--out', join(dir, 'imported', 'report.html'), '--limit', '300');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/imported: no metrics file beside .*imported\.json .*so no curves/);
+    expect(readdirSync(join(dir, 'imported', 'report-figures')).sort()).toEqual(['imported-confusion.svg', 'imported-weights.svg', 'imported-wrong.svg']);
+  }, 120_000);
+
   test('--terminal prints the curves as text charts', () => {
     const r = nnt('report', '--terminal', join(dir, 'runs'));
     expect(r.code).toBe(0);

@@ -14,13 +14,18 @@ export function slug(text: string): string {
  * whose weights were found, its confusion matrix, wrong digits and first-layer weights.
  */
 export async function reportFigures(runs: ReportRun[], opts: { limit?: number } = {}): Promise<{ figures: Figure[]; notes: string[] }> {
-  const figures: Figure[] = [
-    { id: 'loss', title: 'Loss per epoch', svg: await renderSvg(curveSpec(runs, 'loss')) },
-    { id: 'accuracy', title: 'Accuracy per epoch', svg: await renderSvg(curveSpec(runs, 'accuracy')) },
-    { id: 'learning-rate', title: 'Learning rate', svg: await renderSvg(learningRateSpec(runs)) },
-  ];
+  const figures: Figure[] = [];
   const notes: string[] = [];
+  const trained = runs.filter((run) => run.metrics.length > 0);
+  if (trained.length) {
+    figures.push(
+      { id: 'loss', title: 'Loss per epoch', svg: await renderSvg(curveSpec(trained, 'loss')) },
+      { id: 'accuracy', title: 'Accuracy per epoch', svg: await renderSvg(curveSpec(trained, 'accuracy')) },
+      { id: 'learning-rate', title: 'Learning rate', svg: await renderSvg(learningRateSpec(trained)) },
+    );
+  }
   for (const run of runs) {
+    if (!run.metrics.length) notes.push(`${run.label}: no metrics file beside ${run.metricsFile} (an imported model?), so no curves.`);
     if (!run.weights || !run.weightsFile) {
       notes.push(`${run.label}: no weights beside ${run.metricsFile}, so no confusion matrix, wrong digits or weight images.`);
       continue;

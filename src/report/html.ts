@@ -46,7 +46,7 @@ ${sections.join('\n')}
 export function runsTable(runs: ReportRun[]): string {
   const head = ['run', 'network', 'optimizer', 'learning rate', 'batch', 'seed', 'epochs', 'train loss', 'eval loss', 'eval accuracy', 'time', 'weights'];
   const rows = runs.map((run) => {
-    const last = run.metrics[run.metrics.length - 1];
+    const last = run.metrics.at(-1); // none for an imported model
     const config = run.weights?.config;
     const seconds = run.metrics.reduce((s, m) => s + (m.seconds ?? 0), 0);
     const cells: [string, boolean][] = [
@@ -56,10 +56,10 @@ export function runsTable(runs: ReportRun[]): string {
       [config ? String(config.training.learningRate) : '-', true],
       [config ? String(config.data.batchSize) : '-', true],
       [config ? String(config.training.seed) : '-', true],
-      [String(last.epoch), true],
-      [last.trainLoss.toFixed(4), true],
-      [last.evalLoss == null ? '-' : `${last.evalLoss.toFixed(4)} (${last.evalSet})`, true],
-      [last.evalAccuracy == null ? '-' : `${(100 * last.evalAccuracy).toFixed(2)}%`, true],
+      [last ? String(last.epoch) : '-', true],
+      [last ? last.trainLoss.toFixed(4) : '-', true],
+      [last?.evalLoss == null ? '-' : `${last.evalLoss.toFixed(4)} (${last.evalSet})`, true],
+      [last?.evalAccuracy == null ? '-' : `${(100 * last.evalAccuracy).toFixed(2)}%`, true],
       [`${seconds.toFixed(1)} s`, true],
       [run.weightsFile ?? 'not found', false],
     ];

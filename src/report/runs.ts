@@ -4,9 +4,13 @@ import { UserError } from '../errors';
 import { readWeights, type WeightsDocument } from '../io/weights';
 import type { EpochMetrics } from '../train/trainer';
 
-/** One run to report: its per-epoch metrics and, when they are beside them, its weights. */
+/**
+ * One run to report: its per-epoch metrics and, when they are beside them, its weights. A
+ * weights file with no metrics file beside it (an imported model) is a run without epochs.
+ */
 export interface ReportRun {
   label: string;
+  /** The metrics file, or the weights file when there is none. */
   metricsFile: string;
   metrics: EpochMetrics[];
   weightsFile?: string;
@@ -55,13 +59,16 @@ function metricsFilesOf(path: string): string[] {
   if (path.endsWith(METRICS)) return [path];
   if (path.endsWith('.json')) {
     const metrics = `${path.slice(0, -'.json'.length)}${METRICS}`;
-    if (existsSync(metrics)) return [metrics];
-    throw new UserError(`${path}: no metrics file beside it (${basename(metrics)})`);
+    return [existsSync(metrics) ? metrics : path];
   }
   throw new UserError(`${path}: not a run folder, a metrics file (*${METRICS}) or a weights file (*.json)`);
 }
 
 function readRun(metricsFile: string): ReportRun {
+  if (!metricsFile.endsWith(METRICS)) {
+    const label = basename(metricsFile, '.json');
+    return { label: label === 'weights' ? basename(dirname(metricsFile)) : label, metricsFile, metrics: [], weightsFile: metricsFile, weights: readWeights(metricsFile) };
+  }
   const metrics = readMetrics(metricsFile);
   const stem = metricsFile.slice(0, -METRICS.length);
   const weightsFile = existsSync(`${stem}.json`) ? `${stem}.json` : undefined;
