@@ -14,9 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKernels, defaultThreads } from '../src/core/backend';
 import { describeStats, type KernelStats } from '../src/core/kernels';
-import { validateConfig } from '../src/io/config';
-import { train } from '../src/train/trainer';
-import { median } from './measure';
+import { median, timedEpochs, twoLayerConfig } from './measure';
 
 const epochs = Number(process.env.NNT_BENCH_EPOCHS ?? 3);
 
@@ -24,32 +22,9 @@ interface Result { name: string; epoch: number; stats?: KernelStats }
 
 async function child(threads: number | undefined): Promise<void> {
   const outDir = mkdtempSync(join(tmpdir(), 'nnt-contention-'));
-  const config = validateConfig(
-    {
-      layers: [{ type: 'affine', units: 50 }, { type: 'relu' }, { type: 'affine', units: 10 }],
-      init: { type: 'std', std: 0.01 },
-      data: { batchSize: 100, shuffle: true },
-      training: { epochs, learningRate: 0.1, optimizer: 'sgd', seed: 1 },
-      output: { weights: join(outDir, 'weights.json'), checkpointEvery: 0, evaluateEvery: 0 },
-    },
-    'bench',
-  );
+  const config = twoLayerConfig(epochs, outDir);
   const kernels = createKernels('auto', threads === undefined ? {} : { threads });
-  const times: number[] = [];
-  let last = 0;
-  const outcome = await train({
-    config, where: 'bench', kernels,
-    events: {
-      start: () => void (last = performance.now()),
-      batch: ({ batch, batches }) => {
-        if (batch !== batches) return;
-        const now = performance.now();
-        times.push((now - last) / 1000);
-        last = now;
-      },
-    },
-  });
-  if (outcome.status !== 'completed') throw new Error(`training ${outcome.status}`);
+  const { times } = await timedEpochs(config, kernels);
   const result: Result = { name: kernels.name, epoch: median(times), stats: kernels.stats?.() };
   kernels.dispose?.();
   rmSync(outDir, { recursive: true, force: true });

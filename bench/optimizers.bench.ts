@@ -16,43 +16,18 @@ import { join } from 'node:path';
 import { createKernels } from '../src/core/backend';
 import type { Kernels, UpdateRule } from '../src/core/kernels';
 import { tsKernels } from '../src/core/ts-kernels';
-import { validateConfig } from '../src/io/config';
-import { train } from '../src/train/trainer';
-import { median } from './measure';
+import { median, timedEpochs, twoLayerConfig } from './measure';
 
 const epochs = Number(process.env.NNT_BENCH_EPOCHS ?? 3);
 const optimizers = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'];
 
 async function child(optimizer: string, update: string): Promise<void> {
   const outDir = mkdtempSync(join(tmpdir(), 'nnt-optimizers-'));
-  const config = validateConfig(
-    {
-      layers: [{ type: 'affine', units: 50 }, { type: 'relu' }, { type: 'affine', units: 10 }],
-      init: { type: 'std', std: 0.01 },
-      data: { batchSize: 100, shuffle: true },
-      training: { epochs, learningRate: optimizer === 'adam' ? 0.001 : 0.01, optimizer, seed: 1 },
-      output: { weights: join(outDir, 'weights.json'), checkpointEvery: 0, evaluateEvery: 0 },
-    },
-    'bench',
-  );
+  const config = twoLayerConfig(epochs, outDir, { learningRate: optimizer === 'adam' ? 0.001 : 0.01, optimizer });
   const fast = createKernels('auto');
   // With update=ts, only the optimizer's update runs the reference loops (what every optimizer but SGD did before).
   const kernels: Kernels = update === 'ts' ? Object.assign(Object.create(fast) as Kernels, { updateWeights: tsKernels.updateWeights }) : fast;
-  const times: number[] = [];
-  let last = 0;
-  const outcome = await train({
-    config, where: 'bench', kernels,
-    events: {
-      start: () => void (last = performance.now()),
-      batch: ({ batch, batches }) => {
-        if (batch !== batches) return;
-        const now = performance.now();
-        times.push((now - last) / 1000);
-        last = now;
-      },
-    },
-  });
-  if (outcome.status !== 'completed') throw new Error(`training ${outcome.status}`);
+  const { times } = await timedEpochs(config, kernels);
   process.stdout.write(JSON.stringify({ name: fast.name, epoch: median(times) }));
   fast.dispose?.();
   rmSync(outDir, { recursive: true, force: true });
