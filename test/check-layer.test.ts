@@ -25,7 +25,7 @@ describe('nnt check-layer on the shipped layers', () => {
     expect(r.stdout).toMatch(/^AddLayer .*\n  BUG data\/layers\/buggy-layers\.js:29: backward returns nothing: missing `return`\?$/m);
     expect(r.stdout).toMatch(/^Sigmoid .*\n  BUG data\/layers\/buggy-layers\.js:45: backward threw ReferenceError: dout is not defined — backward's parameter is named dOut$/m);
     expect(r.stdout).toMatch(/3 layers checked: 0 pass, 3 with problems/);
-  }, 120000);
+  }, 600_000);
 
   test('the corrected layers pass every check', () => {
     const r = nnt('check-layer', 'data/layers/layers.js');
@@ -34,7 +34,7 @@ describe('nnt check-layer on the shipped layers', () => {
     expect(r.stdout).not.toContain('BUG');
     expect(r.stdout).toMatch(/^  ok  dx, dy agree with the central difference/m);
     expect(r.stdout).toMatch(/3 layers checked: 3 pass$/m);
-  }, 120000);
+  }, 600_000);
 
   test('the array Affine passes; the buggy one has dW transposed and db divided by the batch size', async () => {
     expect((await findings('data/layers/affine.js')).Affine.passed).toBe(true);
@@ -50,7 +50,7 @@ describe('nnt check-layer on the shipped layers', () => {
     const out = JSON.parse(r.stdout);
     expect(out.layers.map((l: { name: string }) => l.name)).toEqual(['AddLayer']);
     expect(out.layers[0].findings[0]).toMatchObject({ ok: false, line: 29 });
-  }, 120000);
+  }, 600_000);
 
   test('a file that is missing or exports no class is one line on stderr', () => {
     const r = nnt('check-layer', 'no-such-file.js');
@@ -59,7 +59,7 @@ describe('nnt check-layer on the shipped layers', () => {
     const s = nnt('check-layer', 'package.json');
     expect(s.stderr).toMatch(/^nnt: package\.json: (cannot be loaded|exports no class)/);
     expect(s.stderr.trim().split('\n')).toHaveLength(1);
-  }, 120000);
+  }, 600_000);
 });
 
 describe('checkLayer names what is wrong', () => {
@@ -91,7 +91,7 @@ describe('checkLayer names what is wrong', () => {
     const r = nnt('check-layer', join(fixtures, 'esm-mul.mjs'));
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('dx holds what dy should be: the gradients are swapped');
-  }, 120000);
+  }, 600_000);
   test('a TypeScript layer, transpiled with the typescript package', async () => {
     expect((await findings(join(fixtures, 'mul.ts'))).MulLayer.passed).toBe(true);
   });

@@ -80,7 +80,7 @@ describe('colour: --no-color, NO_COLOR, FORCE_COLOR, on a terminal', () => {
     const plain = onTerminal(['train', '--limit', '300', '--batch-size', '30', '--epochs', '1', '--out', 'tty/w.json'], { NO_COLOR: '1' });
     expect(plain).toMatch(/ETA/);
     expect(plain).not.toMatch(SGR);
-  }, 180000);
+  }, 600_000);
 
   test('the first frame, in the reporter itself', () => {
     const written: string[] = [];
@@ -137,7 +137,7 @@ describe('train: --quiet, plural forms, and --json for every command', () => {
       expect(() => JSON.parse(r.stdout)).not.toThrow();
       expect(r.stdout.trim().startsWith('{') || r.stdout.trim().startsWith('[')).toBe(true);
     }
-  }, 300000);
+  }, 600_000);
 });
 
 describe('shipped config names and weights suggestions', () => {
@@ -158,7 +158,7 @@ describe('shipped config names and weights suggestions', () => {
     mkdirSync(local);
     writeFileSync(join(local, 'two-layer.json'), '{"layers": 3}');
     expect(nnt(['gradcheck', '--config', 'two-layer.json'], { cwd: local }).stderr).toMatch(/^nnt: two-layer\.json: layers /);
-  }, 120000);
+  }, 600_000);
 
   test('eval: a missing file names the nearest runs; no argument takes the most recent run and says so', () => {
     const home = join(dir, 'project');
@@ -178,7 +178,7 @@ describe('shipped config names and weights suggestions', () => {
     expect(latest.code).toBe(0);
     expect(latest.stdout).toMatch(/^evaluating the most recent run: runs\/adam\/weights\.json\nweights\.json: 50 test samples/);
     expect(JSON.parse(nnt(['eval', '--limit', '50', '--json'], { cwd: home }).stdout).weights).toBe('runs/adam/weights.json');
-  }, 120000);
+  }, 600_000);
 });
 
 describe('nnt completion', () => {

@@ -174,7 +174,7 @@ describe('the CLI', () => {
     const one = nnt('explain', '-c', 'configs/dropout-batchnorm.yaml', '--batch', '1');
     expect(one.status).toBe(2);
     expect(one.stderr).toMatch(/^nnt: --batch 1 in training mode: batch norm would normalize each feature over one sample.*\n$/);
-  }, 120000);
+  }, 600_000);
 
   test('--svg draws the graph with Graphviz compiled to WebAssembly', () => {
     const file = join(dir, 'loss.svg');
@@ -185,7 +185,7 @@ describe('the CLI', () => {
     expect(svg).toMatch(/<svg[\s\S]*<\/svg>\s*$/);
     expect(svg).toContain('budget');
     expect(svg).toContain('>225<'); // L's forward value on its edge
-  }, 120000);
+  }, 600_000);
 
   test('--lang ko, and LANG=ko_KR picks Korean too', () => {
     const ko = nnt('explain', 'train-step', '--lang', 'ko').stdout;
@@ -196,5 +196,5 @@ describe('the CLI', () => {
     expect(list).toHaveLength(1 + topics.length);
     for (const line of list) expect(line).toMatch(/[가-힣]/);
     expect(nnt('explain', 'relu', '--lang', 'fr').stderr).toBe("nnt: --lang: expected en or ko, got 'fr'\n");
-  }, 120000);
+  }, 600_000);
 });

@@ -30,7 +30,7 @@ describe('nnt export and nnt import, end to end', () => {
     writeFileSync(join(dir, 'net.json'), JSON.stringify(config));
     const r = nnt('train', '-c', 'net.json', '--limit', '500', '--out', 'w.json', '-q');
     expect(r.code).toBe(0);
-  }, 180_000);
+  }, 600_000);
 
   test('ONNX and safetensors round trips: import gives the same arrays, and eval the same accuracy', () => {
     expect(nnt('export', 'w.json', '--format', 'onnx', '--out', 'm.onnx').stdout).toMatch(/m\.onnx: ONNX opset 13, float64; input "input" N×784 .*outputs "probabilities" and "logits" N×10/);
@@ -44,7 +44,7 @@ describe('nnt export and nnt import, end to end', () => {
     expect(evalOf('from-onnx.json')).toEqual({ ...base, weights: 'from-onnx.json' });
     // float32 rounding of the weights may move a loss digit, rarely a prediction
     expect(Math.abs(evalOf('from-st.json').accuracy - base.accuracy)).toBeLessThanOrEqual(2 / 300);
-  }, 180_000);
+  }, 600_000);
 
   test('pytorch writes a folder with the weights, the config and the two scripts', () => {
     const r = nnt('export', 'w.json', '--format', 'pytorch', '--out', 'torch');
@@ -54,7 +54,7 @@ describe('nnt export and nnt import, end to end', () => {
     expect(exported.batchnormEps).toBe(1e-6);
     expect(existsSync(exported.data.trainImages)).toBe(true);
     expect(r.stdout).toContain('torchrun --nproc_per_node 2 train.py');
-  }, 60_000);
+  }, 600_000);
 
   test('bad input: one line naming the file', () => {
     writeFileSync(join(dir, 'short.safetensors'), Buffer.from([1, 2, 3]));
@@ -68,5 +68,5 @@ describe('nnt export and nnt import, end to end', () => {
     expectOneLineError(nnt('export', 'w.json', '--format', 'onnx'), /^nnt: export: give the output with --out PATH/, 2);
     expectOneLineError(nnt('import', 'm.onnx', '--config', 'net.json', '--out', 'x.json'), /^nnt: m\.onnx: --config is for safetensors files/, 2);
     expectOneLineError(nnt('export', 'missing.json', '--format', 'onnx', '--out', 'y.onnx'), /^nnt: missing\.json: cannot read the weights/);
-  }, 120_000);
+  }, 600_000);
 });

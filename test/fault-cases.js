@@ -21,7 +21,7 @@ const QUICK = ['--limit', '100', '--epochs', '1'];
 function context(bin) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnt-faults-'));
   const at = (...p) => path.join(dir, ...p);
-  const opts = (o = {}) => ({ encoding: 'utf8', cwd: dir, timeout: o.timeout ?? 120000, env: { ...process.env, NNT_DEBUG: '' } });
+  const opts = (o = {}) => ({ encoding: 'utf8', cwd: dir, timeout: o.timeout ?? 300000, env: { ...process.env, NNT_DEBUG: '' } });
   const nnt = (args, o) => result(spawnSync(process.execPath, [bin, ...args], opts(o)));
   const shell = (script, args, o) => result(spawnSync('bash', ['-c', `${script}; exec "$0" "$@"`, process.execPath, bin, ...args], opts(o)));
   const write = (name, text) => (fs.mkdirSync(path.dirname(at(name)), { recursive: true }), fs.writeFileSync(at(name), text), name);
@@ -205,11 +205,11 @@ const cases = [
     oneLineError(c.nnt(['train', ...QUICK, '--config', smallConfig(c, 'threads.json', { training: { threads: 100 } }), '--out', 'w/w.json']), /threads\.json: training\.threads/)],
   ['bounds', 'a config of 5000 layers is refused with the field named', (c) => {
     const layers = [{ type: 'affine', units: 10 }, ...Array.from({ length: 4998 }, () => ({ type: 'relu' })), { type: 'affine', units: 10 }];
-    return oneLineError(c.nnt(['train', ...QUICK, '--config', c.write('many.json', JSON.stringify({ layers })), '--out', 'w/w.json'], { timeout: 60000 }), /many\.json: layers/);
+    return oneLineError(c.nnt(['train', ...QUICK, '--config', c.write('many.json', JSON.stringify({ layers })), '--out', 'w/w.json'], { timeout: 300000 }), /many\.json: layers/);
   }],
   ['bounds', 'a 2 MB config is refused by its size', (c) => {
     const layers = [{ type: 'affine', units: 10 }, ...Array.from({ length: 120000 }, () => ({ type: 'relu' })), { type: 'affine', units: 10 }];
-    return oneLineError(c.nnt(['train', ...QUICK, '--config', c.write('huge.json', JSON.stringify({ layers })), '--out', 'w/w.json'], { timeout: 60000 }), /huge\.json: /);
+    return oneLineError(c.nnt(['train', ...QUICK, '--config', c.write('huge.json', JSON.stringify({ layers })), '--out', 'w/w.json'], { timeout: 300000 }), /huge\.json: /);
   }],
   ['bounds', 'units: 1e12 is refused naming the field and the memory', (c) =>
     oneLineError(c.nnt(['train', ...QUICK, '--config', c.write('wide.json', JSON.stringify({ layers: [{ type: 'affine', units: 1e12 }, { type: 'relu' }, { type: 'affine', units: 10 }] })), '--out', 'w/w.json']), /wide\.json: layers\[0\]\.units: .*[TP]B/)],
@@ -236,7 +236,7 @@ const cases = [
   }],
   ['bounds', 'a YAML alias bomb names the file', (c) => {
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(', ')}]`), 'layers: *i'];
-    return oneLineError(c.nnt(['train', '--config', c.write('bomb.yaml', bomb.join('\n')), '--out', 'w/w.json'], { timeout: 60000 }), /bomb\.yaml: /);
+    return oneLineError(c.nnt(['train', '--config', c.write('bomb.yaml', bomb.join('\n')), '--out', 'w/w.json'], { timeout: 300000 }), /bomb\.yaml: /);
   }],
   ['bounds', '100k-deep JSON names the file', (c) =>
     oneLineError(c.nnt(['train', '--config', c.write('deep.json', `${'['.repeat(100000)}${']'.repeat(100000)}`), '--out', 'w/w.json']), /deep\.json: /)],

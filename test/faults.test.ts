@@ -13,5 +13,5 @@ const bin = join(__dirname, '../bin/nnt');
 describe.each(['writes', 'kept', 'bounds', 'validation'])('fault battery: %s', (group) => {
   test.each(cases.filter((c) => c.group === group).map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     expect(await c.run(context(bin))).toEqual([]);
-  }, 240000);
+  }, 600_000);
 });

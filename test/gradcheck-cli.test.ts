@@ -26,7 +26,7 @@ describe('nnt gradcheck', () => {
     const text = nnt('gradcheck', '--layers');
     expect(text.stdout).toMatch(/^layer\s+entries\s+ts\s+wasm/m);
     expect(text.stdout).toMatch(/^BatchNorm \(training\)\s+30\s+pass/m);
-  }, 120000);
+  }, 600_000);
 
   test("the default backend is training's (auto → wasm); --backend ts checks the reference", () => {
     const auto = JSON.parse(nnt('gradcheck', '--entries', '5', '--json').stdout);
@@ -35,7 +35,7 @@ describe('nnt gradcheck', () => {
     const ts = JSON.parse(nnt('gradcheck', '--entries', '5', '--json', '--backend', 'ts').stdout);
     expect(ts.backend).toBe('ts');
     expect(nnt('gradcheck', '--backend', 'gpu').code).not.toBe(0);
-  }, 120000);
+  }, 600_000);
 
   test("--config: the checked loss includes the config's weight decay", () => {
     const config = join(dir, 'decay.yaml');
@@ -45,7 +45,7 @@ describe('nnt gradcheck', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('loss with weight decay λ = 0.1');
     expect(JSON.parse(nnt('gradcheck', '--config', config, '--entries', '10', '--json').stdout).weightDecay).toBe(0.1);
-  }, 120000);
+  }, 600_000);
 });
 
 describe('the note on entries measured again with h/10', () => {

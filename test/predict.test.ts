@@ -78,7 +78,7 @@ describe('nnt predict', () => {
     // A small net, quickly: 5000 samples, 4 epochs (about 88% on the test set).
     const r = nnt('train', '--limit', '5000', '--epochs', '4', '--lr', '0.5', '--out', weights, '--quiet');
     expect(r.stderr).toBe('');
-  }, 300_000);
+  }, 600_000);
 
   test('the shipped digits are predicted as their original test digits are, and mostly right', () => {
     const r = nnt('predict', weights, ...files, '--json');
@@ -93,7 +93,7 @@ describe('nnt predict', () => {
       expect(p.probabilities.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 12);
       expect(p.inverted).toBe(true);
     }
-  }, 300_000);
+  }, 600_000);
 
   test('text output: the top classes with bars, and --show draws the 28×28', () => {
     const r = nnt('predict', weights, join(digits, '7.png'), join(digits, '3-blue.jpg'), '--show', '--top', '2');
@@ -103,12 +103,12 @@ describe('nnt predict', () => {
     expect(lines[1]).toMatch(/^ {2}\s?\d {2}█* +\d+\.\d\d%$/);
     expect(lines.slice(3, 17).every((l) => l.length === 28)).toBe(true); // 14 lines of text art
     expect(r.stdout).toMatch(/3-blue\.jpg: \d/);
-  }, 120_000);
+  }, 600_000);
 
   test('--index predicts a test sample and says its true class', () => {
     const r = nnt('predict', weights, '--index', '0');
     expect(r.stdout).toMatch(/^test sample 0: \d {2}\(true class 7/);
-  }, 120_000);
+  }, 600_000);
 
   test('bad pictures: one line naming the file, exit 1', () => {
     mkdirSync(join(dir, 'bad'), { recursive: true });
@@ -127,7 +127,7 @@ describe('nnt predict', () => {
       expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(new RegExp(`^nnt: ${file.replace(/[.]/g, '\\.')}: `))]);
       expect(r.stderr).toMatch(pattern);
     }
-  }, 300_000);
+  }, 600_000);
 
   test('a picture without ink is refused, naming it', () => {
     const { encodePng } = require('../src/image/decode') as typeof import('../src/image/decode');
@@ -136,10 +136,10 @@ describe('nnt predict', () => {
     const r = nnt('predict', weights, file);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`nnt: ${file}: no ink found (the picture is one flat colour, or nearly)\n`);
-  }, 120_000);
+  }, 600_000);
 
   test('usage errors: no pictures, or pictures and --index', () => {
     expect(nnt('predict', weights).code).toBe(2);
     expect(nnt('predict', weights, files[0], '--index', '3').code).toBe(2);
-  }, 120_000);
+  }, 600_000);
 });

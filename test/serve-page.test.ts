@@ -23,8 +23,9 @@ beforeAll(async () => {
   server = await serve(dir, '--limit', '300', '--epochs', '100000', '--out', 'runs/page/w.json', '--backend', 'ts');
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox'] });
   page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  page.setDefaultTimeout(300_000); // a hang guard only: a loaded machine may be slow
   await page.goto(server.url);
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 300_000 });
 });
 
 afterAll(async () => {
@@ -72,9 +73,9 @@ test('Train: start, the chart gains points, stop writes the checkpoint, resume g
   await page.click('#tab-train');
   await page.click('#train-start');
   const points = () => page.$eval('#chart-batch', (el) => Number((el as HTMLElement).dataset.points));
-  await page.waitForFunction(() => Number(document.getElementById('chart-batch')!.dataset.points) > 3, undefined, { timeout: 120_000 });
+  await page.waitForFunction(() => Number(document.getElementById('chart-batch')!.dataset.points) > 3, undefined, { timeout: 300_000 });
   const before = await points();
-  await page.waitForFunction((n) => Number(document.getElementById('chart-batch')!.dataset.points) > n, before, { timeout: 120_000 });
+  await page.waitForFunction((n) => Number(document.getElementById('chart-batch')!.dataset.points) > n, before, { timeout: 300_000 });
 
   // A second start while one runs is refused with a message.
   const second = await page.evaluate(async () => {
@@ -85,7 +86,7 @@ test('Train: start, the chart gains points, stop writes the checkpoint, resume g
   expect(second.body.error).toMatch(/already/);
 
   await page.click('#train-stop');
-  await page.waitForSelector('#train-status[data-state="stopped"]', { timeout: 120_000 });
+  await page.waitForSelector('#train-status[data-state="stopped"]', { timeout: 300_000 });
   expect(await page.textContent('#train-status')).toMatch(/checkpoint saved to runs\/page\/w\.checkpoint\.json/);
   const checkpoint = join(dir, 'runs', 'page', 'w.checkpoint.json');
   expect(existsSync(checkpoint)).toBe(true);
@@ -95,16 +96,16 @@ test('Train: start, the chart gains points, stop writes the checkpoint, resume g
   const stoppedAt = JSON.parse(readFileSync(checkpoint, 'utf8')).checkpoint.step as number;
   expect(stoppedAt).toBeGreaterThan(0);
   await page.click('#train-resume');
-  await page.waitForFunction((n) => Number(document.getElementById('chart-batch')!.dataset.lastStep) > n, stoppedAt, { timeout: 120_000 });
+  await page.waitForFunction((n) => Number(document.getElementById('chart-batch')!.dataset.lastStep) > n, stoppedAt, { timeout: 300_000 });
   await page.waitForSelector('#train-status[data-state="running"]');
   await page.click('#train-stop');
-  await page.waitForSelector('#train-status[data-state="stopped"]', { timeout: 120_000 });
+  await page.waitForSelector('#train-status[data-state="stopped"]', { timeout: 300_000 });
 });
 
 test('Look inside: the first layer as images, and the test digits the net gets wrong', async () => {
   await page.click('#tab-inside');
-  await page.waitForSelector('#weights[data-units="50"]', { timeout: 60_000 });
-  await page.waitForFunction(() => document.getElementById('mistakes-note')!.textContent !== '', undefined, { timeout: 60_000 });
+  await page.waitForSelector('#weights[data-units="50"]', { timeout: 300_000 });
+  await page.waitForFunction(() => document.getElementById('mistakes-note')!.textContent !== '', undefined, { timeout: 300_000 });
   const captions = await page.$$eval('#mistakes .mistake span', (s) => s.map((e) => e.textContent!));
   for (const c of captions) {
     const [label, predicted] = c.split(' → ').map(Number);
@@ -114,7 +115,7 @@ test('Look inside: the first layer as images, and the test digits the net gets w
 
 test('Explain: the shopping graph as SVG, stepped from its inputs to the last backward node', async () => {
   await page.click('#tab-explain');
-  await page.waitForSelector('#graph svg', { timeout: 60_000 });
+  await page.waitForSelector('#graph svg', { timeout: 300_000 });
   const first = await page.textContent('#graph svg');
   expect(first).not.toContain('2.2'); // no gradient yet at the first step
   await page.click('#step-next');

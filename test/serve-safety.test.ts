@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { serve, type Served } from './serve-helpers';
 
 // Plain HTTP against the built `nnt serve`: each safety rule of the server, one by one.
-jest.setTimeout(180_000);
+jest.setTimeout(600_000);
 
 interface Reply {
   status: number;
