@@ -13,8 +13,10 @@ import { progressReporter } from '../src/cli/progress';
 // shell completion.
 const bin = join(__dirname, '../bin/nnt');
 const dir = mkdtempSync(join(tmpdir(), 'nnt-manners-'));
-const env = { ...process.env, NO_COLOR: '', FORCE_COLOR: undefined as string | undefined };
+const env = { ...process.env, NO_COLOR: '', FORCE_COLOR: undefined as string | undefined, TERM: 'xterm-256color' };
 delete env.FORCE_COLOR;
+// A person's terminal, not a CI job's: with CI set, chalk's colour detection answers "none".
+delete env.CI;
 
 function nnt(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: options.cwd ?? dir, env: options.env ?? env });
@@ -110,6 +112,7 @@ describe('train: --quiet, plural forms, and --json for every command', () => {
     const one = nnt(['train', '--limit', '100', '--batch-size', '100', '--epochs', '1', '--out', 'q/w.json']);
     expect(one.stdout).toContain('; 1 epoch of 1 batch\n');
     expect(plural(2, 'batch')).toBe('2 batches');
+    expect(plural(2, 'epoch')).toBe('2 epochs');
     expect(plural(1, 'entry', 'entries')).toBe('1 entry');
   });
 

@@ -8,6 +8,6 @@ export function table(header: string[], rows: string[][]): string {
 }
 
 /** "1 epoch", "2 epochs", "1 batch", "3 batches": a count with its noun in the right number. */
-export function plural(n: number, noun: string, nouns = `${noun}${/(s|x|ch|sh)$/.test(noun) ? 'es' : 's'}`): string {
+export function plural(n: number, noun: string, nouns = `${noun}${/(s|x|z|sh|(?<!o)ch)$/.test(noun) ? 'es' : 's'}`): string {
   return `${n} ${n === 1 ? noun : nouns}`;
 }
