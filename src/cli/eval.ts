@@ -19,7 +19,7 @@ interface Options {
 export function run(file: string, opts: Options): void {
   const doc = readWeights(file);
   const name = basename(file);
-  const net = networkFromConfig(doc.config, doc.inputSize, doc.classes, tsKernels, name);
+  const net = networkFromConfig(doc.config, doc.inputSize, doc.classes, tsKernels, name, doc.inputShape);
   loadInto(net, doc, file);
 
   const source = opts.data ? { dir: opts.data } : doc.config.data;

@@ -28,7 +28,7 @@ export function run(opts: Options): void {
   const config = loadConfig(file);
   config.training.seed = opts.seed;
   const train = loadTrainSet(config.data);
-  const net = networkFromConfig(config, train.sampleSize, train.classes, tsKernels, basename(file));
+  const net = networkFromConfig(config, train.sampleSize, train.classes, tsKernels, basename(file), train.imageShape);
 
   const rng = Rng.stream(opts.seed, 'gradcheck');
   const picked = Int32Array.from({ length: opts.samples }, () => rng.int(train.count));

@@ -1,4 +1,5 @@
 import type { WasmVariant } from './backend';
+import type { Window } from './im2col';
 import type { Kernels } from './kernels';
 import { CODE_BITS, checkSparseRoom, checkSparseShape, type SparseLists, type SparseMatrix } from './sparse';
 import { tsKernels } from './ts-kernels';
@@ -263,6 +264,27 @@ export class WasmKernels implements Kernels {
   /** gather_lists on the calling thread, with the arguments gatherCall readied. */
   private gatherLists(a: Int32Array): void {
     this.wasm.gather_lists(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]);
+  }
+
+  // The window operations (convolution and pooling): the reference loops for now.
+  im2col(x: Float64Array, col: Float64Array, g: Window): void {
+    tsKernels.im2col(x, col, g);
+  }
+
+  col2im(col: Float64Array, x: Float64Array, g: Window): void {
+    tsKernels.col2im(col, x, g);
+  }
+
+  maxPoolForward(x: Float64Array, out: Float64Array, argmax: Int32Array, g: Window): void {
+    tsKernels.maxPoolForward(x, out, argmax, g);
+  }
+
+  maxPoolBackward(dout: Float64Array, argmax: Int32Array, dx: Float64Array, g: Window): void {
+    tsKernels.maxPoolBackward(dout, argmax, dx, g);
+  }
+
+  transposeBatch(src: Float64Array, dst: Float64Array, batches: number, rows: number, cols: number): void {
+    tsKernels.transposeBatch(src, dst, batches, rows, cols);
   }
 
   /** Stops the worker threads. The kernels still work afterwards, on the calling thread only. */

@@ -5,6 +5,7 @@ import { SoftmaxWithLoss, type Labels } from '../layers/softmax-with-loss';
 import { argmaxRows } from '../core/ops';
 import { asMatrix } from '../core/tensor';
 import { Affine } from '../layers/affine';
+import { Convolution } from '../layers/convolution';
 
 /**
  * A sequential network: layers run forward in order and backward in reverse, and the loss
@@ -26,7 +27,7 @@ export class Network {
     readonly lossLayer: SoftmaxWithLoss,
   ) {
     this.paramList = layers.flatMap((layer) => layer.params());
-    if (layers[0] instanceof Affine) layers[0].computeInputGradient = false;
+    if (layers[0] instanceof Affine || layers[0] instanceof Convolution) layers[0].computeInputGradient = false;
     const names = new Set<string>();
     for (const p of this.paramList) {
       if (names.has(p.name)) throw new Error(`two parameters are named ${p.name}`);

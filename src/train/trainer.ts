@@ -97,7 +97,7 @@ export async function train(setup: TrainSetup): Promise<TrainOutcome> {
 
   const { trainSet, evalSet, evalName, classes } = loadRunData(config);
 
-  const { network: net, rng: modelRng } = buildFromConfig(config, trainSet.sampleSize, classes, kernels, setup.where);
+  const { network: net, rng: modelRng } = buildFromConfig(config, trainSet.sampleSize, classes, kernels, setup.where, trainSet.imageShape);
   net.weightDecay = config.training.weightDecay;
   const optimizer = createOptimizer(config.training.optimizer, kernels);
   const stopping = config.training.earlyStopping;
@@ -152,7 +152,7 @@ export async function train(setup: TrainSetup): Promise<TrainOutcome> {
   const params = net.params();
   const predicted = new Int32Array(config.data.batchSize);
   const save = (file: string, metrics: unknown, checkpoint?: Progress) => {
-    const doc = weightsDocument(net, config, trainSet.sampleSize, classes, metrics);
+    const doc = weightsDocument(net, config, trainSet.sampleSize, classes, metrics, trainSet.imageShape);
     if (checkpoint) doc.checkpoint = { ...checkpoint, ...stateOf(modelRng, optimizer, stopper) } satisfies Checkpoint;
     saveWeights(file, doc);
   };
