@@ -57,7 +57,7 @@ export function main(argv: string[]): void {
     .option('-c, --config <file>', 'the network to check (default: configs/two-layer.json)')
     .option('--samples <n>', 'number of MNIST training samples', positiveInt, 3)
     .option('--seed <n>', 'seed for the weights and the choice of samples', nonNegativeInt, 1)
-    .option('--entries <n>', 'check at most N entries of each parameter, chosen at random (for large nets)', positiveInt)
+    .option('--entries <n>', 'check at most N entries of each parameter, chosen at random (default 200); "all" checks every entry', entriesOption)
     .option('--threshold <x>', 'largest relative error that passes', positiveNumber)
     .option('--json', 'print the rows as JSON')
     .action((opts) => (require('./gradcheck') as typeof import('./gradcheck')).run(opts));
@@ -119,6 +119,10 @@ export function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer.');
   return n;
+}
+
+function entriesOption(value: string): number | 'all' {
+  return value === 'all' ? 'all' : positiveInt(value);
 }
 
 export function nonNegativeInt(value: string): number {

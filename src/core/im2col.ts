@@ -120,7 +120,10 @@ export function maxPoolForward(x: Float64Array, out: Float64Array, argmax: Int32
             const xx = ox * g.stride + kx - g.pad;
             const inside = y >= 0 && y < g.h && xx >= 0 && xx < g.w;
             const v = inside ? x[(image + y) * g.w + xx] : 0;
-            if (v > best) [best, at] = [v, inside ? (image + y) * g.w + xx : -1];
+            if (v > best) {
+              best = v;
+              at = inside ? (image + y) * g.w + xx : -1;
+            }
           }
         }
         out[o] = best;

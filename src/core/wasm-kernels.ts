@@ -1,5 +1,5 @@
 import type { WasmVariant } from './backend';
-import type { Window } from './im2col';
+import { colShape, outHeight, outWidth, windowError, type Window } from './im2col';
 import type { Kernels } from './kernels';
 import { CODE_BITS, checkSparseRoom, checkSparseShape, type SparseLists, type SparseMatrix } from './sparse';
 import { tsKernels } from './ts-kernels';
@@ -38,6 +38,12 @@ interface KernelExports {
   relu_forward(x: number, y: number, n: number): void;
   relu_backward(y: number, dy: number, dx: number, n: number): void;
   gather_rows(src: number, indices: number, rows: number, cols: number, table: number, out: number): void;
+  im2col(x: number, col: number, n: number, c: number, h: number, w: number, fh: number, fw: number, stride: number, pad: number): void;
+  col2im(col: number, x: number, n: number, c: number, h: number, w: number, fh: number, fw: number, stride: number, pad: number): void;
+  max_pool_forward(
+    x: number, out: number, argmax: number, planes: number, h: number, w: number, fh: number, fw: number, stride: number, pad: number,
+  ): void;
+  max_pool_backward(dout: number, argmax: number, dx: number, outputs: number, size: number): void;
   count_bytes(src: number, rows: number, cols: number): number;
   list_bytes(src: number, rows: number, cols: number, starts: number, entries: number, n0: number): number;
   gather_lists(
@@ -266,25 +272,50 @@ export class WasmKernels implements Kernels {
     this.wasm.gather_lists(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]);
   }
 
-  // The window operations (convolution and pooling): the reference loops for now.
+  // The window operations of convolution and pooling (kernels.wat, on the calling thread:
+  // each is a pass over memory, small next to the products around it). Arrays from outside
+  // the memory go to the reference loops.
   im2col(x: Float64Array, col: Float64Array, g: Window): void {
-    tsKernels.im2col(x, col, g);
+    const xAt = this.heap.offsetOf(x), colAt = this.heap.offsetOf(col);
+    if (xAt < 0 || colAt < 0) return tsKernels.im2col(x, col, g);
+    checkWindowArrays(g, x, col);
+    this.wasm.im2col(xAt, colAt, g.n, g.c, g.h, g.w, g.fh, g.fw, g.stride, g.pad);
   }
 
   col2im(col: Float64Array, x: Float64Array, g: Window): void {
-    tsKernels.col2im(col, x, g);
+    const xAt = this.heap.offsetOf(x), colAt = this.heap.offsetOf(col);
+    if (xAt < 0 || colAt < 0) return tsKernels.col2im(col, x, g);
+    checkWindowArrays(g, x, col);
+    x.fill(0, 0, g.n * g.c * g.h * g.w);
+    this.wasm.col2im(colAt, xAt, g.n, g.c, g.h, g.w, g.fh, g.fw, g.stride, g.pad);
   }
 
   maxPoolForward(x: Float64Array, out: Float64Array, argmax: Int32Array, g: Window): void {
-    tsKernels.maxPoolForward(x, out, argmax, g);
+    const xAt = this.heap.offsetOf(x), outAt = this.heap.offsetOf(out), argmaxAt = this.heap.offsetOf(argmax);
+    if (xAt < 0 || outAt < 0 || argmaxAt < 0) return tsKernels.maxPoolForward(x, out, argmax, g);
+    const outputs = checkWindowArrays(g, x);
+    checkLength('out', out, outputs);
+    if (argmax.length < outputs) throw new RangeError(`argmax has ${argmax.length} entries, the kernel needs ${outputs}`);
+    this.wasm.max_pool_forward(xAt, outAt, argmaxAt, g.n * g.c, g.h, g.w, g.fh, g.fw, g.stride, g.pad);
   }
 
   maxPoolBackward(dout: Float64Array, argmax: Int32Array, dx: Float64Array, g: Window): void {
-    tsKernels.maxPoolBackward(dout, argmax, dx, g);
+    const doutAt = this.heap.offsetOf(dout), argmaxAt = this.heap.offsetOf(argmax), dxAt = this.heap.offsetOf(dx);
+    if (doutAt < 0 || argmaxAt < 0 || dxAt < 0) return tsKernels.maxPoolBackward(dout, argmax, dx, g);
+    const outputs = checkWindowArrays(g, dx);
+    checkLength('dout', dout, outputs);
+    if (argmax.length < outputs) throw new RangeError(`argmax has ${argmax.length} entries, the kernel needs ${outputs}`);
+    const size = g.n * g.c * g.h * g.w;
+    dx.fill(0, 0, size);
+    this.wasm.max_pool_backward(doutAt, argmaxAt, dxAt, outputs, size);
   }
 
   transposeBatch(src: Float64Array, dst: Float64Array, batches: number, rows: number, cols: number): void {
-    tsKernels.transposeBatch(src, dst, batches, rows, cols);
+    const srcAt = this.heap.offsetOf(src), dstAt = this.heap.offsetOf(dst);
+    if (srcAt < 0 || dstAt < 0) return tsKernels.transposeBatch(src, dst, batches, rows, cols);
+    checkLength('src', src, batches * rows * cols);
+    checkLength('dst', dst, batches * rows * cols);
+    for (let b = 0; b < batches; b++) this.wasm.transpose(srcAt + 8 * b * rows * cols, dstAt + 8 * b * rows * cols, rows, cols);
   }
 
   /** Stops the worker threads. The kernels still work afterwards, on the calling thread only. */
@@ -561,6 +592,21 @@ export class WasmKernels implements Kernels {
 function grown<T extends { length: number }>(store: T[], k: number, length: number, make: (length: number) => T): T {
   if (!(store[k]?.length >= length)) store[k] = make(length);
   return store[k];
+}
+
+/**
+ * The window kernels walk x and col through raw addresses computed from the geometry: it must
+ * be one the layers accept (windowError), and the arrays long enough. Returns the output count.
+ */
+function checkWindowArrays(g: Window, x: Float64Array, col?: Float64Array): number {
+  const dims = [g.n, g.c, g.h, g.w, g.fh, g.fw, g.stride, g.pad];
+  if (!dims.every((d) => Number.isInteger(d) && d >= 0) || g.stride < 1 || g.fh < 1 || g.fw < 1 || windowError(g.h, g.w, g.fh, g.fw, g.stride, g.pad, 'input')) {
+    throw new RangeError(`window ${JSON.stringify(g)} does not fit its images`);
+  }
+  checkLength('x', x, g.n * g.c * g.h * g.w);
+  const [rows, cols] = colShape(g);
+  if (col) checkLength('col', col, rows * cols);
+  return g.n * g.c * outHeight(g) * outWidth(g);
 }
 
 function checkLength(what: string, array: Float64Array, length: number): void {

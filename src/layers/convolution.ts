@@ -9,14 +9,20 @@ export type ImageShape = [c: number, h: number, w: number];
 const noGradient: Tensor = { data: new Float64Array(0), shape: [0] };
 
 /**
- * The book's Convolution layer (common/layers.py), on im2col: with W the FN filters as rows
- * (FN × C·FH·FW) and col the windows of the batch as rows ((N·OH·OW) × C·FH·FW),
+ * The book's Convolution layer (common/layers.py), on im2col. With W the FN filters as rows
+ * (FN × C·FH·FW) and col_n the windows of image n as rows (OH·OW × C·FH·FW),
  *
- *   forward:  out = col · Wᵀ + b       ((N·OH·OW) × FN, then each image's block transposed to FN × OH·OW)
- *   backward: db = column sums of dout, dW = doutᵀ · col, dcol = dout · W, dx = col2im(dcol)
+ *   forward:  out_n = W · col_nᵀ + b       (FN × OH·OW: image n's output channels, N×FN×OH×OW in all)
+ *   backward: db = Σ_n the row sums of dout_n,  dW = Σ_n dout_n · col_n,
+ *             dcol_n = dout_nᵀ · W,  dx = col2im(dcol)
  *
- * which is the Affine layer's algebra with col as its input. W is stored FN×C×FH×FW, b FN.
- * The input may be given flat (N × C·H·W, as batches arrive): it is read as N×C×H×W.
+ * which is the Affine layer's algebra with col as its input. The book multiplies the whole
+ * batch's col at once and transposes the result to N×FN×OH×OW; taking one image at a time
+ * gives that layout directly and keeps each product's operands in cache. The sums are the
+ * same; only the order in which dW adds up the images differs.
+ *
+ * W is stored FN×C×FH×FW, b FN. The input may be given flat (N × C·H·W, as batches
+ * arrive): it is read as N×C×H×W.
  */
 export class Convolution implements Layer {
   /** Whether backward computes dx (col2im); the Network turns it off for a first layer, where nothing uses it. */
@@ -26,11 +32,13 @@ export class Convolution implements Layer {
   /** What forward caches for backward: the batch's window geometry and its im2col matrix. */
   private g?: Window;
   private col?: Tensor;
-  private product?: Tensor;
+  /** One image's col, for evaluation. */
+  private imageCol?: Tensor;
   private out?: Tensor;
-  private dproduct?: Tensor;
   private dcol?: Tensor;
   private dx?: Tensor;
+  /** One image's share of dW, before it is added to the sum. */
+  private readonly dWImage: Float64Array;
 
   constructor(
     readonly name: string,
@@ -43,6 +51,7 @@ export class Convolution implements Layer {
   ) {
     this.W = makeParam(kernels, `${name}.W`, [filters, inputShape[0], size[0], size[1]], true);
     this.b = makeParam(kernels, `${name}.b`, [filters], false);
+    this.dWImage = kernels.alloc(this.W.value.length);
   }
 
   /** FN × OH × OW: the shape of one output image. */
@@ -51,36 +60,51 @@ export class Convolution implements Layer {
     return [this.filters, outHeight(g), outWidth(g)];
   }
 
-  forward(x: Tensor): Tensor {
+  /**
+   * In training the whole batch's col is kept for backward; in evaluation (no backward
+   * follows) each image's col is made in turn in one image's room, which keeps the memory of
+   * large evaluation batches down (col is FH·FW times the size of the input).
+   */
+  forward(x: Tensor, training = true): Tensor {
     const n = x.shape[0];
     checkInput(this.name, x, this.inputShape);
     const g = (this.g = this.window(n));
-    const [rows, k] = colShape(g), fn = this.filters, [, oh, ow] = this.outputShape;
-    const col = (this.col = reuse(this.kernels, this.col, [rows, k]));
-    this.kernels.im2col(x.data, col.data, g);
-    // out(r, f) = Σ_k col(r, k) · W(f, k) + b(f): row r of col against filter f.
-    const product = (this.product = reuse(this.kernels, this.product, [rows, fn]));
-    this.kernels.matmulTransB(col.data, this.W.value, product.data, rows, k, fn);
-    this.kernels.addRowVector(product.data, this.b.value, rows, fn);
-    // The book's out.reshape(N, OH, OW, FN).transpose(0, 3, 1, 2).
+    const [rows, k] = colShape(g), fn = this.filters, [, oh, ow] = this.outputShape, p = oh * ow;
+    const col = training ? (this.col = reuse(this.kernels, this.col, [rows, k])) : (this.imageCol = reuse(this.kernels, this.imageCol, [p, k]));
+    if (training) this.kernels.im2col(x.data, col.data, g);
     const out = (this.out = reuse(this.kernels, this.out, [n, fn, oh, ow]));
-    this.kernels.transposeBatch(product.data, out.data, n, oh * ow, fn);
+    const pixels = sizeOf(this.inputShape);
+    for (let i = 0; i < n; i++) {
+      if (!training) this.kernels.im2col(x.data.subarray(i * pixels, (i + 1) * pixels), col.data, this.window(1));
+      const colImage = training ? col.data.subarray(i * p * k, (i + 1) * p * k) : col.data;
+      // out_i(f, r) = Σ_k W(f, k) · col_i(r, k): filter f against the window of position r.
+      const outImage = out.data.subarray(i * fn * p, (i + 1) * fn * p);
+      this.kernels.matmulTransB(this.W.value, colImage, outImage, fn, k, p);
+      addToRows(outImage, this.b.value, fn, p);
+    }
     return out;
   }
 
   backward(dout: Tensor): Tensor {
-    const g = this.g!, fn = this.filters;
-    const [rows, k] = colShape(g), n = g.n, positions = rows / n;
-    // dout.transpose(0, 2, 3, 1).reshape(-1, FN): back to one row per output position.
-    const dproduct = (this.dproduct = reuse(this.kernels, this.dproduct, [rows, fn]));
-    this.kernels.transposeBatch(dout.data, dproduct.data, n, fn, positions);
-    this.kernels.columnSums(dproduct.data, this.b.grad, rows, fn);
-    // dW(f, k) = Σ_r dout(r, f) · col(r, k).
-    this.kernels.matmulTransA(dproduct.data, this.col!.data, this.W.grad, rows, fn, k);
+    const g = this.g!, fn = this.filters, n = g.n;
+    const [rows, k] = colShape(g), p = rows / n;
+    const col = this.col!.data, dW = this.W.grad, db = this.b.grad;
+    dW.fill(0);
+    db.fill(0);
+    for (let i = 0; i < n; i++) {
+      const doutImage = dout.data.subarray(i * fn * p, (i + 1) * fn * p);
+      // dW(f, k) += Σ_r dout_i(f, r) · col_i(r, k); db(f) += Σ_r dout_i(f, r).
+      this.kernels.matmul(doutImage, col.subarray(i * p * k, (i + 1) * p * k), this.dWImage, fn, p, k);
+      this.kernels.addScaled(dW, this.dWImage, 1, dW.length);
+      addRowSums(doutImage, db, fn, p);
+    }
     if (!this.computeInputGradient) return noGradient;
-    // dcol(r, k) = Σ_f dout(r, f) · W(f, k); each pixel's gradient is the sum over the windows that saw it.
+    // dcol_i(r, k) = Σ_f dout_i(f, r) · W(f, k); then each pixel's gradient is the sum over the windows that saw it.
     const dcol = (this.dcol = reuse(this.kernels, this.dcol, [rows, k]));
-    this.kernels.matmul(dproduct.data, this.W.value, dcol.data, rows, fn, k);
+    for (let i = 0; i < n; i++) {
+      const doutImage = dout.data.subarray(i * fn * p, (i + 1) * fn * p);
+      this.kernels.matmulTransA(doutImage, this.W.value, dcol.data.subarray(i * p * k, (i + 1) * p * k), fn, p, k);
+    }
     const dx = (this.dx = reuse(this.kernels, this.dx, [n, ...this.inputShape]));
     this.kernels.col2im(dcol.data, dx.data, g);
     return dx;
@@ -93,6 +117,23 @@ export class Convolution implements Layer {
   private window(n: number): Window {
     const [c, h, w] = this.inputShape;
     return { n, c, h, w, fh: this.size[0], fw: this.size[1], stride: this.stride, pad: this.pad };
+  }
+}
+
+/** x (rows×cols) += v(r) on every entry of row r: a bias per output channel. */
+function addToRows(x: Float64Array, v: Float64Array, rows: number, cols: number): void {
+  for (let r = 0; r < rows; r++) {
+    const bias = v[r];
+    for (let j = r * cols; j < (r + 1) * cols; j++) x[j] += bias;
+  }
+}
+
+/** sums(r) += Σ_j x(r, j). */
+function addRowSums(x: Float64Array, sums: Float64Array, rows: number, cols: number): void {
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let j = r * cols; j < (r + 1) * cols; j++) s += x[j];
+    sums[r] += s;
   }
 }
 

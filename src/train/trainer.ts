@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../io/atomic';
 import type { Config } from '../io/config-schema';
 import { loadInto, saveWeights, weightsDocument, type WeightsDocument } from '../io/weights';
 import { buildFromConfig } from '../net/from-config';
+import { Convolution } from '../layers/convolution';
 import type { Network } from '../net/network';
 import { clipGradientNorm } from '../optim/clip';
 import { createOptimizer } from '../optim/create';
@@ -121,7 +122,9 @@ export async function train(setup: TrainSetup): Promise<TrainOutcome> {
   );
   const batches = stream.batchesPerEpoch;
   const { totalSteps, epochs } = runLength(config.training, batches);
-  const evaluator = new Evaluator(evalSet, classes, 500, (n) => kernels.alloc(n), kernels);
+  // A conv net's activations are ~50 times an image (30 maps of 24×24): evaluate in training-size batches to keep memory down.
+  const evalBatch = net.layers.some((l) => l instanceof Convolution) ? config.data.batchSize : 500;
+  const evaluator = new Evaluator(evalSet, classes, evalBatch, (n) => kernels.alloc(n), kernels);
 
   const progress: Progress = setup.resume
     ? restore(setup.resume.checkpoint as Checkpoint, setup.where, { net, modelRng, optimizer, stopper })
