@@ -884,14 +884,20 @@
             (local.set $kx (i32.const 0))
             (block $doneKx (loop $eachKx
               (br_if $doneKx (i32.ge_u (local.get $kx) (local.get $fw)))
-              (local.set $at (call $pixelAt (local.get $plane) (local.get $y)
-                (i32.sub (i32.add (i32.mul (local.get $ox) (local.get $stride)) (local.get $kx)) (local.get $pad)) (local.get $h) (local.get $w)))
+              ;; Without padding every pixel of a window is inside: no bounds test.
+              (local.set $at (if (result i32) (local.get $pad)
+                (then (call $pixelAt (local.get $plane) (local.get $y)
+                  (i32.sub (i32.add (i32.mul (local.get $ox) (local.get $stride)) (local.get $kx)) (local.get $pad)) (local.get $h) (local.get $w)))
+                (else (i32.add (local.get $plane) (i32.shl (i32.add (i32.mul (local.get $y) (local.get $w))
+                  (i32.add (i32.mul (local.get $ox) (local.get $stride)) (local.get $kx))) (i32.const 3))))))
               (local.set $v (if (result f64) (i32.ge_s (local.get $at) (i32.const 0)) (then (f64.load (local.get $at))) (else (f64.const 0))))
-              (if (f64.gt (local.get $v) (local.get $best))
-                (then
-                  (local.set $best (local.get $v))
-                  (local.set $bestAt (if (result i32) (i32.ge_s (local.get $at) (i32.const 0))
-                    (then (i32.shr_u (i32.sub (local.get $at) (local.get $x)) (i32.const 3))) (else (i32.const -1))))))
+              ;; The new maximum, without a branch (which random data would mispredict half the time).
+              (local.set $bestAt (select
+                (if (result i32) (i32.ge_s (local.get $at) (i32.const 0))
+                  (then (i32.shr_u (i32.sub (local.get $at) (local.get $x)) (i32.const 3))) (else (i32.const -1)))
+                (local.get $bestAt)
+                (f64.gt (local.get $v) (local.get $best))))
+              (local.set $best (select (local.get $v) (local.get $best) (f64.gt (local.get $v) (local.get $best))))
               (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
               (br $eachKx)))
             (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
