@@ -1,4 +1,5 @@
 import type { AffineTrace } from './affine';
+import { renderConv, renderPool } from './render-conv';
 import type { NumericalCheck } from './check';
 import type { ReluTrace } from './relu';
 import type { ShoppingTrace } from './shopping';
@@ -20,6 +21,10 @@ export function renderText(trace: ExplainTrace, paint: Paint = plain): string {
       return renderRelu(trace, paint);
     case 'sigmoid':
       return renderSigmoid(trace, paint);
+    case 'conv':
+      return renderConv(trace, paint);
+    case 'pool':
+      return renderPool(trace, paint);
   }
 }
 

@@ -1,11 +1,12 @@
 import { UserError } from '../errors';
 import { explainAffine, type AffineTrace } from './affine';
+import { explainConv, explainPool, type ConvTrace, type PoolTrace } from './conv';
 import { explainRelu, type ReluTrace } from './relu';
 import { explainShopping, type ShoppingOptions, type ShoppingTrace } from './shopping';
 import { explainSigmoid, type SigmoidTrace } from './sigmoid';
 import { explainSoftmaxLoss, type SoftmaxLossTrace } from './softmax-loss';
 
-export type ExplainTrace = ShoppingTrace | AffineTrace | SoftmaxLossTrace | ReluTrace | SigmoidTrace;
+export type ExplainTrace = ShoppingTrace | AffineTrace | SoftmaxLossTrace | ReluTrace | SigmoidTrace | ConvTrace | PoolTrace;
 export type TopicName = ExplainTrace['topic'];
 
 export interface ExplainOptions {
@@ -23,6 +24,8 @@ export const topics: { name: TopicName; summary: string; options: (keyof Explain
   { name: 'softmax-loss', summary: 'scores → softmax → cross-entropy: why the gradient is (y − t)/N and where backward starts', options: ['seed'] },
   { name: 'relu', summary: 'ReLU\'s local derivative is its mask; why there is none at 0', options: ['at'] },
   { name: 'sigmoid', summary: 'Sigmoid\'s local derivative y(1 − y), from the cached output', options: ['at'] },
+  { name: 'conv', summary: 'a 2×2 filter over a 4×4 image: the im2col matrix, out = col·w, dW = colᵀ·dout, dx by col2im, as sums', options: ['seed'] },
+  { name: 'pool', summary: 'max pooling 2×2: which input was each maximum, and where its gradient goes', options: ['seed'] },
 ];
 
 /** Runs one topic. An unknown topic, or an option the topic does not take, is a UserError. */
@@ -45,6 +48,10 @@ export function explain(topic: string, options: ExplainOptions = {}): ExplainTra
       return explainRelu(options.at);
     case 'sigmoid':
       return explainSigmoid(options.at);
+    case 'conv':
+      return explainConv({ seed: options.seed });
+    case 'pool':
+      return explainPool({ seed: options.seed });
   }
 }
 
