@@ -59,6 +59,8 @@ export function buildNetwork(spec: NetworkSpec, kernels: Kernels, rng: Rng): Net
   const counts = new Map<string, number>();
   // The shape of one sample as it reaches each layer: an image (C×H×W) until an affine layer flattens it.
   let shape: number[] = sampleShape(spec);
+  // The layer that gave `shape` (ReLU, dropout and batch norm keep it): named in shape errors.
+  let from: string | undefined;
   spec.layers.forEach((layerSpec, index) => {
     const count = (counts.get(layerSpec.type) ?? 0) + 1;
     counts.set(layerSpec.type, count);
@@ -71,26 +73,29 @@ export function buildNetwork(spec: NetworkSpec, kernels: Kernels, rng: Rng): Net
         fillGaussian(affine.W.value, initStd(initFor(layerSpec.init), width), rng);
         layers.push(affine);
         shape = [layerSpec.units];
+        from = name;
         break;
       }
       case 'conv': {
-        const image = imageInput(shape, index, layerSpec.type, layers.at(-1)?.name);
+        const image = imageInput(shape, index, layerSpec.type, from);
         const size = pair(layerSpec.size), stride = layerSpec.stride ?? 1, pad = layerSpec.pad ?? 0;
-        checkWindow(index, `a ${size.join('×')} convolution with stride ${stride}${pad ? ` and pad ${pad}` : ''}`, image, size, stride, pad, layers.at(-1)?.name);
+        checkWindow(index, `a ${size.join('×')} convolution with stride ${stride}${pad ? ` and pad ${pad}` : ''}`, image, size, stride, pad, from);
         const conv = new Convolution(name, image, layerSpec.filters, size, stride, pad, kernels);
         // The fan-in of a filter: the C·FH·FW inputs of its window.
         fillGaussian(conv.W.value, initStd(initFor(layerSpec.init), image[0] * size[0] * size[1]), rng);
         layers.push(conv);
         shape = conv.outputShape;
+        from = name;
         break;
       }
       case 'pool': {
-        const image = imageInput(shape, index, layerSpec.type, layers.at(-1)?.name);
+        const image = imageInput(shape, index, layerSpec.type, from);
         const size = pair(layerSpec.size), stride = layerSpec.stride ?? size[0], pad = layerSpec.pad ?? 0;
-        checkWindow(index, `a ${size.join('×')} pool with stride ${stride}${pad ? ` and pad ${pad}` : ''}`, image, size, stride, pad, layers.at(-1)?.name);
+        checkWindow(index, `a ${size.join('×')} pool with stride ${stride}${pad ? ` and pad ${pad}` : ''}`, image, size, stride, pad, from);
         const pool = new Pooling(name, image, size, stride, pad, layerSpec.mode ?? 'max', kernels);
         layers.push(pool);
         shape = pool.outputShape;
+        from = name;
         break;
       }
       case 'relu':
