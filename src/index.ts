@@ -66,6 +66,9 @@ export { BatchStream, type BatchStreamOptions, type Batch } from './data/batches
 export { textArt } from './data/text-art';
 export { Dropout } from './layers/dropout';
 export { BatchNorm } from './layers/batchnorm';
+export { Convolution, type ImageShape } from './layers/convolution';
+export { Pooling, type PoolMode } from './layers/pooling';
+export { type Window, outHeight, outWidth } from './core/im2col';
 export { BufferedOptimizer, type Optimizer, type OptimizerState } from './optim/optimizer';
 export { Sgd } from './optim/sgd';
 export { Momentum } from './optim/momentum';

@@ -50,7 +50,7 @@ describe('invalid configs give one specific message naming the file and the fiel
   test.each([
     ['negative units', 'two-layer.json', '{"layers":[{"type":"affine","units":50},{"type":"relu"},{"type":"affine","units":-5}]}', 'two-layer.json: layers[2].units must be a positive integer, got -5'],
     ['fractional units', 'a.json', '{"layers":[{"type":"affine","units":10.5}]}', 'a.json: layers[0].units must be a positive integer, got 10.5'],
-    ['unknown layer type lists the known ones', 'a.json', '{"layers":[{"type":"conv"},{"type":"affine","units":10}]}', 'a.json: layers[0].type must be one of affine, relu, sigmoid, dropout, batchnorm, got "conv"'],
+    ['unknown layer type lists the known ones', 'a.json', '{"layers":[{"type":"lstm"},{"type":"affine","units":10}]}', 'a.json: layers[0].type must be one of affine, relu, sigmoid, dropout, batchnorm, conv, pool, got "lstm"'],
     ['unknown optimizer lists the known ones', 'a.json', `{${layers},"training":{"optimizer":"adamw"}}`, 'a.json: training.optimizer must be one of sgd, momentum, nesterov, adagrad, rmsprop or adam'],
     ['unknown optimizer object', 'a.json', `{${layers},"training":{"optimizer":{"type":"lion"}}}`, 'a.json: training.optimizer must be one of sgd, momentum, nesterov, adagrad, rmsprop or adam (or an object such as {"type": "adam", "beta1": 0.9}), got {"type":"lion"}'],
     ['optimizer hyper-parameter out of range', 'a.json', `{${layers},"training":{"optimizer":{"type":"adam","beta1":1}}}`, 'a.json: training.optimizer.beta1 must be a number in [0, 1), got 1'],
@@ -96,5 +96,15 @@ describe('invalid configs give one specific message naming the file and the fiel
 
   test('a missing file names the file', () => {
     expect(() => loadConfig('/nonexistent/x.yaml')).toThrow('/nonexistent/x.yaml: cannot read the config (ENOENT)');
+  });
+});
+
+describe('conv and pool layers in a config', () => {
+  test('size as n or [h, w]; stride and pad default to 1 and 0 for conv, pool\'s stride to its size', () => {
+    const { parseConfig } = require('../src/io/config') as typeof import('../src/io/config');
+    const c = parseConfig('{"layers":[{"type":"conv","filters":4,"size":[3,5]},{"type":"pool","size":2},{"type":"affine","units":10}]}', 'c.json');
+    expect(c.layers[0]).toEqual({ type: 'conv', filters: 4, size: [3, 5], stride: 1, pad: 0 });
+    expect(c.layers[1]).toEqual({ type: 'pool', size: 2, pad: 0, mode: 'max' });
+    expect(() => parseConfig('{"layers":[{"type":"conv","filters":4,"size":0},{"type":"affine","units":10}]}', 'c.json')).toThrow(/c\.json: layers\[0\]\.size/);
   });
 });

@@ -36,7 +36,7 @@ describe('nnt explain (the built CLI)', () => {
     const { status, stdout, stderr } = nnt('explain', 'chainrule');
     expect(status).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toBe("nnt: unknown explain topic 'chainrule' (known: shopping, affine, softmax-loss, relu, sigmoid, loss, sigmoid-graph, train-step)\n");
+    expect(stderr).toBe("nnt: unknown explain topic 'chainrule' (known: shopping, affine, softmax-loss, relu, sigmoid, loss, sigmoid-graph, train-step, conv, pool)\n");
   });
 
   test('no topic lists the topics', () => {

@@ -30,6 +30,10 @@ function checksOf(trace: ExplainTrace): [string, NumericalCheck][] {
     case 'relu':
     case 'sigmoid':
       return trace.points.map((p) => [`x = ${p.x}`, p.check]);
+    case 'conv':
+      return trace.entries.map((e) => [`${e.gradient}[${e.index}]`, e.check]);
+    case 'pool':
+      return trace.checks.map((e) => [`dx[${e.index}]`, e.check]);
   }
 }
 
@@ -159,7 +163,7 @@ describe('nnt explain relu and sigmoid', () => {
 describe('topics and options', () => {
   test('an unknown topic is a one-line UserError naming the known ones', () => {
     expect(() => explain('backprop')).toThrow(UserError);
-    expect(() => explain('backprop')).toThrow(/unknown explain topic 'backprop' \(known: shopping, affine, softmax-loss, relu, sigmoid, loss, sigmoid-graph, train-step\)$/);
+    expect(() => explain('backprop')).toThrow(/unknown explain topic 'backprop' \(known: shopping, affine, softmax-loss, relu, sigmoid, loss, sigmoid-graph, train-step, conv, pool\)$/);
   });
 
   test('an option the topic does not take is a UserError', () => {

@@ -20,7 +20,7 @@ describe('nnt gradcheck', () => {
     expect(out.backends[0]).toBe('ts');
     expect(out.backends.length).toBeGreaterThanOrEqual(2); // and the wasm builds this engine runs
     const layers = [...new Set(out.rows.map((row: { layer: string }) => row.layer))];
-    expect(layers).toEqual(['Mul (scalar)', 'Add (scalar)', 'ReLU', 'Sigmoid', 'Affine', 'BatchNorm (training)', 'BatchNorm (evaluation)', 'Dropout (fixed mask)', 'SoftmaxWithLoss', 'weight decay (0.5·λ·ΣW²)']);
+    expect(layers).toEqual(['Mul (scalar)', 'Add (scalar)', 'ReLU', 'Sigmoid', 'Affine', 'BatchNorm (training)', 'BatchNorm (evaluation)', 'Dropout (fixed mask)', 'Convolution', 'Pooling (max)', 'SoftmaxWithLoss', 'weight decay (0.5·λ·ΣW²)']);
     expect(out.rows).toHaveLength(layers.length * out.backends.length);
     for (const row of out.rows) expect(row.maxRelError).toBeLessThan(1e-6);
     const text = nnt('gradcheck', '--layers');

@@ -1,5 +1,6 @@
 import { SplitChooser } from '../src/core/wasm-scheduler';
 import { WasmKernels } from '../src/core/wasm-kernels';
+import { tsKernels } from '../src/core/ts-kernels';
 import { loadKernelModule } from '../src/core/wasm-module';
 import { Rng } from '../src/core/rng';
 import { buildNetwork, twoLayerSpec } from '../src/net/build';
@@ -102,5 +103,29 @@ describe('slow paths', () => {
     kernels.matmul(x, x, new Float64Array(4), 2, 3, 2); // copied through scratch: not a slow path
     expect(kernels.stats().slowPaths).toEqual({ addRowVector: 2, reluForward: 1 });
     expect(describeStats(kernels.stats())).toMatch(/slow paths .*addRowVector ×2, reluForward ×1/);
+  });
+
+  test('the window kernels (convolution, pooling) count their slow paths too, and agree with the reference', () => {
+    const { module, variant } = loadKernelModule('simd');
+    const kernels = new WasmKernels(module, variant, 1);
+    const g = { n: 2, c: 1, h: 4, w: 4, fh: 2, fw: 2, stride: 2, pad: 0 };
+    const x = Float64Array.from({ length: 32 }, (_, i) => ((i * 7) % 11) - 5);
+    const inMemory = kernels.alloc(32);
+    inMemory.set(x);
+    const run = (k: Kernels, input: Float64Array, home: (n: number) => Float64Array) => {
+      const col = home(32), back = home(32), out = home(8), dx = home(32), t = home(32);
+      const argmax = k === tsKernels ? new Int32Array(8) : kernels.allocIndices(8);
+      k.im2col(input, col, g);
+      k.col2im(col, back, g);
+      k.maxPoolForward(input, out, argmax, g);
+      k.maxPoolBackward(out, argmax, dx, g);
+      k.transposeBatch(input, t, 2, 4, 4);
+      return [col, back, out, dx, t].map((a) => Array.from(a));
+    };
+    const reference = run(tsKernels, x, (n) => new Float64Array(n));
+    expect(run(kernels, inMemory, (n) => kernels.alloc(n))).toEqual(reference);
+    expect(kernels.stats().slowPaths).toEqual({});
+    expect(run(kernels, x, (n) => new Float64Array(n))).toEqual(reference);
+    expect(kernels.stats().slowPaths).toEqual({ im2col: 1, col2im: 1, maxPoolForward: 1, maxPoolBackward: 1, transposeBatch: 1 });
   });
 });

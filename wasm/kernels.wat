@@ -888,4 +888,149 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $next)))
     (local.get $bits))
+
+  ;; ---- Window operations of the convolutional layers (src/core/im2col.ts is the reference) ----
+  ;; Images are planes of h×w doubles, one per (image, channel); a window of fh×fw moves by
+  ;; $stride over the plane padded with $pad zeros; (oy, ox) is an output position, (ky, kx)
+  ;; a place in the window. Results are exactly the reference's: copies, maxima, and col2im's
+  ;; sums added in the same order.
+
+  ;; The byte offset of pixel (y, x) of the plane at $plane, or -1 when it lies in the padding.
+  (func $pixelAt (param $plane i32) (param $y i32) (param $x i32) (param $h i32) (param $w i32) (result i32)
+    (if (result i32)
+      (i32.and
+        (i32.lt_u (local.get $y) (local.get $h))   ;; unsigned: a negative y is out too
+        (i32.lt_u (local.get $x) (local.get $w)))
+      (then (i32.add (local.get $plane) (i32.shl (i32.add (i32.mul (local.get $y) (local.get $w)) (local.get $x)) (i32.const 3))))
+      (else (i32.const -1))))
+
+  ;; im2col ($toCol = 1: col[r][(c, ky, kx)] = pixel) and col2im ($toCol = 0: pixel += col entry),
+  ;; rows r = (n, oy, ox) in order, as in the reference. col2im's caller zeroes x first.
+  (func $windows (param $x i32) (param $col i32) (param $n i32) (param $c i32) (param $h i32) (param $w i32)
+      (param $fh i32) (param $fw i32) (param $stride i32) (param $pad i32) (param $toCol i32)
+    (local $oh i32) (local $ow i32) (local $i i32) (local $oy i32) (local $ox i32) (local $ch i32)
+    (local $ky i32) (local $kx i32) (local $plane i32) (local $at i32) (local $y i32)
+    (local.set $oh (i32.add (i32.div_u (i32.sub (i32.add (local.get $h) (i32.shl (local.get $pad) (i32.const 1))) (local.get $fh)) (local.get $stride)) (i32.const 1)))
+    (local.set $ow (i32.add (i32.div_u (i32.sub (i32.add (local.get $w) (i32.shl (local.get $pad) (i32.const 1))) (local.get $fw)) (local.get $stride)) (i32.const 1)))
+    (local.set $i (i32.const 0))
+    (block $doneN (loop $eachN
+      (br_if $doneN (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $oy (i32.const 0))
+      (block $doneY (loop $eachY
+        (br_if $doneY (i32.ge_u (local.get $oy) (local.get $oh)))
+        (local.set $ox (i32.const 0))
+        (block $doneX (loop $eachX
+          (br_if $doneX (i32.ge_u (local.get $ox) (local.get $ow)))
+          (local.set $ch (i32.const 0))
+          (block $doneC (loop $eachC
+            (br_if $doneC (i32.ge_u (local.get $ch) (local.get $c)))
+            (local.set $plane (i32.add (local.get $x)
+              (i32.shl (i32.mul (i32.add (i32.mul (local.get $i) (local.get $c)) (local.get $ch)) (i32.mul (local.get $h) (local.get $w))) (i32.const 3))))
+            (local.set $ky (i32.const 0))
+            (block $doneKy (loop $eachKy
+              (br_if $doneKy (i32.ge_u (local.get $ky) (local.get $fh)))
+              (local.set $y (i32.sub (i32.add (i32.mul (local.get $oy) (local.get $stride)) (local.get $ky)) (local.get $pad)))
+              (local.set $kx (i32.const 0))
+              (block $doneKx (loop $eachKx
+                (br_if $doneKx (i32.ge_u (local.get $kx) (local.get $fw)))
+                (local.set $at (call $pixelAt (local.get $plane) (local.get $y)
+                  (i32.sub (i32.add (i32.mul (local.get $ox) (local.get $stride)) (local.get $kx)) (local.get $pad)) (local.get $h) (local.get $w)))
+                (if (local.get $toCol)
+                  (then (f64.store (local.get $col)
+                    (if (result f64) (i32.ge_s (local.get $at) (i32.const 0)) (then (f64.load (local.get $at))) (else (f64.const 0)))))
+                  (else (if (i32.ge_s (local.get $at) (i32.const 0))
+                    (then (f64.store (local.get $at) (f64.add (f64.load (local.get $at)) (f64.load (local.get $col))))))))
+                (local.set $col (i32.add (local.get $col) (i32.const 8)))
+                (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+                (br $eachKx)))
+              (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+              (br $eachKy)))
+            (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
+            (br $eachC)))
+          (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+          (br $eachX)))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (br $eachY)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $eachN))))
+
+  (func (export "im2col") (param $x i32) (param $col i32) (param $n i32) (param $c i32) (param $h i32) (param $w i32)
+      (param $fh i32) (param $fw i32) (param $stride i32) (param $pad i32)
+    (call $windows (local.get $x) (local.get $col) (local.get $n) (local.get $c) (local.get $h) (local.get $w)
+      (local.get $fh) (local.get $fw) (local.get $stride) (local.get $pad) (i32.const 1)))
+
+  (func (export "col2im") (param $col i32) (param $x i32) (param $n i32) (param $c i32) (param $h i32) (param $w i32)
+      (param $fh i32) (param $fw i32) (param $stride i32) (param $pad i32)
+    (call $windows (local.get $x) (local.get $col) (local.get $n) (local.get $c) (local.get $h) (local.get $w)
+      (local.get $fh) (local.get $fw) (local.get $stride) (local.get $pad) (i32.const 0)))
+
+  ;; Max pooling over $planes planes: out[o] = the largest pixel of window o (padding counts
+  ;; as 0), argmax[o] = its index in x (in doubles), -1 for padding; the first of equals wins.
+  (func (export "max_pool_forward") (param $x i32) (param $out i32) (param $argmax i32) (param $planes i32)
+      (param $h i32) (param $w i32) (param $fh i32) (param $fw i32) (param $stride i32) (param $pad i32)
+    (local $oh i32) (local $ow i32) (local $p i32) (local $plane i32) (local $oy i32) (local $ox i32)
+    (local $ky i32) (local $kx i32) (local $y i32) (local $at i32) (local $best f64) (local $bestAt i32) (local $v f64)
+    (local.set $oh (i32.add (i32.div_u (i32.sub (i32.add (local.get $h) (i32.shl (local.get $pad) (i32.const 1))) (local.get $fh)) (local.get $stride)) (i32.const 1)))
+    (local.set $ow (i32.add (i32.div_u (i32.sub (i32.add (local.get $w) (i32.shl (local.get $pad) (i32.const 1))) (local.get $fw)) (local.get $stride)) (i32.const 1)))
+    (local.set $p (i32.const 0))
+    (block $doneP (loop $eachP
+      (br_if $doneP (i32.ge_u (local.get $p) (local.get $planes)))
+      (local.set $plane (i32.add (local.get $x) (i32.shl (i32.mul (local.get $p) (i32.mul (local.get $h) (local.get $w))) (i32.const 3))))
+      (local.set $oy (i32.const 0))
+      (block $doneY (loop $eachY
+        (br_if $doneY (i32.ge_u (local.get $oy) (local.get $oh)))
+        (local.set $ox (i32.const 0))
+        (block $doneX (loop $eachX
+          (br_if $doneX (i32.ge_u (local.get $ox) (local.get $ow)))
+          (local.set $best (f64.const -inf))
+          (local.set $bestAt (i32.const -1))
+          (local.set $ky (i32.const 0))
+          (block $doneKy (loop $eachKy
+            (br_if $doneKy (i32.ge_u (local.get $ky) (local.get $fh)))
+            (local.set $y (i32.sub (i32.add (i32.mul (local.get $oy) (local.get $stride)) (local.get $ky)) (local.get $pad)))
+            (local.set $kx (i32.const 0))
+            (block $doneKx (loop $eachKx
+              (br_if $doneKx (i32.ge_u (local.get $kx) (local.get $fw)))
+              ;; Without padding every pixel of a window is inside: no bounds test.
+              (local.set $at (if (result i32) (local.get $pad)
+                (then (call $pixelAt (local.get $plane) (local.get $y)
+                  (i32.sub (i32.add (i32.mul (local.get $ox) (local.get $stride)) (local.get $kx)) (local.get $pad)) (local.get $h) (local.get $w)))
+                (else (i32.add (local.get $plane) (i32.shl (i32.add (i32.mul (local.get $y) (local.get $w))
+                  (i32.add (i32.mul (local.get $ox) (local.get $stride)) (local.get $kx))) (i32.const 3))))))
+              (local.set $v (if (result f64) (i32.ge_s (local.get $at) (i32.const 0)) (then (f64.load (local.get $at))) (else (f64.const 0))))
+              ;; The new maximum, without a branch (which random data would mispredict half the time).
+              (local.set $bestAt (select
+                (if (result i32) (i32.ge_s (local.get $at) (i32.const 0))
+                  (then (i32.shr_u (i32.sub (local.get $at) (local.get $x)) (i32.const 3))) (else (i32.const -1)))
+                (local.get $bestAt)
+                (f64.gt (local.get $v) (local.get $best))))
+              (local.set $best (select (local.get $v) (local.get $best) (f64.gt (local.get $v) (local.get $best))))
+              (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+              (br $eachKx)))
+            (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+            (br $eachKy)))
+          (f64.store (local.get $out) (local.get $best))
+          (i32.store (local.get $argmax) (local.get $bestAt))
+          (local.set $out (i32.add (local.get $out) (i32.const 8)))
+          (local.set $argmax (i32.add (local.get $argmax) (i32.const 4)))
+          (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+          (br $eachX)))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (br $eachY)))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br $eachP))))
+
+  ;; dx[argmax[o]] += dout[o] for the $outputs outputs (the caller zeroes dx); an index that is
+  ;; not below $size (dx's length; -1 is padding) is dropped, never written.
+  (func (export "max_pool_backward") (param $dout i32) (param $argmax i32) (param $dx i32) (param $outputs i32) (param $size i32)
+    (local $o i32) (local $at i32) (local $to i32)
+    (block $done (loop $each
+      (br_if $done (i32.ge_u (local.get $o) (local.get $outputs)))
+      (local.set $at (i32.load (i32.add (local.get $argmax) (i32.shl (local.get $o) (i32.const 2)))))
+      (if (i32.lt_u (local.get $at) (local.get $size))
+        (then
+          (local.set $to (i32.add (local.get $dx) (i32.shl (local.get $at) (i32.const 3))))
+          (f64.store (local.get $to) (f64.add (f64.load (local.get $to)) (f64.load (i32.add (local.get $dout) (i32.shl (local.get $o) (i32.const 3))))))))
+      (local.set $o (i32.add (local.get $o) (i32.const 1)))
+      (br $each))))
 )

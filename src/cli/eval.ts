@@ -24,8 +24,8 @@ export function run(given: string | undefined, opts: Options): void {
   if (given === undefined && !opts.json) console.log(`evaluating the most recent run: ${file}`);
   const doc = readWeights(file);
   const name = basename(file);
-  checkNetworkMemory(doc.config, doc.inputSize, 500, name);
-  const net = networkFromConfig(doc.config, doc.inputSize, doc.classes, tsKernels, name);
+  checkNetworkMemory(doc.config, doc.inputSize, 500, name, doc.inputShape);
+  const net = networkFromConfig(doc.config, doc.inputSize, doc.classes, tsKernels, name, doc.inputShape);
   loadInto(net, doc, file);
 
   const source = opts.data ? { dir: opts.data } : doc.config.data;

@@ -98,7 +98,7 @@ function runNetwork(flags: Flags): void {
   const where = basename(flags.weights ?? flags.config!);
   const config = doc?.config ?? loadConfig(flags.config!);
   const train = loadTrainSet(config.data);
-  const net = networkFromConfig(config, doc?.inputSize ?? train.sampleSize, doc?.classes ?? train.classes, tsKernels, where);
+  const net = networkFromConfig(config, doc?.inputSize ?? train.sampleSize, doc?.classes ?? train.classes, tsKernels, where, doc?.inputShape ?? train.imageShape);
   if (doc) loadInto(net, doc, flags.weights!);
   net.weightDecay = config.training.weightDecay;
 

@@ -10,11 +10,14 @@ import { plural, table } from './format';
 import { DEFAULT_CONFIG } from './train';
 import { kernelsFor } from './run-config';
 
+/** Entries checked per parameter by default: enough to catch a wrong formula, and seconds even for the conv net's 432,000-entry affine weights. */
+const DEFAULT_ENTRIES = 200;
+
 interface Options {
   config?: string;
   samples: number;
   seed: number;
-  entries?: number;
+  entries?: number | 'all';
   threshold?: number;
   json?: boolean;
   backend?: 'auto' | 'wasm' | 'ts';
@@ -44,7 +47,7 @@ export function run(opts: Options): void {
 
 function check(opts: Options, file: string, config: ReturnType<typeof loadConfig>, kernels: Kernels): void {
   const train = loadTrainSet(config.data);
-  const net = networkFromConfig(config, train.sampleSize, train.classes, kernels, basename(file));
+  const net = networkFromConfig(config, train.sampleSize, train.classes, kernels, basename(file), train.imageShape);
   net.weightDecay = config.training.weightDecay;
 
   const rng = Rng.stream(opts.seed, 'gradcheck');
@@ -54,7 +57,9 @@ function check(opts: Options, file: string, config: ReturnType<typeof loadConfig
   gatherBatch(train, picked, 0, opts.samples, x.data, labels);
 
   const threshold = opts.threshold ?? DEFAULT_THRESHOLD;
-  const rows = gradientCheck(net, x, labels, { threshold, maxEntries: opts.entries, rng });
+  // Every entry of a large parameter takes two forward passes: by default a seeded sample of each.
+  const maxEntries = opts.entries === 'all' ? undefined : (opts.entries ?? DEFAULT_ENTRIES);
+  const rows = gradientCheck(net, x, labels, { threshold, maxEntries, rng });
   const passed = rows.every((r) => r.passed);
   const kinks = rows.reduce((s, r) => s + r.kinkCrossings, 0);
 
@@ -64,6 +69,8 @@ function check(opts: Options, file: string, config: ReturnType<typeof loadConfig
     const layers = net.layers.map((l) => l.name).join(' → ');
     const decay = net.weightDecay ? `, loss with weight decay λ = ${net.weightDecay}` : '';
     console.log(`gradient check of ${basename(file)} (${layers}${decay}), ${plural(opts.samples, 'MNIST training sample')} [${Array.from(picked).join(', ')}], seed ${opts.seed}, h = ${DEFAULT_H}, backend ${kernels.name}`);
+    const sampled = maxEntries === undefined ? 'every entry of each parameter' : `a seeded sample of ${maxEntries} entries of each parameter larger than that`;
+    console.log(`checking ${sampled}${maxEntries === undefined ? '' : ' (--entries all: every entry)'}`);
     console.log(
       table(
         ['parameter', 'shape', 'checked', 'kinks', 'mean |diff|', 'max rel error', 'result'],

@@ -74,7 +74,7 @@ export function buildProgram(): Command {
     .option('-c, --config <file>', configHelp('the network to check (default: two-layer)'))
     .option('--samples <n>', 'number of MNIST training samples', positiveInt, 3)
     .option('--seed <n>', 'seed for the weights and the choice of samples', nonNegativeInt, 1)
-    .option('--entries <n>', 'check at most N entries of each parameter, chosen at random (for large nets)', positiveInt)
+    .option('--entries <n>', 'check at most N entries of each parameter, chosen at random (default 200); "all" checks every entry', entriesOption)
     .option('--threshold <x>', 'largest relative error that passes', positiveNumber)
     .option('--json', 'print the rows as JSON')
     .addOption(new Option('--backend <name>', 'kernels to check (default: the config\'s, as training uses them)').choices(['auto', 'wasm', 'ts']))
@@ -205,6 +205,10 @@ export function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
   return n;
+}
+
+function entriesOption(value: string): number | 'all' {
+  return value === 'all' ? 'all' : positiveInt(value);
 }
 
 export function nonNegativeInt(value: string): number {

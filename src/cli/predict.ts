@@ -35,7 +35,7 @@ export function run(weights: string, images: string[], opts: Options): void {
   if (doc.inputSize !== FIELD * FIELD) {
     throw new UserError(`${name}: the network takes ${doc.inputSize} inputs; pictures are prepared as ${FIELD}×${FIELD} = ${FIELD * FIELD}`);
   }
-  const net = networkFromConfig(doc.config, doc.inputSize, doc.classes, tsKernels, name);
+  const net = networkFromConfig(doc.config, doc.inputSize, doc.classes, tsKernels, name, doc.inputShape);
   loadInto(net, doc, weights);
 
   // Every picture is read and prepared before anything is printed: a bad one stops the run with its name.

@@ -1,3 +1,4 @@
+import type { Window } from './im2col';
 import type { SparseMatrix } from './sparse';
 
 /**
@@ -103,6 +104,24 @@ export interface Kernels {
    * (slow paths, by kernel), and how many windows of calls ran split over the threads or alone.
    */
   stats?(): KernelStats;
+
+  /**
+   * col ((N·OH·OW) × (C·FH·FW)) = the book's im2col of the N×C×H×W images x: row (n, oy, ox)
+   * is the window that output position sees (see im2col.ts for the reference).
+   */
+  im2col(x: Float64Array, col: Float64Array, g: Window): void;
+
+  /** x (N×C×H×W) = col2im(col): each entry of col added back to the pixel it came from. Convolution backward: dx. */
+  col2im(col: Float64Array, x: Float64Array, g: Window): void;
+
+  /** out (N×C×OH×OW) = the maximum of each window of x; argmax its index in x (−1: padding). Ties go to the first. */
+  maxPoolForward(x: Float64Array, out: Float64Array, argmax: Int32Array, g: Window): void;
+
+  /** dx (N×C×H×W) = 0, plus dout at each output's argmax. */
+  maxPoolBackward(dout: Float64Array, argmax: Int32Array, dx: Float64Array, g: Window): void;
+
+  /** dst = src with each of `batches` rows×cols blocks transposed (cols×rows). */
+  transposeBatch(src: Float64Array, dst: Float64Array, batches: number, rows: number, cols: number): void;
 
   /** Releases what the backend holds beyond memory (worker threads), for backends that have any. */
   dispose?(): void;

@@ -1,3 +1,4 @@
+import { col2im, im2col, maxPoolBackward, maxPoolForward, transposeBatch } from './im2col';
 import type { Kernels } from './kernels';
 import { CODE_BITS, checkSparseRoom, checkSparseShape, packEntry, type SparseLists, type SparseMatrix } from './sparse';
 
@@ -201,6 +202,13 @@ export const tsKernels: Kernels = {
     out.rows = rows;
     out.cols = cols;
   },
+
+  // The window operations: the readable loops of im2col.ts.
+  im2col,
+  col2im,
+  maxPoolForward,
+  maxPoolBackward,
+  transposeBatch,
 };
 
 /** Row k of C (count×n) = Σ value · (row `index` of B) over the entries of list k, for k < count. */

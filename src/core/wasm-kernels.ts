@@ -1,5 +1,6 @@
 import type { KernelStats, Kernels, UpdateRule } from './kernels';
 import { CODE_BITS, checkSparseShape, type SparseLists, type SparseMatrix } from './sparse';
+import { colShape, outHeight, outWidth, windowError, type Window } from './im2col';
 import { tsKernels } from './ts-kernels';
 import { ByteLists, newGatherScratch, type GatherScratch } from './wasm-lists';
 import type { KernelExports, WasmVariant } from './wasm-module';
@@ -261,6 +262,52 @@ export class WasmKernels implements Kernels {
     this.threads.finish();
   }
 
+  // The window operations of convolution and pooling (kernels.wat, on the calling thread:
+  // each is a pass over memory, small next to the products around it). Arrays from outside
+  // the memory go to the reference loops, counted as slow paths like the other kernels'.
+  im2col(x: Float64Array, col: Float64Array, g: Window): void {
+    const at = this.place.offsets('im2col', x, col);
+    if (!at) return tsKernels.im2col(x, col, g);
+    checkWindowArrays(g, x, col);
+    this.wasm.im2col(at[0], at[1], g.n, g.c, g.h, g.w, g.fh, g.fw, g.stride, g.pad);
+  }
+
+  col2im(col: Float64Array, x: Float64Array, g: Window): void {
+    const at = this.place.offsets('col2im', col, x);
+    if (!at) return tsKernels.col2im(col, x, g);
+    checkWindowArrays(g, x, col);
+    x.fill(0, 0, g.n * g.c * g.h * g.w);
+    this.wasm.col2im(at[0], at[1], g.n, g.c, g.h, g.w, g.fh, g.fw, g.stride, g.pad);
+  }
+
+  maxPoolForward(x: Float64Array, out: Float64Array, argmax: Int32Array, g: Window): void {
+    const at = this.place.offsets('maxPoolForward', x, out, argmax);
+    if (!at) return tsKernels.maxPoolForward(x, out, argmax, g);
+    const outputs = checkWindowArrays(g, x);
+    checkLength('out', out, outputs);
+    checkLength('argmax', argmax, outputs);
+    this.wasm.max_pool_forward(at[0], at[1], at[2], g.n * g.c, g.h, g.w, g.fh, g.fw, g.stride, g.pad);
+  }
+
+  maxPoolBackward(dout: Float64Array, argmax: Int32Array, dx: Float64Array, g: Window): void {
+    const at = this.place.offsets('maxPoolBackward', dout, argmax, dx);
+    if (!at) return tsKernels.maxPoolBackward(dout, argmax, dx, g);
+    const outputs = checkWindowArrays(g, dx);
+    checkLength('dout', dout, outputs);
+    checkLength('argmax', argmax, outputs);
+    const size = g.n * g.c * g.h * g.w;
+    dx.fill(0, 0, size);
+    this.wasm.max_pool_backward(at[0], at[1], at[2], outputs, size);
+  }
+
+  transposeBatch(src: Float64Array, dst: Float64Array, batches: number, rows: number, cols: number): void {
+    const at = this.place.offsets('transposeBatch', src, dst);
+    if (!at) return tsKernels.transposeBatch(src, dst, batches, rows, cols);
+    checkLength('src', src, batches * rows * cols);
+    checkLength('dst', dst, batches * rows * cols);
+    for (let b = 0; b < batches; b++) this.wasm.transpose(at[0] + 8 * b * rows * cols, at[1] + 8 * b * rows * cols, rows, cols);
+  }
+
   /** Stops the worker threads. The kernels still work afterwards, on the calling thread only. */
   dispose(): void {
     this.threads.dispose();
@@ -425,4 +472,19 @@ function setArgs(
 ): void {
   args[0] = a0; args[1] = a1; args[2] = a2; args[3] = a3; args[4] = a4; args[5] = a5; args[6] = a6;
   args[7] = a7; args[8] = a8; args[9] = a9; args[10] = a10; args[11] = a11; args[12] = a12; args[13] = a13;
+}
+
+/**
+ * The window kernels walk x and col through raw addresses computed from the geometry: it must
+ * be one the layers accept (windowError), and the arrays long enough. Returns the output count.
+ */
+function checkWindowArrays(g: Window, x: Float64Array, col?: Float64Array): number {
+  const dims = [g.n, g.c, g.h, g.w, g.fh, g.fw, g.stride, g.pad];
+  if (!dims.every((d) => Number.isInteger(d) && d >= 0) || g.stride < 1 || g.fh < 1 || g.fw < 1 || windowError(g.h, g.w, g.fh, g.fw, g.stride, g.pad, 'input')) {
+    throw new RangeError(`window ${JSON.stringify(g)} does not fit its images`);
+  }
+  checkLength('x', x, g.n * g.c * g.h * g.w);
+  const [rows, cols] = colShape(g);
+  if (col) checkLength('col', col, rows * cols);
+  return g.n * g.c * outHeight(g) * outWidth(g);
 }

@@ -32,6 +32,12 @@ export interface KernelExports {
   relu_forward(x: number, y: number, n: number): void;
   relu_backward(y: number, dy: number, dx: number, n: number): void;
   gather_rows(src: number, indices: number, rows: number, cols: number, table: number, out: number): void;
+  im2col(x: number, col: number, n: number, c: number, h: number, w: number, fh: number, fw: number, stride: number, pad: number): void;
+  col2im(col: number, x: number, n: number, c: number, h: number, w: number, fh: number, fw: number, stride: number, pad: number): void;
+  max_pool_forward(
+    x: number, out: number, argmax: number, planes: number, h: number, w: number, fh: number, fw: number, stride: number, pad: number,
+  ): void;
+  max_pool_backward(dout: number, argmax: number, dx: number, outputs: number, size: number): void;
   count_bytes(src: number, rows: number, cols: number): number;
   list_bytes(src: number, rows: number, cols: number, starts: number, entries: number, n0: number): number;
   gather_lists(

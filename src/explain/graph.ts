@@ -14,6 +14,9 @@ export interface Graph {
 
 export function toGraph(trace: ExplainTrace): Graph {
   switch (trace.topic) {
+    case 'conv':
+    case 'pool':
+      return windowGraph(trace.topic);
     case 'shopping':
       return scalarGraph(trace, `shopping: ${trace.output} = ${num(trace.outputValue)}`);
     case 'loss':
@@ -49,6 +52,25 @@ export function toGraph(trace: ExplainTrace): Graph {
 }
 
 export const opSymbol = { mul: '×', add: '+', sub: '−' } as const;
+
+/** x → Convolution (or Pooling) → out → Σ dout ⊙ out → L; the numbers are in the text and JSON. */
+function windowGraph(topic: 'conv' | 'pool'): Graph {
+  const name = topic === 'conv' ? 'Convolution (im2col · w + b)' : 'Pooling (max)';
+  return {
+    title: `${topic}: L = Σ dout ⊙ out`,
+    nodes: [
+      { id: 'x', label: 'x (4×4)', kind: 'value' },
+      { id: 'layer', label: name, kind: 'op' },
+      { id: 'sum', label: 'Σ dout ⊙ out', kind: 'op' },
+      { id: 'L', label: 'L', kind: 'value' },
+    ],
+    edges: [
+      { from: 'x', to: 'layer', forward: 'x', backward: topic === 'conv' ? 'dx = col2im(dout·wᵀ)' : 'dx: dout at each argmax' },
+      { from: 'layer', to: 'sum', forward: 'out', backward: 'dout' },
+      { from: 'sum', to: 'L', forward: 'L', backward: '1' },
+    ],
+  };
+}
 
 /** Leaves as plain values, each node as an operator, the output at the end. */
 function scalarGraph(t: ScalarGraphTrace, title: string): Graph {

@@ -65,12 +65,27 @@ const phrases: [RegExp, string][] = [
   [/^update: SGD, each parameter −= lr·gradient, lr = (\S+)$/m, '갱신: SGD, 각 매개변수 −= lr·기울기, lr = $1'],
   [/^ {2}e\.g\. /m, '  예: '],
   [/^loss on the same 2 samples: (\S+) before, (.*) after the step$/m, '같은 샘플 2개의 손실: 갱신 전 $1, 갱신 후 $2'],
+  // conv, pool
+  [/^conv: one (\S+) image, one (\S+) filter, stride (\d+), no padding → a (\S+) output$/m, 'conv: 이미지 하나($1), 필터 하나($2), 스트라이드 $3, 패딩 없음 → 출력 $4'],
+  [/^forward: im2col puts each (\S+) window in a row \((\d+) windows × (\d+) pixels\); then out = col · w \+ b, w the filter as a column$/m, '순전파: im2col이 $1 윈도를 하나씩 한 행에 놓습니다(윈도 $2개 × 픽셀 $3개). 그다음 out = col · w + b, w는 필터를 열 하나로 세운 것'],
+  [/^out \((\S+)\): row r of col is output \(r div (\d+), r mod (\d+)\)$/m, 'out ($1): col의 행 r이 출력 (r div $2, r mod $3)'],
+  [/^the loss: L = Σ dout ⊙ out \(so dL\/d\(out\) = dout\); here L = (\S+)$/m, '손실: L = Σ dout ⊙ out (따라서 dL/d(out) = dout); 여기서 L = $1'],
+  [/^dW = colᵀ · dout: each filter place k sums its column of col times dout, over the (\d+) windows$/m, 'dW = colᵀ · dout: 필터의 각 자리 k는 윈도 $1개에 걸쳐 col의 k열과 dout의 곱을 더합니다'],
+  [/^db = Σ dout: b was added to every output$/m, 'db = Σ dout: b는 모든 출력에 더해졌습니다'],
+  [/^dx = col2im\(dout · wᵀ\): each pixel gets dout · w from every window that saw it \(corners 1, the middle 4\)$/m, 'dx = col2im(dout · wᵀ): 각 픽셀은 자신을 본 모든 윈도에서 dout · w를 받습니다(모서리는 1개, 가운데는 4개)'],
+  [/^pool: max pooling of a (\S+) image in (\S+) windows, stride (\d+) → (\S+)$/m, 'pool: $1 이미지의 $2 윈도 최대 풀링, 스트라이드 $3 → $4'],
+  [/^forward remembers which input was each window's maximum; backward sends dout there, and 0 to the other three$/m, '순전파는 윈도마다 어느 입력이 최댓값이었는지 기억하고, 역전파는 dout을 그 자리로, 나머지 셋에는 0을 보냅니다'],
+  [/^ties \(two inputs equal to the maximum\) go to the first in the window, row by row, as np\.argmax does in the book;$/m, '동점(최댓값과 같은 입력이 둘)이면 책의 np.argmax처럼 윈도 안에서 행 순서로 첫 번째 입력이 받습니다.'],
+  [/^near a tie the maximum can change hands within ±h, a kink: the gradient check counts such nudges apart, like ReLU's\.$/m, '동점 근처에서는 ±h 안에서 최댓값이 바뀔 수 있습니다(꺾인 점). 기울기 확인은 ReLU처럼 이런 경우를 따로 셉니다.'],
+  [/^every input, backprop beside the numerical derivative$/m, '모든 입력: 역전파와 수치 미분을 나란히'],
   // inside the numerical note
   [/the whole graph's output /g, '그래프 전체의 출력 '],
   [/the mean loss, nudging one score/g, '평균 손실, 점수 하나를 조금씩 바꾸며'],
   [/L through the Affine layer, nudging one entry of X, W or b/g, 'Affine 계층을 거친 L, X, W, b의 원소 하나를 조금씩 바꾸며'],
   [/L = Σ y, nudging one x/g, 'L = Σ y, x 하나를 조금씩 바꾸며'],
   [/y, nudging the value that enters each node/g, 'y, 각 노드에 들어가는 값을 조금씩 바꾸며'],
+  [/L through the Convolution layer, nudging one entry of x, W or b/g, 'Convolution 계층을 거친 L, x, W, b의 원소 하나를 조금씩 바꾸며'],
+  [/L = Σ dout ⊙ out, nudging one input/g, 'L = Σ dout ⊙ out, 입력 하나를 조금씩 바꾸며'],
   [/the loss, nudging one score or parameter/g, '손실, 점수나 매개변수 하나를 조금씩 바꾸며'],
 ];
 
@@ -88,4 +103,6 @@ export const koreanSummaries: Record<string, string> = {
   loss: '손실 (price − budget)²로 끝나는 쇼핑 그래프: 역전파는 dL/dL = 1에서 시작',
   'sigmoid-graph': '책의 그림처럼 그린 sigmoid: ×(−1), exp, +1, 1/x 노드와 그 곱이 y(1 − y)가 되는 과정',
   'train-step': '4-3-2 신경망, 샘플 2개로 학습 한 단계 전체: 순전파, 역전파의 모든 원소와 갱신',
+  conv: '4×4 이미지 위의 2×2 필터: im2col 행렬, out = col·w, dW = colᵀ·dout, col2im으로 구하는 dx를 합으로',
+  pool: '2×2 최대 풀링: 각 최댓값이 어느 입력이었는지, 그 기울기가 어디로 가는지',
 };

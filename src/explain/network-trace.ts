@@ -1,4 +1,5 @@
 import { norm } from '../core/ops';
+import { Pooling } from '../layers/pooling';
 import type { Tensor } from '../core/tensor';
 import type { Labels } from '../layers/softmax-with-loss';
 import type { Network } from '../net/network';
@@ -125,7 +126,8 @@ function traceAll(net: Network, x: Tensor, labels: Labels, learningRate: number,
   let out = x;
   for (const layer of net.layers) {
     out = layer.forward(out, training);
-    const sides = layer.kinkSides?.();
+    // A max pool's kink sides are which input won each window, not an on/off mask: no active fraction.
+    const sides = layer instanceof Pooling ? undefined : layer.kinkSides?.();
     forward.push({ layer: layer.name, shape: [...out.shape], stats: stats(out.data), ...(sides && { activeFraction: fractionOfOnes(sides) }) });
   }
   // Summed as Network.loss sums them, so the loss is the one training reports.

@@ -1,4 +1,5 @@
 import type { AffineTrace } from './affine';
+import { renderConv, renderPool } from './render-conv';
 import type { NumericalCheck } from './check';
 import type { ReluTrace } from './relu';
 import type { ShoppingTrace } from './shopping';
@@ -29,6 +30,10 @@ export function renderText(trace: ExplainTrace, paint: Paint = plain): string {
       return renderSigmoidGraph(trace, paint);
     case 'train-step':
       return renderTrainStep(trace, paint);
+    case 'conv':
+      return renderConv(trace, paint);
+    case 'pool':
+      return renderPool(trace, paint);
   }
 }
 

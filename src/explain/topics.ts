@@ -1,5 +1,6 @@
 import { UsageError } from '../errors';
 import { explainAffine, type AffineTrace } from './affine';
+import { explainConv, explainPool, type ConvTrace, type PoolTrace } from './conv';
 import { explainRelu, type ReluTrace } from './relu';
 import { explainShopping, type ShoppingOptions, type ShoppingTrace } from './shopping';
 import { explainSigmoid, type SigmoidTrace } from './sigmoid';
@@ -8,7 +9,8 @@ import { explainLoss, type LossTrace } from './loss';
 import { explainSigmoidGraph, type SigmoidGraphTrace } from './sigmoid-graph';
 import { explainTrainStep, type TrainStepTrace } from './train-step';
 
-export type ExplainTrace = ShoppingTrace | AffineTrace | SoftmaxLossTrace | ReluTrace | SigmoidTrace | LossTrace | SigmoidGraphTrace | TrainStepTrace;
+export type ExplainTrace =
+  | ShoppingTrace | AffineTrace | SoftmaxLossTrace | ReluTrace | SigmoidTrace | LossTrace | SigmoidGraphTrace | TrainStepTrace | ConvTrace | PoolTrace;
 export type TopicName = ExplainTrace['topic'];
 
 export interface ExplainOptions {
@@ -31,6 +33,8 @@ export const topics: { name: TopicName; summary: string; options: (keyof Explain
   { name: 'loss', summary: 'the shopping graph ending in a loss (price − budget)²: backward starts at dL/dL = 1', options: ['shopping', 'budget'] },
   { name: 'sigmoid-graph', summary: 'sigmoid as the book draws it: ×(−1), exp, +1, 1/x nodes, and how their product is y(1 − y)', options: ['at'] },
   { name: 'train-step', summary: 'one whole training step of a 4-3-2 net on 2 samples: every entry forward, backward, and the update', options: ['seed'] },
+  { name: 'conv', summary: 'a 2×2 filter over a 4×4 image: the im2col matrix, out = col·w, dW = colᵀ·dout, dx by col2im, as sums', options: ['seed'] },
+  { name: 'pool', summary: 'max pooling 2×2: which input was each maximum, and where its gradient goes', options: ['seed'] },
 ];
 
 /** Runs one topic. An unknown topic, or an option the topic does not take, is a UsageError (exit code 2 on the command line). */
@@ -59,6 +63,10 @@ export function explain(topic: string, options: ExplainOptions = {}): ExplainTra
       return explainSigmoidGraph(options.at?.[0]);
     case 'train-step':
       return explainTrainStep({ seed: options.seed });
+    case 'conv':
+      return explainConv({ seed: options.seed });
+    case 'pool':
+      return explainPool({ seed: options.seed });
   }
 }
 

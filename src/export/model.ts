@@ -15,14 +15,30 @@ export interface LoadedModel {
   net: Network;
   /** The network's arrays in the weights file's order: parameters, then state. */
   arrays: NamedArray[];
+  /** The weights file's name, for messages. */
+  file?: string;
+}
+
+/** The layer types the ONNX and PyTorch exporters write (as ONNX nodes, as model.py's modules). */
+export const EXPORTED_LAYER_TYPES = ['affine', 'relu', 'sigmoid', 'batchnorm', 'dropout'] as const;
+export type ExportedLayerType = (typeof EXPORTED_LAYER_TYPES)[number];
+
+/** Refuses, naming the first layer the exporter has no translation for (conv, pool), before anything is written. */
+export function checkExportable(model: LoadedModel, format: string): void {
+  const layers = model.doc.config.layers;
+  const i = layers.findIndex((l) => !(EXPORTED_LAYER_TYPES as readonly string[]).includes(l.type));
+  if (i < 0) return;
+  throw new UserError(
+    `${model.file ?? 'the weights'}: layers[${i}] (${layerNames(layers)[i]}) is a ${layers[i].type} layer, which ${format} export does not handle (it handles ${EXPORTED_LAYER_TYPES.join(', ')})`,
+  );
 }
 
 export function loadModel(file: string): LoadedModel {
   const doc = readWeights(file);
-  const net = networkFromConfig(doc.config, doc.inputSize, doc.classes, tsKernels, basename(file));
+  const net = networkFromConfig(doc.config, doc.inputSize, doc.classes, tsKernels, basename(file), doc.inputShape);
   loadInto(net, doc, file);
   const arrays = [...net.params(), ...net.stateArrays()].map((a) => ({ name: a.name, shape: [...a.shape], values: a.value }));
-  return { doc, net, arrays };
+  return { doc, net, arrays, file: basename(file) };
 }
 
 /** The names buildNetwork gives the layers: each type numbered from 1 (affine1, relu1, affine2). */

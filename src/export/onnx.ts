@@ -8,7 +8,7 @@ import type { NamedArray } from '../io/safetensors';
 import type { WeightsDocument } from '../io/weights';
 import { BATCHNORM_EPS, BatchNorm } from '../layers/batchnorm';
 import type { LayerSpec } from '../net/build';
-import { documentFromArrays, layerNames, type LoadedModel } from './model';
+import { checkExportable, documentFromArrays, layerNames, type ExportedLayerType, type LoadedModel } from './model';
 
 /**
  * nnt's network as an ONNX graph (opset 13), and back.
@@ -39,7 +39,7 @@ interface Emitter {
 }
 
 /** How each layer type becomes ONNX nodes: one entry per type (conv, pooling, flatten go here). */
-const onnxEmitters: Record<LayerSpec['type'], (e: Emitter, spec: LayerSpec, name: string, input: string, output: string, model: LoadedModel, index: number) => void> = {
+const onnxEmitters: Record<ExportedLayerType, (e: Emitter, spec: LayerSpec, name: string, input: string, output: string, model: LoadedModel, index: number) => void> = {
   affine: (e, _spec, name, input, output) => {
     e.nodes.push({ opType: 'Gemm', name, input: [input, initializer(e, `${name}.W`), initializer(e, `${name}.b`)], output: [output] });
   },
@@ -59,6 +59,7 @@ const onnxEmitters: Record<LayerSpec['type'], (e: Emitter, spec: LayerSpec, name
 };
 
 export function toOnnx(model: LoadedModel, dtype: ExportDtype = 'float64'): Uint8Array {
+  checkExportable(model, 'ONNX');
   const { doc } = model;
   const elemType = dtype === 'float64' ? DataType.DOUBLE : DataType.FLOAT;
   const e: Emitter = { nodes: [], initializers: [], arrays: new Map(model.arrays.map((a) => [a.name, a])), elemType };
@@ -66,7 +67,7 @@ export function toOnnx(model: LoadedModel, dtype: ExportDtype = 'float64'): Uint
   let current = ONNX_INPUT;
   doc.config.layers.forEach((spec, i) => {
     const output = i === names.length - 1 ? ONNX_LOGITS : names[i];
-    onnxEmitters[spec.type](e, spec, names[i], current, output, model, i);
+    onnxEmitters[spec.type as ExportedLayerType](e, spec, names[i], current, output, model, i);
     current = output;
   });
   e.nodes.push({ opType: 'Softmax', name: 'softmax', input: [ONNX_LOGITS], output: [ONNX_PROBABILITIES], attribute: [{ name: 'axis', type: AttributeType.INT, i: -1 }] });

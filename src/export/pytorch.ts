@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../io/atomic';
 import type { SafetensorsDtype } from '../io/safetensors';
 import { DATA_FILE_ROLES, resolveDataFile } from '../data/source';
 import { BATCHNORM_EPS } from '../layers/batchnorm';
-import type { LoadedModel } from './model';
+import { checkExportable, type LoadedModel } from './model';
 import { writeModelSafetensors } from './safetensors';
 
 /** The files of templates/pytorch, copied as they are: they read config.json and the weights. */
@@ -17,6 +17,7 @@ export const PYTORCH_FILES = ['model.py', 'train.py'] as const;
  * train.py (continues training with DistributedDataParallel, launched by torchrun).
  */
 export function writePytorchFolder(model: LoadedModel, dir: string, dtype: SafetensorsDtype = 'F64'): void {
+  checkExportable(model, 'PyTorch');
   mkdirSync(dir, { recursive: true });
   writeModelSafetensors(model, join(dir, 'weights.safetensors'), dtype);
   const { doc } = model;

@@ -32,6 +32,8 @@ const fraction = z
   .lt(1, { error: 'must be a number in [0, 1)' });
 const path = z.string({ error: 'must be a file path (a string)' }).min(1, { error: 'must be a non-empty path' });
 
+const windowSize = z.union([positiveInt, z.tuple([positiveInt, positiveInt])], { error: 'must be a positive integer or a pair [height, width]' });
+
 export const initSchema = z.discriminatedUnion(
   'type',
   [
@@ -48,6 +50,21 @@ export const layerSchemas = {
   sigmoid: z.strictObject({ type: z.literal('sigmoid') }),
   dropout: z.strictObject({ type: z.literal('dropout'), ratio: fraction.default(0.5).describe('share of units zeroed in training (inverted dropout)') }),
   batchnorm: z.strictObject({ type: z.literal('batchnorm') }),
+  conv: z.strictObject({
+    type: z.literal('conv'),
+    filters: positiveInt.describe('number of filters (output channels)'),
+    size: windowSize.describe('filter height and width: n for n×n, or [h, w]'),
+    stride: positiveInt.default(1),
+    pad: nonNegativeInt.default(0).describe('zeros added on every side of the input'),
+    init: initSchema.optional(),
+  }),
+  pool: z.strictObject({
+    type: z.literal('pool'),
+    size: windowSize.describe('window height and width: n for n×n, or [h, w]'),
+    stride: positiveInt.optional().describe('default: the window height'),
+    pad: nonNegativeInt.default(0),
+    mode: z.enum(['max', 'avg'], { error: 'must be "max" or "avg"' }).default('max'),
+  }),
 };
 
 type LayerSchemas = typeof layerSchemas;
@@ -146,12 +163,14 @@ export const configSchema = z
     $schema: z.string().optional(),
     name: z.string().optional().describe('a name for the run, shown in the output'),
     inputSize: positiveInt.optional().describe('inputs per sample; default: taken from the data'),
+    inputShape: z.array(positiveInt).min(2).max(3).optional()
+      .describe('shape of a sample for conv and pool layers, [C, H, W] or [H, W]; default: from the data header (MNIST: 1×28×28)'),
     layers: z
       .array(layerSchema, { error: 'must be a list of layers' })
       .min(1, { error: 'must list at least one layer' })
       .max(MAX_LAYERS, { error: `may list at most ${MAX_LAYERS} layers` }),
     loss: z.literal('softmax-cross-entropy', { error: 'must be "softmax-cross-entropy"' }).default('softmax-cross-entropy'),
-    init: initSchema.optional().describe('weight initialisation of affine layers that do not set their own'),
+    init: initSchema.optional().describe('weight initialisation of affine and conv layers that do not set their own'),
     data: dataSchema.prefault({}),
     training: trainingSchema.prefault({}),
     output: outputSchema.prefault({}),

@@ -83,6 +83,11 @@ export const weightsDocumentSchema = z.object(
     createdBy: z.string({ error: 'must be a string' }).optional(),
     config: z.unknown(),
     inputSize: int(`must be an integer from 1 to ${MAX_INPUT_SIZE}`, 1, MAX_INPUT_SIZE),
+    inputShape: z
+      .array(int(`must be a list of 2 or 3 sizes from 1 to ${MAX_INPUT_SIZE}`, 1, MAX_INPUT_SIZE), { error: 'must be a list of 2 or 3 sizes' })
+      .min(2, { error: 'must be a list of 2 or 3 sizes' })
+      .max(3, { error: 'must be a list of 2 or 3 sizes' })
+      .optional(),
     classes: int('must be an integer from 1 to 256', 1, 256),
     params: z.array(encodedArraySchema, { error: 'must be a list of arrays' }),
     state: z.array(encodedArraySchema, { error: 'must be a list of arrays' }).default([]),

@@ -39,6 +39,8 @@ export interface WeightsDocument {
   createdBy: string;
   config: Config;
   inputSize: number;
+  /** The shape of a sample as the data header gave it (e.g. [28, 28]); conv and pool layers need it. */
+  inputShape?: number[];
   classes: number;
   params: EncodedArray[];
   /** Non-learned arrays saved with the weights (batch-norm running statistics). */
@@ -71,13 +73,16 @@ export function decodeArray(encoded: EncodedArray, where: string): Float64Array 
   return values;
 }
 
-export function weightsDocument(net: WeightsHolder, config: Config, inputSize: number, classes: number, metrics: unknown): WeightsDocument {
+export function weightsDocument(
+  net: WeightsHolder, config: Config, inputSize: number, classes: number, metrics: unknown, inputShape?: readonly number[],
+): WeightsDocument {
   return {
     format: WEIGHTS_FORMAT,
     version: WEIGHTS_VERSION,
     createdBy: `nnt ${require('../../package.json').version}`,
     config,
     inputSize,
+    ...(inputShape ? { inputShape: [...inputShape] } : {}),
     classes,
     params: net.params().map((p) => encodeArray(p.name, p.shape, p.value)),
     state: net.stateArrays().map((s) => encodeArray(s.name, s.shape, s.value)),

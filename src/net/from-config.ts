@@ -1,13 +1,15 @@
 import type { Kernels } from '../core/kernels';
 import { Rng } from '../core/rng';
+import { sizeOf } from '../core/tensor';
 import { UserError } from '../errors';
 import type { Config } from '../io/config-schema';
-import { buildNetwork, type NetworkSpec } from './build';
+import { buildNetwork, ShapeError, type NetworkSpec } from './build';
 import type { Network } from './network';
 
-/** The network spec a config describes, once the data has said how wide a sample is. */
-export function networkSpec(config: Config, dataInputSize: number): NetworkSpec {
-  return { inputSize: config.inputSize ?? dataInputSize, layers: config.layers, init: config.init };
+/** The network spec a config describes, once the data has said how wide a sample is (and, for images, its shape). */
+export function networkSpec(config: Config, dataInputSize: number, dataShape?: readonly number[]): NetworkSpec {
+  const inputShape = config.inputShape ?? dataShape;
+  return { inputSize: config.inputSize ?? dataInputSize, inputShape, layers: config.layers, init: config.init };
 }
 
 /**
@@ -15,8 +17,10 @@ export function networkSpec(config: Config, dataInputSize: number): NetworkSpec 
  * initial weights drawn from the seed's 'init' stream. Shape mismatches with the data are
  * user errors, named after the config field.
  */
-export function networkFromConfig(config: Config, inputSize: number, classes: number, kernels: Kernels, where: string): Network {
-  return buildFromConfig(config, inputSize, classes, kernels, where).network;
+export function networkFromConfig(
+  config: Config, inputSize: number, classes: number, kernels: Kernels, where: string, sampleShape?: readonly number[],
+): Network {
+  return buildFromConfig(config, inputSize, classes, kernels, where, sampleShape).network;
 }
 
 /**
@@ -24,7 +28,9 @@ export function networkFromConfig(config: Config, inputSize: number, classes: nu
  * masks: a trainer keeps it, and saves its state in checkpoints so a resumed run draws the
  * same masks.
  */
-export function buildFromConfig(config: Config, inputSize: number, classes: number, kernels: Kernels, where: string): { network: Network; rng: Rng } {
+export function buildFromConfig(
+  config: Config, inputSize: number, classes: number, kernels: Kernels, where: string, sampleShape?: readonly number[],
+): { network: Network; rng: Rng } {
   if (config.inputSize !== undefined && config.inputSize !== inputSize) {
     throw new UserError(`${where}: inputSize is ${config.inputSize}, but the data has ${inputSize} values per sample`);
   }
@@ -33,5 +39,12 @@ export function buildFromConfig(config: Config, inputSize: number, classes: numb
     throw new UserError(`${where}: layers[${config.layers.length - 1}].units is ${last.units}, but the data has ${classes} classes`);
   }
   const rng = Rng.stream(config.training.seed, 'init');
-  return { network: buildNetwork(networkSpec(config, inputSize), kernels, rng), rng };
+  // The shape of an image comes from the data header (an IDX file's dimensions), unless the config gives one.
+  const shape = sampleShape && sizeOf(sampleShape) === inputSize ? sampleShape : undefined;
+  try {
+    return { network: buildNetwork(networkSpec(config, inputSize, shape), kernels, rng), rng };
+  } catch (error) {
+    if (error instanceof ShapeError) throw new UserError(`${where}: ${error.message}`);
+    throw error;
+  }
 }

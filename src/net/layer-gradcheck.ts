@@ -4,9 +4,11 @@ import type { Tensor } from '../core/tensor';
 import { AddLayer } from '../layers/add';
 import { Affine } from '../layers/affine';
 import { BatchNorm } from '../layers/batchnorm';
+import { Convolution } from '../layers/convolution';
 import { Dropout } from '../layers/dropout';
 import type { Layer } from '../layers/layer';
 import { MulLayer } from '../layers/mul';
+import { Pooling } from '../layers/pooling';
 import { Relu } from '../layers/relu';
 import { Network } from './network';
 import { Sigmoid } from '../layers/sigmoid';
@@ -35,8 +37,8 @@ const D = 5; // input features
 const M = 3; // output units
 
 /**
- * Every layer type, one factory each. A new layer type is one line here (Convolution and
- * Pooling get theirs when they exist).
+ * Every layer type, one factory each. A new layer type is one line here. The conv and pool
+ * probes take N images of 2 channels (5×5 with a padded 3×3 conv of stride 1, 4×4 pooled in 2×2 windows).
  */
 export const layerFactories: LayerFactory[] = [
   { name: 'Mul (scalar)', build: (_k, rng) => scalarProbe(new MulLayer(), rng) },
@@ -47,6 +49,8 @@ export const layerFactories: LayerFactory[] = [
   { name: 'BatchNorm (training)', build: (k, rng) => layerProbe(randomized(new BatchNorm('batchnorm', D, k), rng), input(k, rng, [N, D]), rng) },
   { name: 'BatchNorm (evaluation)', build: (k, rng) => layerProbe(randomized(new BatchNorm('batchnorm', D, k), rng), input(k, rng, [N, D]), rng, false) },
   { name: 'Dropout (fixed mask)', build: (k, rng) => layerProbe(new Dropout('dropout', 0.5, k, rng), input(k, rng, [N, D]), rng) },
+  { name: 'Convolution', build: (k, rng) => layerProbe(randomized(new Convolution('conv', [2, 5, 5], 3, [3, 3], 1, 1, k), rng), input(k, rng, [N, 2, 5, 5]), rng) },
+  { name: 'Pooling (max)', build: (k, rng) => layerProbe(new Pooling('pool', [2, 4, 4], [2, 2], 2, 0, 'max', k), input(k, rng, [N, 2, 4, 4]), rng) },
   { name: 'SoftmaxWithLoss', build: (k, rng) => softmaxProbe(new SoftmaxWithLoss(k), input(k, rng, [N, M]), rng) },
   { name: 'weight decay (0.5·λ·ΣW²)', build: (k, rng) => decayProbe(randomized(new Affine('affine', D, M, k), rng), k) },
 ];

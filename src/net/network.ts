@@ -129,7 +129,7 @@ export class Network {
 }
 
 /**
- * The first layer as an InputLayer: itself when it is one (an InputAffine); otherwise a plain
+ * The first layer as an InputLayer: itself when it is one (an InputAffine, a Convolution); otherwise a plain
  * layer that gets the batch as a dense tensor (its dX is computed and dropped). No layers at
  * all: the scores are the input.
  */

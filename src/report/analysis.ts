@@ -30,7 +30,7 @@ export interface TestAnalysis {
 
 /** Runs the test set (its first `limit` samples) through the weights' network. */
 export function analyseTestSet(doc: WeightsDocument, file: string, limit?: number, wrongCount = 12): TestAnalysis {
-  const net = networkFromConfig(doc.config, doc.inputSize, doc.classes, tsKernels, file);
+  const net = networkFromConfig(doc.config, doc.inputSize, doc.classes, tsKernels, file, doc.inputShape);
   loadInto(net, doc, file);
   let test: Dataset = loadTestSet(doc.config.data);
   if (limit !== undefined) test = sliceDataset(test, 0, Math.min(limit, test.count), 'test');

@@ -1,7 +1,11 @@
 import { totalmem } from 'node:os';
 import type { Dataset } from '../data/dataset';
 import { UserError } from '../errors';
+import { outHeight, outWidth, windowError } from '../core/im2col';
+import { sizeOf } from '../core/tensor';
 import type { Config } from '../io/config-schema';
+
+type LayerConfig = Config['layers'][number];
 
 /**
  * Checks made before the first batch, so that a run fails at once, naming the file or field
@@ -54,26 +58,46 @@ export function memoryLimit(backend: Config['training']['backend']): number {
 /**
  * What a network of this config takes, worked out from the config alone: weights with their
  * gradients and up to two optimizer buffers (4 arrays), and a batch's activations forward and
- * backward. Refuses, naming the field and the size, before anything is allocated.
+ * backward; for conv layers also the im2col matrices (col, and dcol unless it is the first
+ * layer), for max pools their argmax. Refuses, naming the field and the size, before anything
+ * is allocated. `sampleShape` is the data's shape of a sample (MNIST: 28×28), as the builder
+ * gets it; a layer that does not fit its input ends the count (the builder names it).
  */
-export function checkNetworkMemory(config: Config, inputSize: number, batchRows: number, where: string): void {
-  let width = inputSize;
+export function checkNetworkMemory(config: Config, inputSize: number, batchRows: number, where: string, sampleShape?: readonly number[]): void {
+  let shape = startShape(config, inputSize, sampleShape);
   let widths = inputSize;
   let total = 0;
   let largest = { bytes: 0, field: '', what: '' };
-  config.layers.forEach((layer, i) => {
-    if (layer.type !== 'affine') {
-      widths += width;
-      return;
-    }
-    const bytes = 8 * 4 * (width * layer.units + layer.units);
+  const count = (bytes: number, field: string, what: string, purpose: string) => {
     total += bytes;
-    const field = width > layer.units && i === 0 && config.inputSize !== undefined ? 'inputSize' : `layers[${i}].units`;
-    const value = field === 'inputSize' ? width : layer.units;
-    if (bytes > largest.bytes) largest = { bytes, field, what: `${value} ${field === 'inputSize' ? 'inputs' : 'units'} need ${formatBytes(bytes)} for weights, gradients and optimizer state` };
-    width = layer.units;
-    widths += width;
-  });
+    if (bytes > largest.bytes) largest = { bytes, field, what: `${what} need ${formatBytes(bytes)} ${purpose}` };
+  };
+  const state = 'for weights, gradients and optimizer state';
+  for (const [i, layer] of config.layers.entries()) {
+    const width = sizeOf(shape);
+    if (layer.type === 'affine') {
+      const field = width > layer.units && i === 0 && config.inputSize !== undefined ? 'inputSize' : `layers[${i}].units`;
+      const value = field === 'inputSize' ? width : layer.units;
+      count(8 * 4 * (width * layer.units + layer.units), field, `${value} ${field === 'inputSize' ? 'inputs' : 'units'}`, state);
+      shape = [layer.units];
+    } else if (layer.type === 'conv' || layer.type === 'pool') {
+      const out = windowOutput(shape, layer);
+      if (!out) break;
+      const [c] = shape, [fh, fw] = pairOf(layer.size), positions = out[1] * out[2];
+      if (layer.type === 'conv') {
+        const weights = layer.filters * c * fh * fw + layer.filters;
+        // W, b with their gradients and two optimizer buffers, plus one image's share of dW.
+        count(8 * 5 * weights, `layers[${i}].filters`, `${layer.filters} filters of ${c}×${fh}×${fw}`, state);
+        // col, and dcol unless the layer is the first (it computes no dx).
+        const colBytes = 8 * (i === 0 ? 1 : 2) * batchRows * positions * c * fh * fw;
+        count(colBytes, 'data.batchSize', `${batchRows} samples a batch`, `for the im2col matrices of layers[${i}] (${positions} windows of ${c * fh * fw} values a sample)`);
+      } else {
+        count(4 * batchRows * sizeOf(out), 'data.batchSize', `${batchRows} samples a batch`, `for the argmax of layers[${i}]`);
+      }
+      shape = out;
+    }
+    widths += sizeOf(shape);
+  }
   const activations = 8 * 2 * batchRows * widths;
   if (activations > largest.bytes) largest = { bytes: activations, field: 'data.batchSize', what: `${batchRows} samples a batch need ${formatBytes(activations)} of activations` };
   total += activations;
@@ -83,10 +107,33 @@ export function checkNetworkMemory(config: Config, inputSize: number, batchRows:
   }
 }
 
+/** C×H×W of a sample as buildNetwork makes it (config inputShape, the data's shape, a square image), or [inputSize]. */
+function startShape(config: Config, inputSize: number, sampleShape?: readonly number[]): number[] {
+  const given = config.inputShape ?? (sampleShape && sizeOf(sampleShape) === inputSize ? sampleShape : undefined);
+  if (given && sizeOf(given) === inputSize) return given.length === 2 ? [1, ...given] : [...given];
+  const side = Math.round(Math.sqrt(inputSize));
+  const images = config.layers.some((l) => l.type === 'conv' || l.type === 'pool');
+  return images && side * side === inputSize ? [1, side, side] : [inputSize];
+}
+
+/** The C×H×W output of a conv or pool layer on `shape`, or undefined when the layer does not fit (buildNetwork says why). */
+function windowOutput(shape: number[], layer: Extract<LayerConfig, { type: 'conv' | 'pool' }>): number[] | undefined {
+  if (shape.length !== 3) return undefined;
+  const [c, h, w] = shape, [fh, fw] = pairOf(layer.size);
+  const stride = layer.stride ?? (layer.type === 'pool' ? fh : 1), pad = layer.pad ?? 0;
+  if (windowError(h, w, fh, fw, stride, pad, 'input')) return undefined;
+  const g = { n: 1, c, h, w, fh, fw, stride, pad };
+  return [layer.type === 'conv' ? layer.filters : c, outHeight(g), outWidth(g)];
+}
+
+function pairOf(size: number | readonly number[]): [number, number] {
+  return typeof size === 'number' ? [size, size] : [size[0], size[1]];
+}
+
 /** The rows a training batch holds: epoch sampling never makes a batch larger than the data. */
 export function checkRunMemory(config: Config, trainSet: Dataset, where: string): void {
   const { batchSize, sampling } = config.data;
-  checkNetworkMemory(config, trainSet.sampleSize, sampling === 'random' ? batchSize : Math.min(batchSize, trainSet.count), where);
+  checkNetworkMemory(config, trainSet.sampleSize, sampling === 'random' ? batchSize : Math.min(batchSize, trainSet.count), where, trainSet.imageShape);
 }
 
 export function formatBytes(bytes: number): string {

@@ -1,5 +1,5 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { UserError } from '../errors';
 import { isRunning, removeStaleTemporaries, writeError, writeFileAtomic } from '../io/atomic';
 import { saveWeights, type WeightsDocument } from '../io/weights';
@@ -15,6 +15,8 @@ export class RunFiles {
   readonly paths: RunPaths;
   private locked = false;
   private readonly onExit = () => this.release();
+  /** The first folder the run had to create for its files, if any: removed again if the run ends having written nothing. */
+  private readonly created: string | undefined;
 
   /** Checks that every output can be written, cleans what killed runs left, and takes the lock. */
   constructor(weightsFile: string) {
@@ -22,7 +24,7 @@ export class RunFiles {
     const files = [this.paths.weights, this.paths.checkpoint, this.paths.metrics, this.paths.best];
     for (const file of files) checkNotDirectory(file, file === weightsFile);
     try {
-      mkdirSync(dirname(weightsFile), { recursive: true });
+      this.created = mkdirSync(dirname(weightsFile), { recursive: true });
     } catch (error) {
       throw writeError(dirname(weightsFile), error);
     }
@@ -45,6 +47,21 @@ export class RunFiles {
     this.locked = false;
     process.off('exit', this.onExit);
     if (readPid(this.paths.lock) === process.pid) rmSync(this.paths.lock, { force: true });
+    this.removeEmptyFolders();
+  }
+
+  /** A run refused before its first file (a config that does not fit the data) leaves no empty folders behind. */
+  private removeEmptyFolders(): void {
+    if (this.created === undefined) return;
+    const top = resolve(this.created);
+    for (let dir = resolve(dirname(this.paths.weights)); dir.startsWith(top); dir = dirname(dir)) {
+      try {
+        rmdirSync(dir); // only an empty folder goes
+      } catch {
+        return;
+      }
+      if (dir === top) return;
+    }
   }
 
   /**

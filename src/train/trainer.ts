@@ -7,6 +7,7 @@ import type { Dataset } from '../data/dataset';
 import type { Config } from '../io/config-schema';
 import { loadInto, weightsDocument, type WeightsDocument } from '../io/weights';
 import { buildFromConfig } from '../net/from-config';
+import { Convolution } from '../layers/convolution';
 import type { Network } from '../net/network';
 import { clipGradientNorm } from '../optim/clip';
 import { createOptimizer } from '../optim/create';
@@ -92,6 +93,8 @@ interface Run {
   evaluator: Evaluator;
   evalName: 'test' | 'validation';
   sampleSize: number;
+  /** C×H×W of a sample when the data says (MNIST), saved with the weights for conv nets. */
+  imageShape: readonly number[] | undefined;
   classes: number;
   batches: number;
   totalSteps: number;
@@ -132,7 +135,7 @@ function prepare(setup: TrainSetup, files: RunFiles): Run {
   checkRunMemory(config, trainSet, setup.where);
   for (const warning of runWarnings(config, trainSet)) setup.warn?.(`${setup.where}: ${warning}`);
 
-  const { network: net, rng: modelRng } = buildFromConfig(config, trainSet.sampleSize, classes, kernels, setup.where);
+  const { network: net, rng: modelRng } = buildFromConfig(config, trainSet.sampleSize, classes, kernels, setup.where, trainSet.imageShape);
   net.weightDecay = config.training.weightDecay;
   const optimizer = createOptimizer(config.training.optimizer, kernels);
   const stopping = config.training.earlyStopping;
@@ -154,7 +157,9 @@ function prepare(setup: TrainSetup, files: RunFiles): Run {
   );
   const batches = stream.batchesPerEpoch;
   const { totalSteps, epochs } = runLength(config.training, batches);
-  const evaluator = new Evaluator(evalSet, classes, 500, kernels);
+  // A conv net's activations are ~50 times an image (30 maps of 24×24): evaluate in training-size batches to keep memory down.
+  const evalBatch = net.layers.some((l) => l instanceof Convolution) ? config.data.batchSize : 500;
+  const evaluator = new Evaluator(evalSet, classes, evalBatch, kernels);
 
   const progress: Progress = setup.resume
     ? restore(setup.resume.checkpoint as Checkpoint, setup.where, { net, modelRng, optimizer, stopper, batches, epochs })
@@ -173,7 +178,7 @@ function prepare(setup: TrainSetup, files: RunFiles): Run {
   const scheduleAt = { epoch: 0, step: 0, stepsPerEpoch: batches, totalEpochs: epochs };
   const run: Run = {
     setup, config, files, net, modelRng, optimizer, stopper, dataRng, stream, evaluator, evalName,
-    sampleSize: trainSet.sampleSize, classes, batches, totalSteps, epochs, progress, scheduleAt, lr: 0,
+    sampleSize: trainSet.sampleSize, imageShape: trainSet.imageShape, classes, batches, totalSteps, epochs, progress, scheduleAt, lr: 0,
     params: net.params(),
     predicted: new Int32Array(config.data.batchSize),
     batchProgress: { epoch: 0, epochs, batch: 0, batches, loss: 0, accuracy: 0, samplesPerSecond: 0, learningRate: 0 },
@@ -331,7 +336,7 @@ function learningRate(run: Run): number {
 }
 
 function save(run: Run, file: string, metrics: unknown, checkpoint?: Progress): void {
-  const doc = weightsDocument(run.net, run.config, run.sampleSize, run.classes, metrics);
+  const doc = weightsDocument(run.net, run.config, run.sampleSize, run.classes, metrics, run.imageShape);
   if (checkpoint) doc.checkpoint = { ...checkpoint, ...stateOf(run.modelRng, run.optimizer, run.stopper) } satisfies Checkpoint;
   run.files.save(file, doc);
 }
