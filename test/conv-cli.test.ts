@@ -39,7 +39,7 @@ describe('a conv net in every command', () => {
     expect(doc.inputShape).toEqual([28, 28]);
     expect(doc.params.map((p) => `${p.name} ${p.shape.join('×')}`)).toEqual(['conv1.W 6×1×5×5', 'conv1.b 6', 'affine1.W 864×10', 'affine1.b 10']);
     expect(existsSync(join(dir, 'run', 'w.checkpoint.json'))).toBe(true);
-  }, 300_000);
+  }, 600_000);
 
   test('eval gives the accuracy the run measured', () => {
     const r = nnt('eval', weights, '--limit', '2000', '--json');
@@ -47,7 +47,7 @@ describe('a conv net in every command', () => {
     const metrics = readFileSync(join(dir, 'run', 'w.metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const last = metrics.at(-1);
     expect(JSON.parse(r.stdout).accuracy).toBeCloseTo(last.testAccuracy ?? last.evalAccuracy, 12);
-  }, 300_000);
+  }, 600_000);
 
   test('--resume from the checkpoint trains one more epoch', () => {
     const r = nnt('train', '--resume', join(dir, 'run', 'w.checkpoint.json'), '--epochs', '3', '--json');
@@ -58,14 +58,14 @@ describe('a conv net in every command', () => {
     const { epochs } = JSON.parse(r.stdout);
     expect(epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2, 3]);
     expect(epochs.slice(0, 2)).toEqual(before);
-  }, 300_000);
+  }, 600_000);
 
   test('compare two conv configs', () => {
     const r = nnt('compare', 'conv.yaml', 'conv4.yaml', '--limit', '500', '--epochs', '1', '--out-dir', 'cmp', '--json');
     expect(r.code).toBe(0);
     const rows = JSON.parse(r.stdout);
     expect(JSON.stringify(rows)).toMatch(/conv4/);
-  }, 300_000);
+  }, 600_000);
 
   test('gradcheck samples the large parameters by default and passes', () => {
     const r = nnt('gradcheck', '-c', 'conv.yaml', '--samples', '2');
@@ -73,7 +73,7 @@ describe('a conv net in every command', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/all parameters pass/);
     expect(r.stdout).toMatch(/conv1\.W/);
-  }, 300_000);
+  }, 600_000);
 
   test('export: ONNX and PyTorch refuse a conv net in one line naming the layer; safetensors writes its 4-D arrays', () => {
     for (const format of ['onnx', 'pytorch']) {
@@ -89,7 +89,7 @@ describe('a conv net in every command', () => {
     const st = nnt('export', weights, '--format', 'safetensors', '--out', join(dir, 'conv.safetensors'));
     expect(st.code).toBe(0);
     expect(st.stdout).toMatch(/conv1\.W, conv1\.b, affine1\.W, affine1\.b/);
-  }, 300_000);
+  }, 600_000);
 
   test('report draws the conv filters as tiles', () => {
     const html = join(dir, 'report', 'report.html');
@@ -99,12 +99,12 @@ describe('a conv net in every command', () => {
     const page = readFileSync(html, 'utf8');
     expect(page).toMatch(/conv1\.W/);
     expect(page).toMatch(/id="[^"]*weights"/);
-  }, 300_000);
+  }, 600_000);
 
   test('a pool that does not tile the conv output is one line naming the file and the layer', () => {
     const r = nnt('train', '-c', 'bad-pool.yaml', '--limit', '100', '--epochs', '1', '--out', join(dir, 'bad', 'w.json'));
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('nnt: bad-pool.yaml: layers[2]: a 2×2 pool with stride 2 does not tile the 23×23 output of conv1\n');
     expect(existsSync(join(dir, 'bad'))).toBe(false);
-  }, 300_000);
+  }, 600_000);
 });

@@ -50,5 +50,5 @@ describe('nnt explain --config on a conv net', () => {
     ]);
     expect(forward.find((f) => f.layer === 'pool1')!.activeFraction).toBeUndefined();
     expect(forward.find((f) => f.layer === 'relu1')!.activeFraction).toBeGreaterThan(0);
-  }, 300_000);
+  }, 600_000);
 });
