@@ -13,7 +13,7 @@ import { progressReporter } from '../src/cli/progress';
 // shell completion.
 const bin = join(__dirname, '../bin/nnt');
 const dir = mkdtempSync(join(tmpdir(), 'nnt-manners-'));
-const env = { ...process.env, NO_COLOR: '', FORCE_COLOR: undefined as string | undefined, TERM: 'xterm-256color' };
+const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '', TERM: 'xterm-256color' };
 delete env.FORCE_COLOR;
 // A person's terminal, not a CI job's: with CI set, chalk's colour detection answers "none".
 delete env.CI;
