@@ -1,4 +1,4 @@
-import type { Graph } from './graph';
+import type { Graph } from './graph-model';
 import type { SigmoidGraphTrace } from './sigmoid-graph';
 import { num } from './text-format';
 import type { TrainStepTrace } from './train-step';

@@ -5,12 +5,9 @@ import { num } from './text-format';
 import { sigmoidGraph, trainStepGraph } from './graph-learner';
 import type { ExplainTrace } from './topics';
 
-/** A computational graph to draw: what flows forward and backward along each edge, as text. */
-export interface Graph {
-  title: string;
-  nodes: { id: string; label: string; kind: 'op' | 'value' }[];
-  edges: { from: string; to: string; forward: string; backward: string }[];
-}
+import type { Graph } from './graph-model';
+
+export type { Graph } from './graph-model';
 
 export function toGraph(trace: ExplainTrace): Graph {
   switch (trace.topic) {

@@ -1,15 +1,8 @@
-import type { NumericalCheck } from './check';
 import type { ConvTrace, PoolTrace, WindowEntry } from './conv';
-import { columns, factor, matrix, num, relError, sideBySide, type Cell, type Paint } from './text-format';
+import { checkCells, numericalNote } from './render-checks';
+import { columns, factor, matrix, num, sideBySide, type Cell, type Paint } from './text-format';
 
 /** The text of `nnt explain conv` and `nnt explain pool`. Every number shown is one the trace holds. */
-function checkCells(check: NumericalCheck, paint: Paint): Cell[] {
-  return [num(check.numerical), relError(check.relError), check.passed ? ['ok', paint.ok] : ['FAIL', paint.bad]];
-}
-
-const numericalNote = (h: number, what: string) =>
-  `numerical: central difference (L(v + h) − L(v − h)) / 2h of ${what}, h = ${h}; ok when rel error < 1e-6`;
-
 export function renderConv(t: ConvTrace, paint: Paint): string {
   const sum = (e: WindowEntry) => e.terms.map((term) => term.symbols.join('·')).join(' + ');
   const values = (e: WindowEntry) => e.terms.map((term) => term.values.map(factor).join('·')).join(' + ');

@@ -1,7 +1,7 @@
 import type { AffineSingleCase } from './affine-single';
 import type { NumericalCheck } from './check';
 import type { LossTrace } from './loss';
-import { checkCells, checkHeader, numericalNote, renderScalarGraph } from './render-text';
+import { checkCells, checkHeader, numericalNote, renderScalarGraph } from './render-checks';
 import type { SigmoidGraphTrace } from './sigmoid-graph';
 import type { SoftmaxLossTrace } from './softmax-loss';
 import { columns, factor, matrix, num, relError, sideBySide, type Paint } from './text-format';
