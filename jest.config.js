@@ -6,6 +6,9 @@ module.exports = {
   // No test or hook may fail because the machine is slow: on a loaded machine a training run
   // can take minutes where it takes seconds idle. Ten minutes only catches a test that hangs.
   testTimeout: 600_000,
+  // Most tests wait on a child process (the built CLI, a browser, npm pack): two workers keep
+  // both cores busy where jest's default (cores − 1) would use one.
+  maxWorkers: 2,
   // The CLI tests run bin/nnt → dist/: rebuild it first when the sources are newer.
   globalSetup: '<rootDir>/test/global-setup.js',
   transform: {
