@@ -70,6 +70,13 @@ export function parseIdxHeader(bytes: Uint8Array, path: string): IdxHeader | und
 
 /** Reads an IDX file, plain or gzip-compressed, checking its header against its length. */
 export function readIdx(path: string): IdxFile {
+  return withIdxFile(path, (fd, fileBytes, prefix) =>
+    isGzip(prefix) ? readGzipped(fd, path, fileBytes) : readPlain(fd, path, fileBytes, prefix),
+  );
+}
+
+/** Opens an IDX file (naming it when that fails or it is a folder) and reads its first KiB. */
+function withIdxFile<T>(path: string, read: (fd: number, fileBytes: number, prefix: Uint8Array) => T): T {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -79,10 +86,9 @@ export function readIdx(path: string): IdxFile {
   try {
     const stat = fstatSync(fd);
     if (stat.isDirectory()) throw new UserError(`${path}: is a directory, not an IDX file`);
-    const fileBytes = stat.size;
-    const prefix = new Uint8Array(Math.min(fileBytes, 1024));
+    const prefix = new Uint8Array(Math.min(stat.size, 1024));
     readSync(fd, prefix, 0, prefix.length, 0);
-    return isGzip(prefix) ? readGzipped(fd, path, fileBytes) : readPlain(fd, path, fileBytes, prefix);
+    return read(fd, stat.size, prefix);
   } finally {
     closeSync(fd);
   }
@@ -110,26 +116,15 @@ const MAX_DEFLATE_RATIO = 1032;
  * the stream): to compare two files' counts before either is read in full.
  */
 export function readIdxHeader(path: string): IdxHeader & { compressed: boolean } {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    throw new UserError(`${path}: cannot open (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
-  try {
-    const stat = fstatSync(fd);
-    if (stat.isDirectory()) throw new UserError(`${path}: is a directory, not an IDX file`);
-    const prefix = new Uint8Array(Math.min(stat.size, 1024));
-    readSync(fd, prefix, 0, prefix.length, 0);
-    if (!isGzip(prefix)) return { ...(parseIdxHeader(prefix, path) ?? truncatedHeader(path, stat.size)), compressed: false };
-    return { ...gzippedHeader(path, stat.size, (n) => {
-      const start = new Uint8Array(n);
-      readSync(fd, start, 0, n, 0);
-      return start;
-    }), compressed: true };
-  } finally {
-    closeSync(fd);
-  }
+  return withIdxFile(path, (fd, fileBytes, prefix) => {
+    if (!isGzip(prefix)) return { ...(parseIdxHeader(prefix, path) ?? truncatedHeader(path, fileBytes)), compressed: false };
+    const start = (n: number) => {
+      const bytes = new Uint8Array(n);
+      readSync(fd, bytes, 0, n, 0);
+      return bytes;
+    };
+    return { ...gzippedHeader(path, fileBytes, start), compressed: true };
+  });
 }
 
 /** Decompresses longer and longer starts of the stream until the header is whole. */
