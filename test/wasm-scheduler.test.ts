@@ -32,6 +32,12 @@ describe('SplitChooser', () => {
     expect(split / (16 * 200)).toBeGreaterThan(0.95);
   });
 
+  test('tries running alone after its first window, so a short run on a busy machine switches early', () => {
+    const { chooser } = simulate(() => 3, () => 1, 16 * 2);
+    expect(chooser.windows).toEqual({ split: 1, alone: 1 });
+    expect(chooser.splitting).toBe(false);
+  });
+
   test('stops splitting when splitting becomes slower (a busy machine), and comes back when it is faster again', () => {
     let busy = true;
     let t = 0;

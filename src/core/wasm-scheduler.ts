@@ -144,7 +144,9 @@ export class SplitChooser {
   /** Mean seconds per unit of work of the last window each way (NaN until measured). */
   private readonly rate = { split: NaN, alone: NaN };
   private probeEvery = PROBE_EVERY;
-  private windowsSinceProbe = 0;
+  // The first probe comes after the first window, not the eighth: a short run on a busy
+  // machine should not spend its first seconds on the slower way.
+  private windowsSinceProbe = PROBE_EVERY - 1;
   private probing = false;
   private calls = 0;
   private work = 0;
