@@ -8,6 +8,8 @@ import type { NamedArray } from '../io/safetensors';
 import type { WeightsDocument } from '../io/weights';
 import { BATCHNORM_EPS, BatchNorm } from '../layers/batchnorm';
 import type { LayerSpec } from '../net/build';
+import type { Convolution } from '../layers/convolution';
+import type { Pooling } from '../layers/pooling';
 import { checkExportable, documentFromArrays, layerNames, type ExportedLayerType, type LoadedModel } from './model';
 
 /**
@@ -38,8 +40,10 @@ interface Emitter {
   elemType: number;
 }
 
-/** How each layer type becomes ONNX nodes: one entry per type (conv, pooling, flatten go here). */
-const onnxEmitters: Record<ExportedLayerType, (e: Emitter, spec: LayerSpec, name: string, input: string, output: string, model: LoadedModel, index: number) => void> = {
+type LayerEmitter = (e: Emitter, spec: LayerSpec, name: string, input: string, output: string, model: LoadedModel, index: number) => void;
+
+/** How each layer type becomes ONNX nodes: one entry per type. */
+const onnxEmitters: Record<ExportedLayerType, LayerEmitter> = {
   affine: (e, _spec, name, input, output) => {
     e.nodes.push({ opType: 'Gemm', name, input: [input, initializer(e, `${name}.W`), initializer(e, `${name}.b`)], output: [output] });
   },
@@ -56,7 +60,77 @@ const onnxEmitters: Record<ExportedLayerType, (e: Emitter, spec: LayerSpec, name
     const inputs = ['gamma', 'beta', 'running_mean', 'running_var'].map((a) => initializer(e, `${name}.${a}`));
     e.nodes.push({ opType: 'BatchNormalization', name, input: [input, ...inputs], output: [output], attribute: [{ name: 'epsilon', type: AttributeType.FLOAT, f: eps }] });
   },
+  // nnt's W is FN×C×FH×FW, ONNX's layout for Conv: no transpose.
+  conv: (e, _spec, name, input, output, model, index) => {
+    const conv = model.net.layers[index] as Convolution;
+    const attribute = windowAttributes(conv.size, conv.stride, conv.pad);
+    e.nodes.push({ opType: 'Conv', name, input: [input, initializer(e, `${name}.W`), initializer(e, `${name}.b`)], output: [output], attribute });
+  },
+  pool: (e, _spec, name, input, output, model, index) => {
+    const pool = model.net.layers[index] as Pooling;
+    if (pool.mode === 'avg') {
+      // nnt divides by FH·FW, padding included.
+      const attribute = [...windowAttributes(pool.size, pool.stride, pool.pad), { name: 'count_include_pad', type: AttributeType.INT, i: 1 }];
+      e.nodes.push({ opType: 'AveragePool', name, input: [input], output: [output], attribute });
+      return;
+    }
+    // nnt's max pool pads with zeros (the book's np.pad), ONNX's MaxPool with −∞: they differ
+    // where a window's inputs are all negative. Not Pad(0) + MaxPool: ONNX Runtime's PadFusion
+    // folds that into MaxPool's pads (its float32 results then differ by 4e-5 in the tests).
+    // Instead Max(MaxPool, border): border is 0 for the windows that reach into the padding
+    // (their zeros join the maximum), −∞ elsewhere.
+    const attribute = windowAttributes(pool.size, pool.stride, pool.pad);
+    if (pool.pad === 0) {
+      e.nodes.push({ opType: 'MaxPool', name, input: [input], output: [output], attribute });
+      return;
+    }
+    e.initializers.push(tensorProto(`${name}.border`, pool.outputShape.slice(1), paddingBorder(pool), e.elemType));
+    e.nodes.push({ opType: 'MaxPool', name: `${name}.pool`, input: [input], output: [`${name}.pooled`], attribute });
+    e.nodes.push({ opType: 'Max', name, input: [`${name}.pooled`, `${name}.border`], output: [output] });
+  },
 };
+
+/** OH×OW: 0 where the pool's window reaches into the padding, −∞ where it lies inside the image. */
+function paddingBorder(pool: Pooling): Float64Array {
+  const [, h, w] = pool.inputShape, [, oh, ow] = pool.outputShape;
+  const inside = (o: number, size: number, extent: number) => o * pool.stride - pool.pad >= 0 && o * pool.stride - pool.pad + size <= extent;
+  const border = new Float64Array(oh * ow);
+  for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) border[oy * ow + ox] = inside(oy, pool.size[0], h) && inside(ox, pool.size[1], w) ? -Infinity : 0;
+  return border;
+}
+
+/** Conv's and the pools' attributes: the window, one stride and one pad for both axes and sides. */
+function windowAttributes(size: readonly number[], stride: number, pad: number): onnx.IAttributeProto[] {
+  return [ints('kernel_shape', [...size]), ints('strides', [stride, stride]), ints('pads', [pad, pad, pad, pad])];
+}
+
+function ints(name: string, values: number[]): onnx.IAttributeProto {
+  return { name, type: AttributeType.INTS, ints: values };
+}
+
+function int64Tensor(name: string, values: number[]): onnx.ITensorProto {
+  return { name, dims: [values.length], dataType: DataType.INT64, rawData: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer) };
+}
+
+/**
+ * The input arrives flat (N × inputSize), as nnt feeds it; conv and pool layers need
+ * N×C×H×W, affine and batch-norm layers N × features (nnt's normalize each feature, so an
+ * image goes flat first). A Reshape or Flatten goes in where the form changes, as in nnt.
+ */
+function reshapeFor(e: Emitter, spec: LayerSpec, name: string, current: string, image: number[] | undefined, layer: unknown): { current: string; image: number[] | undefined } {
+  const wantsImage = spec.type === 'conv' || spec.type === 'pool';
+  if (wantsImage && !image) {
+    const shape = [...(layer as Convolution | Pooling).inputShape];
+    e.initializers.push(int64Tensor(`${name}.input_shape`, [-1, ...shape]));
+    e.nodes.push({ opType: 'Reshape', name: `${name}.reshape`, input: [current, `${name}.input_shape`], output: [`${name}.image`] });
+    return { current: `${name}.image`, image: shape };
+  }
+  if ((spec.type === 'affine' || spec.type === 'batchnorm') && image) {
+    e.nodes.push({ opType: 'Flatten', name: `${name}.flatten`, input: [current], output: [`${name}.flat`], attribute: [{ name: 'axis', type: AttributeType.INT, i: 1 }] });
+    return { current: `${name}.flat`, image: undefined };
+  }
+  return { current, image };
+}
 
 export function toOnnx(model: LoadedModel, dtype: ExportDtype = 'float64'): Uint8Array {
   checkExportable(model, 'ONNX');
@@ -65,7 +139,9 @@ export function toOnnx(model: LoadedModel, dtype: ExportDtype = 'float64'): Uint
   const e: Emitter = { nodes: [], initializers: [], arrays: new Map(model.arrays.map((a) => [a.name, a])), elemType };
   const names = layerNames(doc.config.layers);
   let current = ONNX_INPUT;
+  let image: number[] | undefined;
   doc.config.layers.forEach((spec, i) => {
+    ({ current, image } = reshapeFor(e, spec, names[i], current, image, model.net.layers[i]));
     const output = i === names.length - 1 ? ONNX_LOGITS : names[i];
     onnxEmitters[spec.type as ExportedLayerType](e, spec, names[i], current, output, model, i);
     current = output;

@@ -1,0 +1,73 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { toOnnx } from '../src/export/onnx';
+import { loadConfig, parseConfig } from '../src/io/config';
+import { argmaxes, maxAbsDiff, nntOutputs, root, runOnnx, savedModel } from './export-helpers';
+
+// Conv nets exported and run elsewhere: ONNX Runtime (float32: its CPU build has no float64
+// Conv or AveragePool) and torch in float64 (scripts/onnx_torch_run.py runs the ONNX graph
+// node by node; model.py is the PyTorch export), against nnt's own forward pass.
+
+const dir = mkdtempSync(join(tmpdir(), 'nnt-export-conv-'));
+
+/**
+ * Several conv and pool layers: stride 2, pad 1, a padded max pool straight after a conv (its
+ * windows see negative values, so zero padding and ONNX's −∞ padding would differ), average
+ * pools with and without padding, batch norm on images (nnt normalizes each C·H·W feature),
+ * dropout.
+ */
+const deep = parseConfig(
+  JSON.stringify({
+    name: 'conv-layers',
+    layers: [
+      { type: 'conv', filters: 4, size: 3, stride: 1, pad: 1 }, // 4×28×28
+      { type: 'pool', size: 3, stride: 1, pad: 1 }, // 4×28×28, max, zero padding; no ReLU before or after to hide it
+      { type: 'conv', filters: 6, size: 4, stride: 2, pad: 1 }, // 6×14×14
+      { type: 'relu' },
+      { type: 'batchnorm' },
+      { type: 'pool', size: 2, mode: 'avg' }, // 6×7×7
+      { type: 'pool', size: 3, stride: 2, pad: 1, mode: 'avg' }, // 6×4×4
+      { type: 'dropout', ratio: 0.2 },
+      { type: 'affine', units: 16 },
+      { type: 'sigmoid' },
+      { type: 'affine', units: 10 },
+    ],
+    training: { seed: 5 },
+  }),
+  'conv-layers.json',
+);
+const simple = loadConfig(join(root, 'configs/simple-convnet.yaml'));
+
+const nets = [
+  { label: 'SimpleConvNet (configs/simple-convnet.yaml)', config: simple },
+  { label: 'several conv/pool layers, stride 2, pad 1, avg pools, batch norm', config: deep },
+];
+const n = 100;
+
+describe.each(nets)('$label: ONNX', ({ config }) => {
+  const { model } = savedModel(config, join(dir, `${config.name}.json`), 11);
+  const ours = nntOutputs(model, n);
+
+  test('float32 in ONNX Runtime: same classes, probabilities within 1e-5', () => {
+    const file = join(dir, `${config.name}-32.onnx`);
+    writeFileSync(file, toOnnx(model, 'float32'));
+    const ort = runOnnx('ort', file, ours.x, n, dir);
+    expect(argmaxes(ort.probabilities, 10)).toEqual(argmaxes(ours.probabilities, 10));
+    const d = maxAbsDiff(ort.probabilities, ours.probabilities);
+    console.log(`${config.name}: ORT float32 max |Δp| ${d.toExponential(2)}`);
+    expect(d).toBeLessThanOrEqual(1e-5);
+  }, 600_000);
+
+  test('float64 run by torch from the ONNX graph (onnx.checker passes): within 1e-12', () => {
+    const file = join(dir, `${config.name}-64.onnx`);
+    writeFileSync(file, toOnnx(model, 'float64'));
+    const torch = runOnnx('torch', file, ours.x, n, dir);
+    expect(torch.printed.outputs.logits).toEqual({ type: 'float64', dims: [n, 10] });
+    expect(argmaxes(torch.probabilities, 10)).toEqual(argmaxes(ours.probabilities, 10));
+    const dp = maxAbsDiff(torch.probabilities, ours.probabilities), dl = maxAbsDiff(torch.logits, ours.logits);
+    console.log(`${config.name}: torch float64 from ONNX max |Δp| ${dp.toExponential(2)}, |Δlogits| ${dl.toExponential(2)}`);
+    expect(dp).toBeLessThanOrEqual(1e-12);
+    expect(dl).toBeLessThanOrEqual(1e-12);
+  }, 600_000);
+});
