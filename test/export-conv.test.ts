@@ -1,9 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toOnnx } from '../src/export/onnx';
+import { writePytorchFolder } from '../src/export/pytorch';
 import { loadConfig, parseConfig } from '../src/io/config';
-import { argmaxes, maxAbsDiff, nntOutputs, root, runOnnx, savedModel } from './export-helpers';
+import { argmaxes, maxAbsDiff, nntOutputs, readF64, root, runOnnx, savedModel } from './export-helpers';
 
 // Conv nets exported and run elsewhere: ONNX Runtime (float32: its CPU build has no float64
 // Conv or AveragePool) and torch in float64 (scripts/onnx_torch_run.py runs the ONNX graph
@@ -45,7 +47,7 @@ const nets = [
 ];
 const n = 100;
 
-describe.each(nets)('$label: ONNX', ({ config }) => {
+describe.each(nets)('$label: ONNX and PyTorch', ({ config }) => {
   const { model } = savedModel(config, join(dir, `${config.name}.json`), 11);
   const ours = nntOutputs(model, n);
 
@@ -69,5 +71,21 @@ describe.each(nets)('$label: ONNX', ({ config }) => {
     console.log(`${config.name}: torch float64 from ONNX max |Δp| ${dp.toExponential(2)}, |Δlogits| ${dl.toExponential(2)}`);
     expect(dp).toBeLessThanOrEqual(1e-12);
     expect(dl).toBeLessThanOrEqual(1e-12);
+  }, 600_000);
+
+  test('PyTorch folder: model.py (torch.nn Conv2d, pools, float64) within 1e-12', () => {
+    const folder = join(dir, `${config.name}-torch`);
+    writePytorchFolder(model, folder);
+    const exported = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8'));
+    expect(exported.inputShape).toEqual([1, 28, 28]);
+    const r = spawnSync('/usr/bin/python3', ['model.py', '--probabilities', 'p.f64', '--limit', String(n)], { cwd: folder, encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+    expect(r.stderr.split('\n').filter((l) => l && !/^WARNING|OMP_NUM_THREADS|^\*+$/.test(l))).toEqual([]);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).samples).toBe(n);
+    const probabilities = readF64(join(folder, 'p.f64'));
+    expect(argmaxes(probabilities, 10)).toEqual(argmaxes(ours.probabilities, 10));
+    const d = maxAbsDiff(probabilities, ours.probabilities);
+    console.log(`${config.name}: model.py float64 max |Δp| ${d.toExponential(2)}`);
+    expect(d).toBeLessThanOrEqual(1e-12);
   }, 600_000);
 });
