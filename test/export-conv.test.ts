@@ -2,10 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toOnnx } from '../src/export/onnx';
+import { onnx } from 'onnx-proto';
+import { readOnnx, toOnnx } from '../src/export/onnx';
+import { readModelSafetensors, writeModelSafetensors } from '../src/export/safetensors';
+import { readWeights } from '../src/io/weights';
 import { writePytorchFolder } from '../src/export/pytorch';
 import { loadConfig, parseConfig } from '../src/io/config';
-import { argmaxes, maxAbsDiff, nntOutputs, readF64, root, runOnnx, savedModel } from './export-helpers';
+import { argmaxes, expectUserError, maxAbsDiff, nntOutputs, readF64, root, runOnnx, savedModel } from './export-helpers';
 
 // Conv nets exported and run elsewhere: ONNX Runtime (float32: its CPU build has no float64
 // Conv or AveragePool) and torch in float64 (scripts/onnx_torch_run.py runs the ONNX graph
@@ -88,4 +91,47 @@ describe.each(nets)('$label: ONNX and PyTorch', ({ config }) => {
     console.log(`${config.name}: model.py float64 max |Δp| ${d.toExponential(2)}`);
     expect(d).toBeLessThanOrEqual(1e-12);
   }, 600_000);
+});
+
+describe.each(nets)('$label: round trips', ({ config }) => {
+  const { file, model } = savedModel(config, join(dir, `${config.name}-rt.json`), 12);
+  const original = readWeights(file);
+
+  test('nnt → ONNX → nnt and nnt → safetensors → nnt: bit-identical arrays, same config and image shape', () => {
+    const onnxFile = join(dir, `${config.name}-rt.onnx`);
+    writeFileSync(onnxFile, toOnnx(model));
+    const stFile = join(dir, `${config.name}-rt.safetensors`);
+    writeModelSafetensors(model, stFile);
+    for (const back of [readOnnx(onnxFile), readModelSafetensors(stFile)]) {
+      expect(back.params).toEqual(original.params); // each array's SHA-256 of its float64 bytes
+      expect(back.state).toEqual(original.state);
+      expect(back.config).toEqual(original.config);
+      expect(back.inputShape).toEqual([1, 28, 28]);
+    }
+  });
+});
+
+describe('ONNX import of conv nets: what nnt cannot express is refused, naming the node', () => {
+  const { model } = savedModel(deep, join(dir, 'edit.json'), 13);
+  function edited(edit: (g: onnx.GraphProto) => void): string {
+    const m = onnx.ModelProto.decode(toOnnx(model));
+    edit(m.graph as onnx.GraphProto);
+    const out = join(dir, 'edited.onnx');
+    writeFileSync(out, onnx.ModelProto.encode(m).finish());
+    return out;
+  }
+  const node = (g: onnx.GraphProto, name: string) => g.node.find((x) => x.name === name)!;
+
+  test('a padded MaxPool without nnt\'s zero border, a dilated conv, an AveragePool that leaves out the padding', () => {
+    const noBorder = edited((g) => {
+      const max = g.node.findIndex((x) => x.name === 'pool1');
+      g.node[max + 1].input![0] = 'pool1.pooled'; // conv2 reads the pool's −∞-padded output
+      g.node.splice(max, 1);
+    });
+    expectUserError(() => readOnnx(noBorder), /^edited\.onnx: MaxPool pool1\.pool pads with −∞ and nnt's max pool with 0/);
+    const dilated = edited((g) => node(g, 'conv2').attribute!.push({ name: 'dilations', type: onnx.AttributeProto.AttributeType.INTS, ints: [2, 2] }));
+    expectUserError(() => readOnnx(dilated), /^edited\.onnx: Conv conv2: nnt needs one stride and one pad for both axes, no dilation/);
+    const excluded = edited((g) => (node(g, 'pool3').attribute!.find((a) => a.name === 'count_include_pad')!.i = 0));
+    expectUserError(() => readOnnx(excluded), /^edited\.onnx: AveragePool pool3 leaves the padding out of the mean/);
+  });
 });

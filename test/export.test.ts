@@ -161,11 +161,11 @@ describe('bad input: one-line UserError naming the file', () => {
   }
 
   test('ONNX: unsupported nodes are named, shapes checked, truncation and foreign ε caught', () => {
-    const conv = onnxWith((g) => {
-      g.node[0].opType = 'Conv';
-      g.node[3].opType = 'MaxPool';
+    const lstm = onnxWith((g) => {
+      g.node[0].opType = 'LSTM';
+      g.node[3].opType = 'Tanh';
     });
-    expectUserError(() => readOnnx(conv), /^edited\.onnx: has ONNX nodes nnt cannot import: Conv \(affine1\), MaxPool \(dropout1\)/);
+    expectUserError(() => readOnnx(lstm), /^edited\.onnx: has ONNX nodes nnt cannot import: LSTM \(affine1\), Tanh \(dropout1\)/);
     const shape = onnxWith((g) => {
       const w = g.initializer.find((t) => t.name === 'affine2.W')!;
       w.dims = [10, 24];
