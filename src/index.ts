@@ -93,7 +93,7 @@ export { toKorean as explainTextInKorean } from './explain/korean';
 export { renderSvg } from './explain/svg';
 export { encodeSafetensors, decodeSafetensors, readSafetensors, writeSafetensors, type NamedArray, type SafetensorsFile, type SafetensorsDtype } from './io/safetensors';
 export { saveWeights, loadInto, weightsDocument } from './io/weights';
-export { loadModel, documentFromArrays, layerNames, type LoadedModel } from './export/model';
+export { loadModel, documentFromArrays, layerNames, modelImageShape, type LoadedModel } from './export/model';
 export { toOnnx, readOnnx, ONNX_OPSET, ONNX_INPUT, ONNX_LOGITS, ONNX_PROBABILITIES, type ExportDtype } from './export/onnx';
 export { writeModelSafetensors, readModelSafetensors } from './export/safetensors';
 export { writePytorchFolder } from './export/pytorch';
