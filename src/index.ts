@@ -97,7 +97,8 @@ export { loadModel, documentFromArrays, layerNames, modelImageShape, type Loaded
 export { toOnnx, readOnnx, ONNX_OPSET, ONNX_INPUT, ONNX_LOGITS, ONNX_PROBABILITIES, type ExportDtype } from './export/onnx';
 export { writeModelSafetensors, readModelSafetensors } from './export/safetensors';
 export { writePytorchFolder } from './export/pytorch';
-export { startServer, newestWeights, type ServeOptions, type RunningServer } from './serve/server';
+export { startServer, type ServeOptions, type RunningServer } from './serve/server';
+export { newestWeights, latestRun, existingWeights, RUNS_DIR } from './io/runs';
 export { decodeImage, readImage, encodePng, sniffFormat, headerSize, MAX_PIXELS, type RgbaImage, type ImageFormat } from './image/decode';
 export {
   prepareDigit,
