@@ -8,7 +8,7 @@ import { readModelSafetensors, writeModelSafetensors } from '../src/export/safet
 import { readWeights } from '../src/io/weights';
 import { writePytorchFolder } from '../src/export/pytorch';
 import { loadConfig, parseConfig } from '../src/io/config';
-import { argmaxes, expectUserError, maxAbsDiff, nntOutputs, readF64, root, runOnnx, savedModel } from './export-helpers';
+import { argmaxes, editedOnnx, expectUserError, maxAbsDiff, nntOutputs, readF64, root, runOnnx, savedModel } from './export-helpers';
 
 // Conv nets exported and run elsewhere: ONNX Runtime (float32: its CPU build has no float64
 // Conv or AveragePool) and torch in float64 (scripts/onnx_torch_run.py runs the ONNX graph
@@ -113,13 +113,7 @@ describe.each(nets)('$label: round trips', ({ config }) => {
 
 describe('ONNX import of conv nets: what nnt cannot express is refused, naming the node', () => {
   const { model } = savedModel(deep, join(dir, 'edit.json'), 13);
-  function edited(edit: (g: onnx.GraphProto) => void): string {
-    const m = onnx.ModelProto.decode(toOnnx(model));
-    edit(m.graph as onnx.GraphProto);
-    const out = join(dir, 'edited.onnx');
-    writeFileSync(out, onnx.ModelProto.encode(m).finish());
-    return out;
-  }
+  const edited = (edit: (g: onnx.GraphProto) => void) => editedOnnx(model, dir, edit);
   const node = (g: onnx.GraphProto, name: string) => g.node.find((x) => x.name === name)!;
 
   test('a padded MaxPool without nnt\'s zero border, a dilated conv, an AveragePool that leaves out the padding', () => {

@@ -6,7 +6,9 @@ import { tsKernels } from '../src/core/ts-kernels';
 import { gatherBatch } from '../src/data/dataset';
 import { loadTestSet } from '../src/data/source';
 import { UserError } from '../src/errors';
+import { onnx } from 'onnx-proto';
 import { loadModel, modelImageShape, type LoadedModel } from '../src/export/model';
+import { toOnnx } from '../src/export/onnx';
 import type { Config } from '../src/io/config-schema';
 import { saveWeights, weightsDocument } from '../src/io/weights';
 import { networkFromConfig } from '../src/net/from-config';
@@ -89,4 +91,13 @@ export function runOnnx(runner: 'ort' | 'torch', modelFile: string, x: Float64Ar
   expect(r.status).toBe(0);
   const printed = JSON.parse(r.stdout);
   return { printed, probabilities: readF64(`${prefix}.probabilities.f64`), logits: readF64(`${prefix}.logits.f64`) };
+}
+
+/** The model's ONNX export with its graph edited, written to DIR/edited.onnx: for the importer's refusals. */
+export function editedOnnx(model: LoadedModel, dir: string, edit: (g: onnx.GraphProto) => void): string {
+  const m = onnx.ModelProto.decode(toOnnx(model));
+  edit(m.graph as onnx.GraphProto);
+  const file = join(dir, 'edited.onnx');
+  writeFileSync(file, onnx.ModelProto.encode(m).finish());
+  return file;
 }

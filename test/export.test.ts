@@ -8,7 +8,7 @@ import { readModelSafetensors, writeModelSafetensors } from '../src/export/safet
 import { parseConfig } from '../src/io/config';
 import { decodeSafetensors, encodeSafetensors, readSafetensors } from '../src/io/safetensors';
 import { readWeights } from '../src/io/weights';
-import { argmaxes, expectUserError, maxAbsDiff, nntOutputs, readF64, root, savedModel } from './export-helpers';
+import { argmaxes, editedOnnx, expectUserError, maxAbsDiff, nntOutputs, readF64, root, savedModel } from './export-helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'nnt-export-'));
 
@@ -152,13 +152,7 @@ describe('bad input: one-line UserError naming the file', () => {
     expectUserError(() => decodeSafetensors(lie(() => undefined, { a: 1 }), 'x.safetensors'), /__metadata__\.a is not a string/);
   });
 
-  function onnxWith(edit: (g: onnx.GraphProto) => void): string {
-    const m = onnx.ModelProto.decode(toOnnx(model));
-    edit(m.graph as onnx.GraphProto);
-    const file = join(dir, 'edited.onnx');
-    writeFileSync(file, onnx.ModelProto.encode(m).finish());
-    return file;
-  }
+  const onnxWith = (edit: (g: onnx.GraphProto) => void) => editedOnnx(model, dir, edit);
 
   test('ONNX: unsupported nodes are named, shapes checked, truncation and foreign ε caught', () => {
     const lstm = onnxWith((g) => {
