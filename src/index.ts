@@ -93,11 +93,12 @@ export { toKorean as explainTextInKorean } from './explain/korean';
 export { renderSvg } from './explain/svg';
 export { encodeSafetensors, decodeSafetensors, readSafetensors, writeSafetensors, type NamedArray, type SafetensorsFile, type SafetensorsDtype } from './io/safetensors';
 export { saveWeights, loadInto, weightsDocument } from './io/weights';
-export { loadModel, documentFromArrays, layerNames, type LoadedModel } from './export/model';
+export { loadModel, documentFromArrays, layerNames, modelImageShape, type LoadedModel } from './export/model';
 export { toOnnx, readOnnx, ONNX_OPSET, ONNX_INPUT, ONNX_LOGITS, ONNX_PROBABILITIES, type ExportDtype } from './export/onnx';
 export { writeModelSafetensors, readModelSafetensors } from './export/safetensors';
 export { writePytorchFolder } from './export/pytorch';
-export { startServer, newestWeights, type ServeOptions, type RunningServer } from './serve/server';
+export { startServer, type ServeOptions, type RunningServer } from './serve/server';
+export { newestWeights, latestRun, existingWeights, RUNS_DIR } from './io/runs';
 export { decodeImage, readImage, encodePng, sniffFormat, headerSize, MAX_PIXELS, type RgbaImage, type ImageFormat } from './image/decode';
 export {
   prepareDigit,

@@ -70,3 +70,33 @@ describe('nnt export and nnt import, end to end', () => {
     expectOneLineError(nnt('export', 'missing.json', '--format', 'onnx', '--out', 'y.onnx'), /^nnt: missing\.json: cannot read the weights/);
   }, 600_000);
 });
+
+describe('a conv net through nnt export and nnt import', () => {
+  const conv = {
+    layers: [
+      { type: 'conv', filters: 3, size: 3, pad: 1 }, { type: 'pool', size: 3, stride: 1, pad: 1 }, { type: 'relu' },
+      { type: 'pool', size: 2, stride: 2, mode: 'avg' }, { type: 'affine', units: 10 },
+    ],
+    training: { epochs: 1, seed: 4 },
+  };
+
+  test('every format; ONNX float64 warns about ONNX Runtime; the import evaluates as the original', () => {
+    writeFileSync(join(dir, 'conv.json'), JSON.stringify(conv));
+    expect(nnt('train', '-c', 'conv.json', '--limit', '300', '--out', 'cw.json', '-q').code).toBe(0);
+    const r64 = nnt('export', 'cw.json', '--format', 'onnx', '--out', 'c.onnx');
+    expect(r64.code).toBe(0);
+    expect(r64.stderr).toMatch(/^nnt: warning: c\.onnx: ONNX Runtime's CPU build has no float64 Conv or AveragePool .* --dtype float32\n$/);
+    const r32 = nnt('export', 'cw.json', '--format', 'onnx', '--dtype', 'float32', '--out', 'c32.onnx');
+    expect([r32.code, r32.stderr]).toEqual([0, '']);
+    expect(nnt('export', 'cw.json', '--format', 'safetensors', '--out', 'c.safetensors').stdout).toContain('conv1.W, conv1.b, affine1.W, affine1.b');
+    expect(nnt('export', 'cw.json', '--format', 'pytorch', '--out', 'ctorch').code).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'ctorch/config.json'), 'utf8')).inputShape).toEqual([1, 28, 28]);
+    expect(nnt('import', 'c.onnx', '--out', 'c-from-onnx.json').code).toBe(0);
+    expect(nnt('import', 'c.safetensors', '--out', 'c-from-st.json').code).toBe(0);
+    const evalOf = (file: string) => JSON.parse(nnt('eval', file, '--limit', '200', '--json').stdout);
+    const base = evalOf('cw.json');
+    expect(evalOf('c-from-onnx.json')).toEqual({ ...base, weights: 'c-from-onnx.json' });
+    expect(evalOf('c-from-st.json')).toEqual({ ...base, weights: 'c-from-st.json' });
+  }, 600_000);
+});
+

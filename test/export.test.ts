@@ -1,23 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onnx } from 'onnx-proto';
-import { Rng } from '../src/core/rng';
-import { tsKernels } from '../src/core/ts-kernels';
-import { gatherBatch } from '../src/data/dataset';
-import { loadTestSet } from '../src/data/source';
-import { UserError } from '../src/errors';
-import { loadModel, type LoadedModel } from '../src/export/model';
 import { readOnnx, toOnnx } from '../src/export/onnx';
 import { readModelSafetensors, writeModelSafetensors } from '../src/export/safetensors';
 import { parseConfig } from '../src/io/config';
 import { decodeSafetensors, encodeSafetensors, readSafetensors } from '../src/io/safetensors';
-import { readWeights, saveWeights, weightsDocument } from '../src/io/weights';
-import { networkFromConfig } from '../src/net/from-config';
+import { readWeights } from '../src/io/weights';
+import { argmaxes, editedOnnx, expectUserError, maxAbsDiff, nntOutputs, readF64, root, savedModel } from './export-helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'nnt-export-'));
-const root = join(__dirname, '..');
 
 /** Every layer type nnt exports, with batch-norm statistics and γ, β made non-trivial (seeded). */
 const config = parseConfig(
@@ -32,64 +25,7 @@ const config = parseConfig(
   'all-layers.json',
 );
 
-function savedModel(): { file: string; model: LoadedModel } {
-  const net = networkFromConfig(config, 784, 10, tsKernels, 'test');
-  const rng = new Rng(3);
-  for (const a of [...net.params(), ...net.stateArrays()]) {
-    if (a.name.startsWith('batchnorm')) for (let i = 0; i < a.value.length; i++) a.value[i] = a.name.endsWith('var') ? 0.2 + rng.uniform() : rng.gaussian() * 0.3;
-    if (a.name.endsWith('.b')) for (let i = 0; i < a.value.length; i++) a.value[i] = 0.1 * rng.gaussian();
-  }
-  const file = join(dir, 'w.json');
-  saveWeights(file, weightsDocument(net, config, 784, 10, { accuracy: 0.5 }));
-  return { file, model: loadModel(file) };
-}
-
-/** nnt's own probabilities and logits for the first `n` test images, and those images as float64. */
-function nntOutputs(model: LoadedModel, n: number) {
-  const test = loadTestSet(undefined);
-  const x = new Float64Array(n * test.sampleSize);
-  gatherBatch(test, Int32Array.from({ length: n }, (_, i) => i), 0, n, x, new Uint8Array(n), tsKernels);
-  const logits = Float64Array.from(model.net.predict({ data: x, shape: [n, test.sampleSize] }).data);
-  const probabilities = new Float64Array(logits.length);
-  tsKernels.softmaxRows(logits, probabilities, n, 10);
-  return { x, logits, probabilities };
-}
-
-function argmaxes(values: Float64Array, cols: number): number[] {
-  const out: number[] = [];
-  for (let r = 0; r < values.length / cols; r++) {
-    let best = 0;
-    for (let c = 1; c < cols; c++) if (values[r * cols + c] > values[r * cols + best]) best = c;
-    out.push(best);
-  }
-  return out;
-}
-
-function maxAbsDiff(a: Float64Array, b: Float64Array): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
-function readF64(file: string): Float64Array {
-  const b = readFileSync(file);
-  return new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
-}
-
-function expectUserError(fn: () => unknown, pattern: RegExp) {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UserError);
-    expect((error as Error).message).toMatch(pattern);
-    expect((error as Error).message).not.toContain('\n');
-    return;
-  }
-  throw new Error('expected a UserError');
-}
-
-const { file: weightsFile, model } = savedModel();
+const { file: weightsFile, model } = savedModel(config, join(dir, 'w.json'));
 
 describe('ONNX export, checked by ONNX Runtime on 1,000 test images', () => {
   const n = 1000;
@@ -216,20 +152,14 @@ describe('bad input: one-line UserError naming the file', () => {
     expectUserError(() => decodeSafetensors(lie(() => undefined, { a: 1 }), 'x.safetensors'), /__metadata__\.a is not a string/);
   });
 
-  function onnxWith(edit: (g: onnx.GraphProto) => void): string {
-    const m = onnx.ModelProto.decode(toOnnx(model));
-    edit(m.graph as onnx.GraphProto);
-    const file = join(dir, 'edited.onnx');
-    writeFileSync(file, onnx.ModelProto.encode(m).finish());
-    return file;
-  }
+  const onnxWith = (edit: (g: onnx.GraphProto) => void) => editedOnnx(model, dir, edit);
 
   test('ONNX: unsupported nodes are named, shapes checked, truncation and foreign ε caught', () => {
-    const conv = onnxWith((g) => {
-      g.node[0].opType = 'Conv';
-      g.node[3].opType = 'MaxPool';
+    const lstm = onnxWith((g) => {
+      g.node[0].opType = 'LSTM';
+      g.node[3].opType = 'Tanh';
     });
-    expectUserError(() => readOnnx(conv), /^edited\.onnx: has ONNX nodes nnt cannot import: Conv \(affine1\), MaxPool \(dropout1\)/);
+    expectUserError(() => readOnnx(lstm), /^edited\.onnx: has ONNX nodes nnt cannot import: LSTM \(affine1\), Tanh \(dropout1\)/);
     const shape = onnxWith((g) => {
       const w = g.initializer.find((t) => t.name === 'affine2.W')!;
       w.dims = [10, 24];

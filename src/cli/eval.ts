@@ -6,7 +6,7 @@ import { sliceDataset } from '../data/dataset';
 import { loadInto, readWeights } from '../io/weights';
 import { Evaluator, perClass, type Evaluation } from '../train/evaluate';
 import { textArt } from '../data/text-art';
-import { existingWeights, latestRun } from './runs';
+import { existingWeights, latestRun } from '../io/runs';
 import { checkNetworkMemory } from '../train/preflight';
 import { networkFromConfig } from '../net/from-config';
 import { tsKernels } from '../core/ts-kernels';

@@ -93,7 +93,7 @@ function runNetwork(flags: Flags): void {
   const { createOptimizer } = require('../optim/create') as typeof import('../optim/create');
   if (flags.dot !== undefined) throw new UsageError('--dot draws the fixed examples; for a network use the text or --json');
 
-  const { existingWeights } = require('./runs') as typeof import('./runs');
+  const { existingWeights } = require('../io/runs') as typeof import('../io/runs');
   const doc = flags.weights !== undefined ? readWeights(existingWeights(flags.weights)) : undefined;
   const where = basename(flags.weights ?? flags.config!);
   const config = doc?.config ?? loadConfig(flags.config!);

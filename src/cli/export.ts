@@ -1,5 +1,6 @@
 import { writeFileAtomic } from '../io/atomic';
 import { UserError } from '../errors';
+import { printWarning } from './run-config';
 import { loadModel, toOnnx, writeModelSafetensors, writePytorchFolder, ONNX_INPUT, ONNX_LOGITS, ONNX_PROBABILITIES, ONNX_OPSET } from '../index';
 
 interface Options {
@@ -16,6 +17,9 @@ export function run(file: string, opts: Options): void {
   switch (opts.format) {
     case 'onnx':
       writeFileAtomic(opts.out, toOnnx(model, opts.dtype));
+      if (opts.dtype === 'float64' && model.doc.config.layers.some((l) => l.type === 'conv' || (l.type === 'pool' && l.mode === 'avg'))) {
+        printWarning(`${opts.out}: ONNX Runtime's CPU build has no float64 Conv or AveragePool and will not load this file (valid ONNX, exact); for ONNX Runtime export with --dtype float32`);
+      }
       console.log(`${opts.out}: ONNX opset ${ONNX_OPSET}, ${opts.dtype}; input "${ONNX_INPUT}" N×${inputSize} (pixels / 255), outputs "${ONNX_PROBABILITIES}" and "${ONNX_LOGITS}" N×${classes}`);
       break;
     case 'safetensors':

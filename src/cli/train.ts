@@ -8,7 +8,7 @@ import { kernelsFor, overridden, printWarning, stripUndefined, type TrainOptions
 import { describeStats } from '../core/kernels';
 import { progressMode, progressReporter } from './progress';
 import { catchInterrupt } from './interrupt';
-import { existingWeights } from './runs';
+import { existingWeights } from '../io/runs';
 
 export type { TrainOptions } from './run-config';
 

@@ -4,6 +4,9 @@ import { tsKernels } from '../core/ts-kernels';
 import { UserError } from '../errors';
 import type { Config } from '../io/config-schema';
 import type { NamedArray } from '../io/safetensors';
+import { Affine } from '../layers/affine';
+import { Convolution } from '../layers/convolution';
+import { Pooling } from '../layers/pooling';
 import { loadInto, readWeights, weightsDocument, type WeightsDocument } from '../io/weights';
 import type { LayerSpec } from '../net/build';
 import { networkFromConfig } from '../net/from-config';
@@ -20,10 +23,10 @@ export interface LoadedModel {
 }
 
 /** The layer types the ONNX and PyTorch exporters write (as ONNX nodes, as model.py's modules). */
-export const EXPORTED_LAYER_TYPES = ['affine', 'relu', 'sigmoid', 'batchnorm', 'dropout'] as const;
+export const EXPORTED_LAYER_TYPES = ['affine', 'relu', 'sigmoid', 'batchnorm', 'dropout', 'conv', 'pool'] as const;
 export type ExportedLayerType = (typeof EXPORTED_LAYER_TYPES)[number];
 
-/** Refuses, naming the first layer the exporter has no translation for (conv, pool), before anything is written. */
+/** Refuses, naming the first layer the exporter has no translation for, before anything is written. */
 export function checkExportable(model: LoadedModel, format: string): void {
   const layers = model.doc.config.layers;
   const i = layers.findIndex((l) => !(EXPORTED_LAYER_TYPES as readonly string[]).includes(l.type));
@@ -39,6 +42,15 @@ export function loadModel(file: string): LoadedModel {
   loadInto(net, doc, file);
   const arrays = [...net.params(), ...net.stateArrays()].map((a) => ({ name: a.name, shape: [...a.shape], values: a.value }));
   return { doc, net, arrays, file: basename(file) };
+}
+
+/**
+ * C×H×W of one sample when the network reads images (a conv or pool layer sees them before
+ * any affine flattens them), else undefined: what the exporters reshape the flat input to.
+ */
+export function modelImageShape(net: Network): [number, number, number] | undefined {
+  const first = net.layers.find((l) => l instanceof Convolution || l instanceof Pooling || l instanceof Affine);
+  return first instanceof Convolution || first instanceof Pooling ? [...first.inputShape] : undefined;
 }
 
 /** The names buildNetwork gives the layers: each type numbered from 1 (affine1, relu1, affine2). */
@@ -63,9 +75,11 @@ export function classesOf(layers: readonly LayerSpec[], where: string): number {
  * Arrays are matched to the network's by name when every name is there, else by order;
  * shapes are checked either way.
  */
-export function documentFromArrays(config: Config, inputSize: number, arrays: NamedArray[], file: string, metrics: unknown): WeightsDocument {
+export function documentFromArrays(
+  config: Config, inputSize: number, arrays: NamedArray[], file: string, metrics: unknown, inputShape?: readonly number[],
+): WeightsDocument {
   const name = basename(file);
-  const net = networkFromConfig(config, inputSize, classesOf(config.layers, name), tsKernels, name);
+  const net = networkFromConfig(config, inputSize, classesOf(config.layers, name), tsKernels, name, inputShape);
   const targets = [...net.params(), ...net.stateArrays()];
   const byName = new Map(arrays.map((a) => [a.name, a]));
   const matchByName = targets.every((t) => byName.has(t.name));
@@ -85,5 +99,5 @@ export function documentFromArrays(config: Config, inputSize: number, arrays: Na
     const used = new Set(targets.map((t) => t.name));
     throw new UserError(`${name}: has arrays the network does not use: ${arrays.filter((a) => !used.has(a.name)).map((a) => a.name).join(', ')}`);
   }
-  return weightsDocument(net, config, inputSize, classesOf(config.layers, name), metrics);
+  return weightsDocument(net, config, inputSize, classesOf(config.layers, name), metrics, inputShape);
 }

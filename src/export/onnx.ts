@@ -7,7 +7,11 @@ import { validateConfig } from '../io/config';
 import type { NamedArray } from '../io/safetensors';
 import type { WeightsDocument } from '../io/weights';
 import { BATCHNORM_EPS, BatchNorm } from '../layers/batchnorm';
+import { outHeight, outWidth, type Window } from '../core/im2col';
+import { sizeOf } from '../core/tensor';
 import type { LayerSpec } from '../net/build';
+import type { Convolution } from '../layers/convolution';
+import type { Pooling } from '../layers/pooling';
 import { checkExportable, documentFromArrays, layerNames, type ExportedLayerType, type LoadedModel } from './model';
 
 /**
@@ -38,8 +42,10 @@ interface Emitter {
   elemType: number;
 }
 
-/** How each layer type becomes ONNX nodes: one entry per type (conv, pooling, flatten go here). */
-const onnxEmitters: Record<ExportedLayerType, (e: Emitter, spec: LayerSpec, name: string, input: string, output: string, model: LoadedModel, index: number) => void> = {
+type LayerEmitter = (e: Emitter, spec: LayerSpec, name: string, input: string, output: string, model: LoadedModel, index: number) => void;
+
+/** How each layer type becomes ONNX nodes: one entry per type. */
+const onnxEmitters: Record<ExportedLayerType, LayerEmitter> = {
   affine: (e, _spec, name, input, output) => {
     e.nodes.push({ opType: 'Gemm', name, input: [input, initializer(e, `${name}.W`), initializer(e, `${name}.b`)], output: [output] });
   },
@@ -56,7 +62,82 @@ const onnxEmitters: Record<ExportedLayerType, (e: Emitter, spec: LayerSpec, name
     const inputs = ['gamma', 'beta', 'running_mean', 'running_var'].map((a) => initializer(e, `${name}.${a}`));
     e.nodes.push({ opType: 'BatchNormalization', name, input: [input, ...inputs], output: [output], attribute: [{ name: 'epsilon', type: AttributeType.FLOAT, f: eps }] });
   },
+  // nnt's W is FN×C×FH×FW, ONNX's layout for Conv: no transpose.
+  conv: (e, _spec, name, input, output, model, index) => {
+    const conv = model.net.layers[index] as Convolution;
+    const attribute = windowAttributes(conv.size, conv.stride, conv.pad);
+    e.nodes.push({ opType: 'Conv', name, input: [input, initializer(e, `${name}.W`), initializer(e, `${name}.b`)], output: [output], attribute });
+  },
+  pool: (e, _spec, name, input, output, model, index) => {
+    const pool = model.net.layers[index] as Pooling;
+    if (pool.mode === 'avg') {
+      // nnt divides by FH·FW, padding included.
+      const attribute = [...windowAttributes(pool.size, pool.stride, pool.pad), { name: 'count_include_pad', type: AttributeType.INT, i: 1 }];
+      e.nodes.push({ opType: 'AveragePool', name, input: [input], output: [output], attribute });
+      return;
+    }
+    // nnt's max pool pads with zeros (the book's np.pad), ONNX's MaxPool with −∞: they differ
+    // where a window's inputs are all negative. Not Pad(0) + MaxPool: ONNX Runtime's PadFusion
+    // folds that into MaxPool's pads (its float32 results then differ by 4e-5 in the tests).
+    // Instead Max(MaxPool, border): border is 0 for the windows that reach into the padding
+    // (their zeros join the maximum), −∞ elsewhere.
+    const attribute = windowAttributes(pool.size, pool.stride, pool.pad);
+    if (pool.pad === 0) {
+      e.nodes.push({ opType: 'MaxPool', name, input: [input], output: [output], attribute });
+      return;
+    }
+    e.initializers.push(tensorProto(`${name}.border`, pool.outputShape.slice(1), paddingBorder(poolWindow(pool)), e.elemType));
+    e.nodes.push({ opType: 'MaxPool', name: `${name}.pool`, input: [input], output: [`${name}.pooled`], attribute });
+    e.nodes.push({ opType: 'Max', name, input: [`${name}.pooled`, `${name}.border`], output: [output] });
+  },
 };
+
+function poolWindow(pool: Pooling): Window {
+  const [c, h, w] = pool.inputShape;
+  return { n: 1, c, h, w, fh: pool.size[0], fw: pool.size[1], stride: pool.stride, pad: pool.pad };
+}
+
+/** OH×OW: 0 where the pool's window reaches into the padding, −∞ where it lies inside the image. */
+function paddingBorder(g: Window): Float64Array {
+  const oh = outHeight(g), ow = outWidth(g);
+  const inside = (o: number, size: number, extent: number) => o * g.stride - g.pad >= 0 && o * g.stride - g.pad + size <= extent;
+  const border = new Float64Array(oh * ow);
+  for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) border[oy * ow + ox] = inside(oy, g.fh, g.h) && inside(ox, g.fw, g.w) ? -Infinity : 0;
+  return border;
+}
+
+/** Conv's and the pools' attributes: the window, one stride and one pad for both axes and sides. */
+function windowAttributes(size: readonly number[], stride: number, pad: number): onnx.IAttributeProto[] {
+  return [ints('kernel_shape', [...size]), ints('strides', [stride, stride]), ints('pads', [pad, pad, pad, pad])];
+}
+
+function ints(name: string, values: number[]): onnx.IAttributeProto {
+  return { name, type: AttributeType.INTS, ints: values };
+}
+
+function int64Tensor(name: string, values: number[]): onnx.ITensorProto {
+  return { name, dims: [values.length], dataType: DataType.INT64, rawData: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer) };
+}
+
+/**
+ * The input arrives flat (N × inputSize), as nnt feeds it; conv and pool layers need
+ * N×C×H×W, affine and batch-norm layers N × features (nnt's normalize each feature, so an
+ * image goes flat first). A Reshape or Flatten goes in where the form changes, as in nnt.
+ */
+function reshapeFor(e: Emitter, spec: LayerSpec, name: string, current: string, image: number[] | undefined, layer: unknown): { current: string; image: number[] | undefined } {
+  const wantsImage = spec.type === 'conv' || spec.type === 'pool';
+  if (wantsImage && !image) {
+    const shape = [...(layer as Convolution | Pooling).inputShape];
+    e.initializers.push(int64Tensor(`${name}.input_shape`, [-1, ...shape]));
+    e.nodes.push({ opType: 'Reshape', name: `${name}.reshape`, input: [current, `${name}.input_shape`], output: [`${name}.image`] });
+    return { current: `${name}.image`, image: shape };
+  }
+  if ((spec.type === 'affine' || spec.type === 'batchnorm') && image) {
+    e.nodes.push({ opType: 'Flatten', name: `${name}.flatten`, input: [current], output: [`${name}.flat`], attribute: [{ name: 'axis', type: AttributeType.INT, i: 1 }] });
+    return { current: `${name}.flat`, image: undefined };
+  }
+  return { current, image };
+}
 
 export function toOnnx(model: LoadedModel, dtype: ExportDtype = 'float64'): Uint8Array {
   checkExportable(model, 'ONNX');
@@ -65,7 +146,9 @@ export function toOnnx(model: LoadedModel, dtype: ExportDtype = 'float64'): Uint
   const e: Emitter = { nodes: [], initializers: [], arrays: new Map(model.arrays.map((a) => [a.name, a])), elemType };
   const names = layerNames(doc.config.layers);
   let current = ONNX_INPUT;
+  let image: number[] | undefined;
   doc.config.layers.forEach((spec, i) => {
+    ({ current, image } = reshapeFor(e, spec, names[i], current, image, model.net.layers[i]));
     const output = i === names.length - 1 ? ONNX_LOGITS : names[i];
     onnxEmitters[spec.type as ExportedLayerType](e, spec, names[i], current, output, model, i);
     current = output;
@@ -118,7 +201,16 @@ type Imported = { layer: LayerSpec; arrays: { suffix: string; array: NamedArray 
 interface Reader {
   file: string;
   init: Map<string, onnx.TensorProto>;
-  width: number;
+  /** The sample's shape as nnt sees it: C×H×W from the first image layer until an affine flattens it. */
+  shape: number[];
+  /** Whether the ONNX tensor is N×C×H×W now (Conv and the pools need it; Gemm and BatchNormalization need N × features). */
+  image: boolean;
+  /** True until a Gemm: the features are still the input's. */
+  fromInput: boolean;
+  /** C×H×W the flat input is reshaped to, for the weights file. */
+  inputShape?: number[];
+  /** A MaxPool with pads, waiting for the Max that makes its padding nnt's zeros. */
+  paddedPool?: { layer: LayerSpec; border: Float64Array; node: string };
 }
 
 /** How each supported ONNX node type becomes an nnt layer. */
@@ -130,10 +222,13 @@ const onnxImporters: Record<string, (r: Reader, node: onnx.INodeProto) => Import
     if (W.shape.length !== 2) throw new UserError(`${r.file}: Gemm ${nodeName(node)}: weight ${W.name} has shape ${W.shape.join('×')}, expected a matrix`);
     if (transB) W = transpose(W);
     const [rows, units] = W.shape;
-    if (rows !== r.width) throw new UserError(`${r.file}: Gemm ${nodeName(node)}: weight ${W.name} has ${rows} rows, its input has ${r.width} features`);
+    needsFlat(r, node);
+    const width = sizeOf(r.shape);
+    if (rows !== width) throw new UserError(`${r.file}: Gemm ${nodeName(node)}: weight ${W.name} has ${rows} rows, its input has ${width} features`);
     const b = node.input![2] ? tensorValues(r, node.input![2], node) : { name: 'b', shape: [units], values: new Float64Array(units) };
     if (b.values.length !== units) throw new UserError(`${r.file}: Gemm ${nodeName(node)}: bias ${b.name} has ${b.values.length} values, expected ${units}`);
-    r.width = units;
+    r.shape = [units];
+    r.fromInput = false;
     return { layer: { type: 'affine', units }, arrays: [{ suffix: 'W', array: W }, { suffix: 'b', array: { ...b, shape: [units] } }] };
   },
   Relu: () => ({ layer: { type: 'relu' }, arrays: [] }),
@@ -149,15 +244,122 @@ const onnxImporters: Record<string, (r: Reader, node: onnx.INodeProto) => Import
     // The attribute is a float32: 1e-6 arrives as 9.99999997e-7.
     if (Math.abs(eps - nntEps) > 1e-12) throw new UserError(`${r.file}: BatchNormalization ${nodeName(node)} has epsilon ${eps}, nnt's batch norm uses ${nntEps}`);
     if (attr(node, 'training_mode', 0) !== 0) throw new UserError(`${r.file}: BatchNormalization ${nodeName(node)} is in training mode`);
+    needsFlat(r, node);
+    const width = sizeOf(r.shape);
     const arrays = ['gamma', 'beta', 'running_mean', 'running_var'].map((suffix, k) => ({ suffix, array: tensorValues(r, node.input![k + 1], node) }));
     for (const { array } of arrays) {
-      if (array.values.length !== r.width) throw new UserError(`${r.file}: BatchNormalization ${nodeName(node)}: ${array.name} has ${array.values.length} values, its input has ${r.width} features`);
-      array.shape = [r.width];
+      if (array.values.length !== width) throw new UserError(`${r.file}: BatchNormalization ${nodeName(node)}: ${array.name} has ${array.values.length} values, its input has ${width} features`);
+      array.shape = [width];
     }
     return { layer: { type: 'batchnorm' }, arrays };
   },
   Softmax: () => 'softmax',
+  Reshape: (r, node) => {
+    const target = int64Values(r, node.input![1], node);
+    const [c, h, w] = target.slice(1);
+    const fits = target.length === 4 && (target[0] === -1 || target[0] === 0) && !r.image && c * h * w === sizeOf(r.shape);
+    // Onto the input (no layer has flattened it yet) or back onto the image a Flatten made flat.
+    const same = r.shape.length === 3 ? r.shape.join() === [c, h, w].join() : r.inputShape === undefined && r.fromInput;
+    if (!fits || !same) throw new UserError(`${r.file}: Reshape ${nodeName(node)} to ${target.join('×')}: nnt reshapes only the input to N×C×H×W (or an image back after a Flatten)`);
+    if (r.shape.length === 1) r.inputShape = [c, h, w];
+    r.shape = [c, h, w];
+    r.image = true;
+    return 'skip';
+  },
+  Flatten: (r, node) => {
+    if (!r.image || attr(node, 'axis', 1) !== 1) throw new UserError(`${r.file}: Flatten ${nodeName(node)}: nnt flattens only N×C×H×W images, along axis 1`);
+    r.image = false;
+    return 'skip';
+  },
+  Conv: (r, node) => {
+    const W = tensorValues(r, node.input![1], node);
+    const [filters, c, fh, fw] = W.shape;
+    if (W.shape.length !== 4 || !r.image || c !== r.shape[0] || attr(node, 'group', 1) !== 1) {
+      throw new UserError(`${r.file}: Conv ${nodeName(node)}: weight ${W.name} of shape ${W.shape.join('×')} does not fit its input ${r.image ? r.shape.join('×') : 'N × features'} (nnt: FN×C×FH×FW, group 1)`);
+    }
+    const { stride, pad } = window(r, node, [fh, fw]);
+    const b = node.input![2] ? tensorValues(r, node.input![2], node) : { name: 'b', shape: [filters], values: new Float64Array(filters) };
+    r.shape = windowOutput(r, filters, [fh, fw], stride, pad);
+    const layer: LayerSpec = { type: 'conv', filters, size: fh === fw ? fh : [fh, fw], stride, pad };
+    return { layer, arrays: [{ suffix: 'W', array: W }, { suffix: 'b', array: { ...b, shape: [filters] } }] };
+  },
+  AveragePool: (r, node) => {
+    const size = kernel(r, node);
+    const { stride, pad } = window(r, node, size);
+    if (pad > 0 && attr(node, 'count_include_pad', 0) !== 1) throw new UserError(`${r.file}: AveragePool ${nodeName(node)} leaves the padding out of the mean; nnt's divides by FH·FW (count_include_pad 1)`);
+    r.shape = windowOutput(r, r.shape[0], size, stride, pad);
+    return { layer: poolSpec(size, stride, pad, 'avg'), arrays: [] };
+  },
+  MaxPool: (r, node) => {
+    const size = kernel(r, node);
+    const { stride, pad } = window(r, node, size);
+    const g: Window = { n: 1, c: r.shape[0], h: r.shape[1], w: r.shape[2], fh: size[0], fw: size[1], stride, pad };
+    r.shape = windowOutput(r, r.shape[0], size, stride, pad);
+    const layer = poolSpec(size, stride, pad, 'max');
+    if (pad === 0) return { layer, arrays: [] };
+    r.paddedPool = { layer, border: paddingBorder(g), node: nodeName(node) };
+    return 'skip';
+  },
+  // Only as nnt writes it after a padded MaxPool: max with 0 where the window reaches into the padding.
+  Max: (r, node) => {
+    const pending = r.paddedPool;
+    const border = node.input?.length === 2 && r.init.has(node.input[1]) ? tensorValues(r, node.input[1], node).values : undefined;
+    if (!pending || !border || border.join() !== pending.border.join()) {
+      throw new UserError(`${r.file}: Max ${nodeName(node)}: nnt reads Max only right after a padded MaxPool, with the 0/−∞ border nnt writes`);
+    }
+    r.paddedPool = undefined;
+    return { layer: pending.layer, arrays: [] };
+  },
 };
+
+function paddedPoolError(r: Reader): UserError {
+  return new UserError(`${r.file}: MaxPool ${r.paddedPool!.node} pads with −∞ and nnt's max pool with 0; nnt reads a padded MaxPool only followed by the Max nnt writes`);
+}
+
+function needsFlat(r: Reader, node: onnx.INodeProto): void {
+  if (r.image) throw new UserError(`${r.file}: ${node.opType} ${nodeName(node)} reads an N×C×H×W image; nnt needs a Flatten before it`);
+}
+
+function kernel(r: Reader, node: onnx.INodeProto): [number, number] {
+  const k = ints64(node, 'kernel_shape');
+  if (k?.length !== 2 || !r.image) throw new UserError(`${r.file}: ${node.opType} ${nodeName(node)}: nnt pools 2-D windows of N×C×H×W images`);
+  return [k[0], k[1]];
+}
+
+/** One stride and one pad for both axes and all sides, no dilation or auto_pad, floor: what nnt's windows have. */
+function window(r: Reader, node: onnx.INodeProto, size: number[]): { stride: number; pad: number } {
+  const strides = ints64(node, 'strides') ?? [1, 1], pads = ints64(node, 'pads') ?? [0, 0, 0, 0];
+  const kernelShape = ints64(node, 'kernel_shape') ?? size;
+  const plain = (ints64(node, 'dilations') ?? [1, 1]).every((d) => d === 1) && attr(node, 'ceil_mode', 0) === 0 && !node.attribute?.some((a) => a.name === 'auto_pad' && String(a.s) !== 'NOTSET');
+  if (!plain || strides[0] !== strides[1] || pads.some((p) => p !== pads[0]) || kernelShape.join() !== size.join()) {
+    throw new UserError(`${r.file}: ${node.opType} ${nodeName(node)}: nnt needs one stride and one pad for both axes, no dilation, auto_pad or ceil_mode`);
+  }
+  return { stride: strides[0], pad: pads[0] };
+}
+
+function windowOutput(r: Reader, channels: number, size: number[], stride: number, pad: number): number[] {
+  const g: Window = { n: 1, c: r.shape[0], h: r.shape[1], w: r.shape[2], fh: size[0], fw: size[1], stride, pad };
+  return [channels, outHeight(g), outWidth(g)];
+}
+
+function poolSpec(size: number[], stride: number, pad: number, mode: 'max' | 'avg'): LayerSpec {
+  return { type: 'pool', size: size[0] === size[1] ? size[0] : [size[0], size[1]], stride, ...(pad ? { pad } : {}), ...(mode === 'avg' ? { mode } : {}) };
+}
+
+function ints64(node: onnx.INodeProto, name: string): number[] | undefined {
+  const a = node.attribute?.find((x) => x.name === name);
+  return a ? (a.ints ?? []).map(toNumber) : undefined;
+}
+
+function int64Values(r: Reader, name: string, node: onnx.INodeProto): number[] {
+  const t = r.init.get(name);
+  if (!t || t.dataType !== DataType.INT64) throw new UserError(`${r.file}: ${node.opType} ${nodeName(node)} reads ${name}, which is not an INT64 initializer`);
+  if (t.rawData?.length) {
+    const view = new DataView(t.rawData.buffer, t.rawData.byteOffset, t.rawData.byteLength);
+    return Array.from({ length: t.rawData.length / 8 }, (_, i) => Number(view.getBigInt64(8 * i, true)));
+  }
+  return t.int64Data.map(toNumber);
+}
 
 export function readOnnx(file: string): WeightsDocument {
   const name = basename(file);
@@ -175,15 +377,17 @@ export function readOnnx(file: string): WeightsDocument {
   const init = new Map((graph.initializer as onnx.TensorProto[]).map((t) => [t.name, t]));
   const input = (graph.input as onnx.ValueInfoProto[]).find((i) => !init.has(i.name));
   const dims = input?.type?.tensorType?.shape?.dim ?? [];
-  if (!input || dims.length !== 2 || !dims[1].dimValue) throw new UserError(`${name}: the graph's input is not a batch of vectors (N × features)`);
+  const sample = dims.slice(1).map((d) => toNumber(d.dimValue));
+  if (!input || ![1, 3].includes(sample.length) || sample.some((d) => d <= 0)) throw new UserError(`${name}: the graph's input is not a batch of vectors (N × features) or images (N×C×H×W)`);
   const unsupported = graph.node.filter((n) => !((n.opType ?? '') in onnxImporters)).map((n) => `${n.opType} (${nodeName(n)})`);
   if (unsupported.length > 0) {
     throw new UserError(`${name}: has ONNX nodes nnt cannot import: ${unsupported.join(', ')}; nnt reads ${Object.keys(onnxImporters).join(', ')}`);
   }
-  const inputSize = toNumber(dims[1].dimValue);
-  const reader: Reader = { file: name, init, width: inputSize };
+  const inputSize = sizeOf(sample);
+  const image = sample.length === 3;
+  const reader: Reader = { file: name, init, shape: sample, image, fromInput: true, inputShape: image ? sample : undefined };
   const { layers, arrays } = walkChain(reader, graph.node, input.name);
-  return documentFromArrays(importedConfig(model, layers, name), inputSize, arrays, file, metadata(model, 'nnt.metrics') ?? null);
+  return documentFromArrays(importedConfig(model, layers, name), inputSize, arrays, file, metadata(model, 'nnt.metrics') ?? null, reader.inputShape);
 }
 
 /** The nodes must form one chain from the input, each reading the previous one's output. */
@@ -193,6 +397,7 @@ function walkChain(r: Reader, nodes: onnx.INodeProto[], input: string): { layers
   let current = input;
   nodes.forEach((node, i) => {
     if (node.input?.[0] !== current) throw new UserError(`${r.file}: node ${nodeName(node)} reads ${node.input?.[0]}, not ${current}: nnt imports a single chain of layers`);
+    if (r.paddedPool && node.opType !== 'Max') throw paddedPoolError(r);
     const imported = onnxImporters[node.opType!](r, node);
     if (imported === 'softmax') {
       if (i !== nodes.length - 1) throw new UserError(`${r.file}: Softmax ${nodeName(node)} is not the last node; nnt has softmax only at the output`);
@@ -203,6 +408,7 @@ function walkChain(r: Reader, nodes: onnx.INodeProto[], input: string): { layers
     layers.push(imported.layer);
     pending.push(imported.arrays);
   });
+  if (r.paddedPool) throw paddedPoolError(r);
   const names = layerNames(layers);
   const arrays = pending.flatMap((list, k) => list.map(({ suffix, array }) => ({ ...array, name: `${names[k]}.${suffix}` })));
   return { layers, arrays };
@@ -211,9 +417,17 @@ function walkChain(r: Reader, nodes: onnx.INodeProto[], input: string): { layers
 /** The config nnt exported with the model when its layers are the ones found, else a plain one. */
 function importedConfig(model: onnx.ModelProto, layers: LayerSpec[], name: string): Config {
   const stored = metadata(model, 'nnt.config') as Config | undefined;
-  const strip = (ls: readonly LayerSpec[]) => JSON.stringify(ls.map((l) => ({ ...l, init: undefined })));
+  const strip = (ls: readonly LayerSpec[]) => JSON.stringify(ls.map(canonical));
   if (stored && Array.isArray(stored.layers) && strip(stored.layers) === strip(layers)) return validateConfig(stored, `${name} (its nnt.config)`);
   return validateConfig({ name: name.replace(/\.onnx$/, ''), layers }, name);
+}
+
+/** A layer spec with its defaults spelled out and no init, so that two ways of writing the same layer compare equal. */
+function canonical(l: LayerSpec): unknown {
+  const pair = (s: number | [number, number]) => (typeof s === 'number' ? [s, s] : s);
+  if (l.type === 'conv') return { type: l.type, filters: l.filters, size: pair(l.size), stride: l.stride ?? 1, pad: l.pad ?? 0 };
+  if (l.type === 'pool') return { type: l.type, size: pair(l.size), stride: l.stride ?? pair(l.size)[0], pad: l.pad ?? 0, mode: l.mode ?? 'max' };
+  return { ...l, init: undefined };
 }
 
 function metadata(model: onnx.ModelProto, key: string): unknown {

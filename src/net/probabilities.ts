@@ -16,8 +16,8 @@ export function classProbabilities(net: Network, x: Float64Array, n: number, siz
   return out ?? new Float64Array(0);
 }
 
-/** softmax(scores) into out, shifted by the maximum so exp cannot overflow. */
-function softmaxInto(scores: Float64Array, out: Float64Array): void {
+/** softmax(scores) into out, shifted by the maximum so exp cannot overflow (one row; `nnt serve` uses it for one drawing). */
+export function softmaxInto(scores: Float64Array, out: Float64Array): void {
   let max = -Infinity;
   for (const s of scores) max = Math.max(max, s);
   let sum = 0;

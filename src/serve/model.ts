@@ -8,6 +8,7 @@ import { Relu } from '../layers/relu';
 import { Sigmoid } from '../layers/sigmoid';
 import { networkFromConfig } from '../net/from-config';
 import type { Network } from '../net/network';
+import { softmaxInto } from '../net/probabilities';
 
 export interface Prediction {
   probabilities: number[];
@@ -65,7 +66,9 @@ export class PageModel {
       // The first activation: what the first hidden units say about the drawing.
       if (hidden.length === 0 && (layers[i] instanceof Relu || layers[i] instanceof Sigmoid)) hidden = [...out.data];
     }
-    const probabilities = softmax(out.data);
+    const row = new Float64Array(out.data.length);
+    softmaxInto(out.data, row);
+    const probabilities = [...row];
     return { probabilities, top: probabilities.indexOf(Math.max(...probabilities)), hidden };
   }
 
@@ -89,11 +92,4 @@ export class PageModel {
     }
     return { scanned: n, mistakes };
   }
-}
-
-function softmax(scores: Float64Array): number[] {
-  const max = Math.max(...scores);
-  const e = [...scores].map((s) => Math.exp(s - max));
-  const sum = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / sum);
 }

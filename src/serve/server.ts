@@ -1,10 +1,11 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import type { Dataset } from '../data/dataset';
 import { loadTestSet, loadTrainSet } from '../data/source';
 import type { Config } from '../io/config-schema';
+import { newestWeights } from '../io/runs';
 import { readWeights, type WeightsDocument } from '../io/weights';
 import { explainSteps, PAGE_TOPICS } from './explain-steps';
 import { allowedHosts, checkHostAndOrigin, HttpError, readJsonBody, send, sendError, sendEvent, sendJson, startEventStream } from './http';
@@ -56,7 +57,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const clients = new Set<ServerResponse>();
   const broadcast = (event: string, data: unknown) => clients.forEach((res) => sendEvent(res, event, data));
 
-  const weightsFile = options.weights ?? newestWeights('runs');
+  const weightsFile = options.weights ?? newestWeights();
   let model = weightsFile ? modelFromWeights(readWeights(weightsFile), weightsFile) : modelFromConfig(options.config);
   let testSet: Dataset | undefined;
   const testSamples = () => (testSet ??= loadTestSet(model.config.data));
@@ -184,27 +185,4 @@ function modelFromWeights(doc: WeightsDocument, file: string): PageModel {
 function modelFromConfig(config: Config): PageModel {
   const train = loadTrainSet(config.data);
   return new PageModel(config, config.inputSize ?? train.sampleSize, train.classes);
-}
-
-/** The most recently written weights file (not a checkpoint, metrics or best file) under `dir`, two levels deep. */
-export function newestWeights(dir: string): string | undefined {
-  const found: { file: string; time: number }[] = [];
-  const walk = (d: string, depth: number) => {
-    if (!existsSync(d) || depth > 2) return;
-    for (const entry of readdirSync(d, { withFileTypes: true })) {
-      const file = join(d, entry.name);
-      if (entry.isDirectory()) walk(file, depth + 1);
-      else if (/\.json$/.test(entry.name) && !/\.(checkpoint|best)\.json$/.test(entry.name)) found.push({ file, time: statSync(file).mtimeMs });
-    }
-  };
-  walk(dir, 0);
-  for (const { file } of found.sort((a, b) => b.time - a.time)) {
-    try {
-      readWeights(file);
-      return file;
-    } catch {
-      // not a weights file (a config, a sweep table): try the next
-    }
-  }
-  return undefined;
 }

@@ -56,50 +56,103 @@ def write_safetensors(path, tensors, meta):
 
 
 # ---- the network: one entry per nnt layer type ----
+# Each entry takes the layer's spec, the shape of one sample reaching it ((features,) or
+# (C, H, W)) and batch norm's ε, and gives the module and the shape it outputs.
 
-def _affine(spec, width, eps):
-    return nn.Linear(width, spec["units"]), spec["units"]
+def _pair(size):
+    return (size, size) if isinstance(size, int) else tuple(size)
+
+
+def _window(spec, shape, default_stride):
+    fh, fw = _pair(spec["size"])
+    stride, pad = spec.get("stride", default_stride), spec.get("pad", 0)
+    return (fh, fw), stride, pad, ((shape[1] + 2 * pad - fh) // stride + 1, (shape[2] + 2 * pad - fw) // stride + 1)
+
+
+def _conv(spec, shape, eps):
+    size, stride, pad, out = _window(spec, shape, 1)
+    # nnt's W is FN×C×FH×FW, torch's Conv2d weight the same: no transpose.
+    return nn.Conv2d(shape[0], spec["filters"], size, stride=stride, padding=pad), (spec["filters"],) + out
+
+
+def _pool(spec, shape, eps):
+    size, stride, pad, out = _window(spec, shape, _pair(spec["size"])[0])
+    if spec.get("mode", "max") == "avg":
+        # nnt divides by FH·FW, the padding's zeros included.
+        return nn.AvgPool2d(size, stride, pad, count_include_pad=True), (shape[0],) + out
+    # nnt's max pool pads with zeros (the book's np.pad); MaxPool2d's own padding is −∞.
+    pool = nn.MaxPool2d(size, stride)
+    return (nn.Sequential(nn.ZeroPad2d(pad), pool) if pad else pool), (shape[0],) + out
+
+
+def _numel(shape):
+    n = 1
+    for d in shape:
+        n *= d
+    return n
 
 
 LAYERS = {
-    "affine": _affine,
-    "relu": lambda spec, width, eps: (nn.ReLU(), width),
-    "sigmoid": lambda spec, width, eps: (nn.Sigmoid(), width),
+    "affine": lambda spec, shape, eps: (nn.Linear(shape[0], spec["units"]), (spec["units"],)),
+    "relu": lambda spec, shape, eps: (nn.ReLU(), shape),
+    "sigmoid": lambda spec, shape, eps: (nn.Sigmoid(), shape),
     # nnt's dropout is inverted dropout, as torch's: the identity in eval mode.
-    "dropout": lambda spec, width, eps: (nn.Dropout(spec["ratio"]), width),
+    "dropout": lambda spec, shape, eps: (nn.Dropout(spec["ratio"]), shape),
     # nnt: running = 0.9·running + 0.1·batch, i.e. torch's momentum 0.1; ε as nnt's.
-    "batchnorm": lambda spec, width, eps: (nn.BatchNorm1d(width, eps=eps, momentum=0.1), width),
+    "batchnorm": lambda spec, shape, eps: (nn.BatchNorm1d(shape[0], eps=eps, momentum=0.1), shape),
+    "conv": _conv,
+    "pool": _pool,
 }
+IMAGE_LAYERS = ("conv", "pool")
+# nnt's affine and batch norm see an image as one vector of C·H·W features.
+FLAT_LAYERS = ("affine", "batchnorm")
 
 # nnt array name suffix -> (torch attribute, transposed?). nnt's affine W is inputs × units,
 # torch's Linear weight is units × inputs.
 ARRAYS = {
     "affine": {"W": ("weight", True), "b": ("bias", False)},
+    "conv": {"W": ("weight", False), "b": ("bias", False)},
     "batchnorm": {"gamma": ("weight", False), "beta": ("bias", False),
                   "running_mean": ("running_mean", False), "running_var": ("running_var", False)},
 }
 
 
 class Net(nn.Module):
-    """nnt's layers in order; forward gives the logits (nnt's softmax sits in the loss)."""
+    """nnt's layers in order; forward gives the logits (nnt's softmax sits in the loss).
 
-    def __init__(self, layers, input_size, eps):
+    The input is N × input_size, as nnt reads it; before a conv or pool layer it is viewed as
+    N×C×H×W (input_shape), before an affine or batch-norm layer flattened, as in nnt (a
+    conv or pool after a batch norm sees the image again).
+    """
+
+    def __init__(self, layers, input_size, eps, input_shape=None):
         super().__init__()
-        modules, self.names, counts, width = [], [], {}, input_size
+        modules, views, self.names, counts = [], [], [], {}
+        # image: the C×H×W the sample had before it was last flattened (at first, the input's).
+        shape, image = (input_size,), input_shape
         for spec in layers:
             kind = spec["type"]
             if kind not in LAYERS:
                 raise SystemExit("model.py: nnt layer type %r is not supported here" % kind)
             counts[kind] = counts.get(kind, 0) + 1
             self.names.append("%s%d" % (kind, counts[kind]))
-            module, width = LAYERS[kind](spec, width, eps)
+            view = nn.Identity()
+            if kind in IMAGE_LAYERS and len(shape) == 1:
+                shape = tuple(image)
+                view = nn.Unflatten(1, shape)
+            elif kind in FLAT_LAYERS and len(shape) == 3:
+                shape, image = (_numel(shape),), shape
+                view = nn.Flatten()
+            module, shape = LAYERS[kind](spec, shape, eps)
             modules.append(module)
+            views.append(view)
         self.kinds = [spec["type"] for spec in layers]
         self.layers = nn.ModuleList(modules)
+        self.views = nn.ModuleList(views)
 
     def forward(self, x):
-        for layer in self.layers:
-            x = layer(x)
+        for view, layer in zip(self.views, self.layers):
+            x = layer(view(x))
         return x
 
     def _pairs(self):
@@ -134,7 +187,7 @@ def read_config(folder=HERE):
 def load(folder=HERE, weights="weights.safetensors"):
     """The exported network, with its weights, in eval mode, in the exported dtype."""
     cfg = read_config(folder)
-    net = Net(cfg["config"]["layers"], cfg["inputSize"], cfg["batchnormEps"])
+    net = Net(cfg["config"]["layers"], cfg["inputSize"], cfg["batchnormEps"], cfg.get("inputShape"))
     tensors, _ = read_safetensors(os.path.join(folder, weights))
     dtype = torch.float64 if cfg.get("dtype", "float64") == "float64" else torch.float32
     net.to(dtype)

@@ -24,9 +24,10 @@ import model as M
 
 
 def make_optimizer(training, net):
-    """nnt's optimizer and L2 weight decay (on the affine weights only, as nnt)."""
-    decay = [p for name, p in net.named_parameters() if name.endswith("weight") and p.dim() == 2]
-    other = [p for name, p in net.named_parameters() if not (name.endswith("weight") and p.dim() == 2)]
+    """nnt's optimizer and L2 weight decay (on the affine and conv weights only, as nnt)."""
+    decays = lambda name, p: name.endswith("weight") and p.dim() >= 2  # not batch norm's γ
+    decay = [p for name, p in net.named_parameters() if decays(name, p)]
+    other = [p for name, p in net.named_parameters() if not decays(name, p)]
     groups = [{"params": decay, "weight_decay": training.get("weightDecay", 0)}, {"params": other, "weight_decay": 0}]
     o, lr = training["optimizer"], training["learningRate"]
     kind = o["type"]

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { UserError } from '../errors';
+import { readWeights } from './weights';
 
 /** Where `nnt train` writes runs by default (configs say runs/<name>/weights.json). */
 export const RUNS_DIR = 'runs';
@@ -27,11 +28,29 @@ export function findRuns(root = RUNS_DIR, depth = 4): { path: string; mtime: num
   return found.sort((a, b) => b.mtime - a.mtime || a.path.localeCompare(b.path));
 }
 
-/** The most recently written weights file under runs/ (not a checkpoint), or a UserError saying there is none. */
+/**
+ * The most recently written weights file under `root` (not a checkpoint or best file, and not
+ * a .json that is no weights file, such as a config or a sweep table), or undefined.
+ * `nnt eval` and `nnt serve` both start from it.
+ */
+export function newestWeights(root = RUNS_DIR): string | undefined {
+  for (const { path } of findRuns(root)) {
+    if (NOT_WEIGHTS.test(path)) continue;
+    try {
+      readWeights(path);
+      return path;
+    } catch {
+      // not a weights file: try the next
+    }
+  }
+  return undefined;
+}
+
+/** The newest weights file under runs/, or a UserError saying there is none. */
 export function latestRun(root = RUNS_DIR): string {
-  const run = findRuns(root).find((r) => !NOT_WEIGHTS.test(r.path));
+  const run = newestWeights(root);
   if (!run) throw new UserError(`no weights given, and no runs under ${root}/ to take the latest of (train one with: nnt train)`);
-  return run.path;
+  return run;
 }
 
 /**
