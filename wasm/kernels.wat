@@ -632,18 +632,18 @@
       (local.set $s (i32.add (local.get $s) (i32.const 16)))
       (br $next))))
 
-  ;; by Adam: s ← b1·s + (1 − b1)·g; t ← b2·t + (1 − b2)·g·g; w ← w − lr·(s / c1) / (√(t / c2) + eps).
-  ;; k: b1, 1 − b1, b2, 1 − b2, c1, c2, lr, eps.
+  ;; by Adam: s ← b1·s + (1 − b1)·g; t ← b2·t + (1 − b2)·g·g; w ← w − step·s / (√t·scale + eps),
+  ;; the paper's w − lr·(s/c1) / (√(t/c2) + eps) with step = lr/c1 and scale = 1/√c2 made once a
+  ;; step by the host (one division and one root per weight). k: b1, 1 − b1, b2, 1 − b2, step, scale, eps.
   (func (export "adam_step") (param $w i32) (param $g i32) (param $s i32) (param $t i32) (param $k i32) (param $n i32)
-    (local $b1 v128) (local $b11 v128) (local $b2 v128) (local $b21 v128) (local $c1 v128) (local $c2 v128) (local $lr v128) (local $eps v128) (local $end i32) (local $gv v128) (local $sv v128) (local $tv v128)
+    (local $b1 v128) (local $b11 v128) (local $b2 v128) (local $b21 v128) (local $step v128) (local $scale v128) (local $eps v128) (local $end i32) (local $gv v128) (local $sv v128) (local $tv v128)
     (local.set $b1 (v128.load64_splat offset=0 (local.get $k)))
     (local.set $b11 (v128.load64_splat offset=8 (local.get $k)))
     (local.set $b2 (v128.load64_splat offset=16 (local.get $k)))
     (local.set $b21 (v128.load64_splat offset=24 (local.get $k)))
-    (local.set $c1 (v128.load64_splat offset=32 (local.get $k)))
-    (local.set $c2 (v128.load64_splat offset=40 (local.get $k)))
-    (local.set $lr (v128.load64_splat offset=48 (local.get $k)))
-    (local.set $eps (v128.load64_splat offset=56 (local.get $k)))
+    (local.set $step (v128.load64_splat offset=32 (local.get $k)))
+    (local.set $scale (v128.load64_splat offset=40 (local.get $k)))
+    (local.set $eps (v128.load64_splat offset=48 (local.get $k)))
     (local.set $end (i32.add (local.get $w) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $w) (local.get $end)))
@@ -654,8 +654,8 @@
         (f64x2.mul (f64x2.mul (local.get $b21) (local.get $gv)) (local.get $gv))))
       (v128.store (local.get $t) (local.get $tv))
       (v128.store (local.get $w) (f64x2.sub (v128.load (local.get $w))
-        (f64x2.div (f64x2.mul (local.get $lr) (f64x2.div (local.get $sv) (local.get $c1)))
-          (f64x2.add (f64x2.sqrt (f64x2.div (local.get $tv) (local.get $c2))) (local.get $eps)))))
+        (f64x2.div (f64x2.mul (local.get $step) (local.get $sv))
+          (f64x2.add (f64x2.mul (f64x2.sqrt (local.get $tv)) (local.get $scale)) (local.get $eps)))))
       (local.set $w (i32.add (local.get $w) (i32.const 16)))
       (local.set $g (i32.add (local.get $g) (i32.const 16)))
       (local.set $s (i32.add (local.get $s) (i32.const 16)))

@@ -154,6 +154,9 @@ export function describeStats(stats: KernelStats): string {
  *   rmsprop    s ← rho·s + (1 − rho)·g·g;       w ← w − lr·g / (√s + eps)
  *   adam       s ← b1·s + (1 − b1)·g;  t ← b2·t + (1 − b2)·g·g;
  *              w ← w − lr·(s / c1) / (√(t / c2) + eps)   (c1, c2: the bias corrections 1 − β^step)
+ *              computed as w ← w − step·s / (√t·scale + eps) with step = lr/c1, scale = 1/√c2
+ *              (adamScales): the same update with ε where the paper and PyTorch put it, but one
+ *              division and one square root per weight instead of three divisions and a root.
  *
  * t is used by adam only. Each rule's operations are done in this order, left to right, by
  * every backend (no fused multiply-add), so they all give the same bits.
@@ -163,3 +166,8 @@ export type UpdateRule =
   | { kind: 'adagrad'; lr: number; eps: number }
   | { kind: 'rmsprop'; rho: number; lr: number; eps: number }
   | { kind: 'adam'; b1: number; b2: number; c1: number; c2: number; lr: number; eps: number };
+
+/** Adam's per-step constants, computed once per step by every backend: step = lr/c1, scale = 1/√c2. */
+export function adamScales(rule: { c1: number; c2: number; lr: number }): { step: number; scale: number } {
+  return { step: rule.lr / rule.c1, scale: 1 / Math.sqrt(rule.c2) };
+}

@@ -1,5 +1,5 @@
 import { col2im, im2col, maxPoolBackward, maxPoolForward, transposeBatch } from './im2col';
-import type { Kernels } from './kernels';
+import { adamScales, type Kernels } from './kernels';
 import { CODE_BITS, checkSparseRoom, checkSparseShape, packEntry, type SparseLists, type SparseMatrix } from './sparse';
 
 /**
@@ -143,11 +143,12 @@ export const tsKernels: Kernels = {
         break;
       }
       case 'adam': {
-        const { b1, b2, c1, c2, lr, eps } = rule;
+        const { b1, b2, eps } = rule;
+        const { step, scale } = adamScales(rule);
         for (let i = 0; i < n; i++) {
           s[i] = b1 * s[i] + (1 - b1) * g[i];
           t[i] = b2 * t[i] + (1 - b2) * g[i] * g[i];
-          w[i] -= (lr * (s[i] / c1)) / (Math.sqrt(t[i] / c2) + eps);
+          w[i] -= (step * s[i]) / (Math.sqrt(t[i]) * scale + eps);
         }
         break;
       }

@@ -1,4 +1,4 @@
-import type { KernelStats, Kernels, UpdateRule } from './kernels';
+import { adamScales, type KernelStats, type Kernels, type UpdateRule } from './kernels';
 import { CODE_BITS, checkSparseShape, type SparseLists, type SparseMatrix } from './sparse';
 import { colShape, outHeight, outWidth, windowError, type Window } from './im2col';
 import { tsKernels } from './ts-kernels';
@@ -455,9 +455,11 @@ function ruleCoefficients(rule: UpdateRule, k: Float64Array): void {
     case 'rmsprop':
       k[0] = rule.rho; k[1] = 1 - rule.rho; k[2] = rule.lr; k[3] = rule.eps;
       break;
-    case 'adam':
-      k[0] = rule.b1; k[1] = 1 - rule.b1; k[2] = rule.b2; k[3] = 1 - rule.b2; k[4] = rule.c1; k[5] = rule.c2; k[6] = rule.lr; k[7] = rule.eps;
+    case 'adam': {
+      const { step, scale } = adamScales(rule);
+      k[0] = rule.b1; k[1] = 1 - rule.b1; k[2] = rule.b2; k[3] = 1 - rule.b2; k[4] = step; k[5] = scale; k[6] = rule.eps;
       break;
+    }
   }
 }
 
