@@ -12,6 +12,12 @@ export interface Kernels {
   readonly name: string;
 
   /**
+   * Threads the kernels split work over (absent: 1). Results may differ by rounding from one
+   * count to another, so a run records it (metrics, checkpoint) and a resumed run reuses it.
+   */
+  readonly threadCount?: number;
+
+  /**
    * A buffer of `length` zeros that this backend's kernels can work on without copying
    * (for a WebAssembly backend: a view of its memory). Layers allocate through this.
    */

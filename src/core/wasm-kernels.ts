@@ -37,6 +37,7 @@ const SLOT_A = 0, SLOT_B = 1, SLOT_C = 2, SLOT_BT = 3, SLOT_TABLE = 4, SLOT_RULE
 
 export class WasmKernels implements Kernels {
   readonly name: string;
+  readonly threadCount: number;
   private readonly place = new WasmPlacement();
   private readonly wasm: KernelExports;
   private readonly threads: WasmScheduler;
@@ -60,6 +61,7 @@ export class WasmKernels implements Kernels {
       this.gatherSparseLater = (src, indices, start, rows, cols, table, out) => this.gatherInBackground(src, indices, start, rows, cols, table, out);
     }
     this.name = `wasm-${variant} ×${threads} thread${threads > 1 ? 's' : ''}`;
+    this.threadCount = threads;
   }
 
   alloc(length: number): Float64Array {
