@@ -686,6 +686,231 @@
       (then (f64.store (local.get $out)
         (select (f64.load (local.get $v)) (f64.const 0) (f64.gt (f64.load (local.get $test)) (f64.const 0)))))))
 
+  ;; The other element-wise layers' kernels: sigmoid's backward, dropout's mask and batch norm.
+  ;; Separate multiplies and adds in both builds (no $fma_t here), in the reference's order, so
+  ;; every build gives the reference's bits. (Sigmoid's forward needs exp, which WebAssembly
+  ;; lacks: it stays the reference's loop, see wasm-kernels.ts.)
+
+  ;; dx (n) = dy·(1 − y)·y, with y sigmoid's forward output.
+  (func (export "sigmoid_backward") (param $y i32) (param $dy i32) (param $dx i32) (param $n i32)
+    (local $end i32) (local $one v128) (local $yv v128)
+    (local.set $one (f64x2.splat (f64.const 1)))
+    (local.set $end (i32.add (local.get $dx) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $dx) (local.get $end)))
+      (local.set $yv (v128.load (local.get $y)))
+      (v128.store (local.get $dx)
+        (f64x2.mul (f64x2.mul (v128.load (local.get $dy)) (f64x2.sub (local.get $one) (local.get $yv))) (local.get $yv)))
+      (local.set $y (i32.add (local.get $y) (i32.const 16)))
+      (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
+      (local.set $dx (i32.add (local.get $dx) (i32.const 16)))
+      (br $next)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then (f64.store (local.get $dx)
+        (f64.mul (f64.mul (f64.load (local.get $dy)) (f64.sub (f64.const 1) (f64.load (local.get $y)))) (f64.load (local.get $y)))))))
+
+  ;; y (n) = x·mask: dropout's forward (x the input) and backward (x the gradient).
+  (func (export "apply_mask") (param $x i32) (param $mask i32) (param $y i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $y) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $y) (local.get $end)))
+      (v128.store (local.get $y) (f64x2.mul (v128.load (local.get $x)) (v128.load (local.get $mask))))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (local.set $mask (i32.add (local.get $mask) (i32.const 16)))
+      (local.set $y (i32.add (local.get $y) (i32.const 16)))
+      (br $next)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then (f64.store (local.get $y) (f64.mul (f64.load (local.get $x)) (f64.load (local.get $mask)))))))
+
+  ;; Batch norm's statistics of x (rows×cols), by column: mean = Σ x / rows, then
+  ;; variance = Σ (x − mean)² / rows, each sum over the rows in order (as the reference's
+  ;; column loops), two columns at a time.
+  (func (export "bn_stats") (param $x i32) (param $mean i32) (param $var i32) (param $rows i32) (param $cols i32)
+    (call $columnSums2 (local.get $x) (local.get $mean) (local.get $mean) (i32.const 0) (local.get $rows) (local.get $cols))
+    (call $divideBy (local.get $mean) (f64.convert_i32_u (local.get $rows)) (local.get $cols))
+    (call $columnSums2 (local.get $x) (local.get $mean) (local.get $var) (i32.const 1) (local.get $rows) (local.get $cols))
+    (call $divideBy (local.get $var) (f64.convert_i32_u (local.get $rows)) (local.get $cols)))
+
+  ;; out (cols) = Σ over the rows of x, or with `centered` Σ (x − mean)²; the rows in order.
+  (func $columnSums2 (param $x i32) (param $mean i32) (param $out i32) (param $centered i32) (param $rows i32) (param $cols i32)
+    (local $i i32) (local $j i32) (local $at i32) (local $v v128) (local $c f64)
+    (memory.fill (local.get $out) (i32.const 0) (i32.shl (local.get $cols) (i32.const 3)))
+    (block $doneI (loop $nextI
+      (br_if $doneI (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $j (i32.const 0))
+      (block $doneJ (loop $nextJ
+        (br_if $doneJ (i32.gt_u (i32.add (local.get $j) (i32.const 2)) (local.get $cols)))
+        (local.set $at (i32.shl (local.get $j) (i32.const 3)))
+        (local.set $v (v128.load (i32.add (local.get $x) (local.get $at))))
+        (if (local.get $centered) (then
+          (local.set $v (f64x2.sub (local.get $v) (v128.load (i32.add (local.get $mean) (local.get $at)))))
+          (local.set $v (f64x2.mul (local.get $v) (local.get $v)))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (f64x2.add (v128.load (i32.add (local.get $out) (local.get $at))) (local.get $v)))
+        (local.set $j (i32.add (local.get $j) (i32.const 2)))
+        (br $nextJ)))
+      (if (i32.lt_u (local.get $j) (local.get $cols)) (then
+        (local.set $at (i32.shl (local.get $j) (i32.const 3)))
+        (local.set $c (f64.load (i32.add (local.get $x) (local.get $at))))
+        (if (local.get $centered) (then
+          (local.set $c (f64.sub (local.get $c) (f64.load (i32.add (local.get $mean) (local.get $at)))))
+          (local.set $c (f64.mul (local.get $c) (local.get $c)))))
+        (f64.store (i32.add (local.get $out) (local.get $at)) (f64.add (f64.load (i32.add (local.get $out) (local.get $at))) (local.get $c)))))
+      (local.set $x (i32.add (local.get $x) (i32.shl (local.get $cols) (i32.const 3))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $nextI))))
+
+  ;; v (n) = v / d, one by one.
+  (func $divideBy (param $v i32) (param $d f64) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $v) (i32.shl (local.get $n) (i32.const 3))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $v) (local.get $end)))
+      (f64.store (local.get $v) (f64.div (f64.load (local.get $v)) (local.get $d)))
+      (local.set $v (i32.add (local.get $v) (i32.const 8)))
+      (br $next))))
+
+  ;; Batch norm's forward from the statistics, each (i, j) of x (rows×cols):
+  ;; xc = x − mean_j; xn = xc / std_j; out = gamma_j·xn + beta_j.
+  (func (export "bn_normalize")
+    (param $x i32) (param $mean i32) (param $std i32) (param $gamma i32) (param $beta i32)
+    (param $xc i32) (param $xn i32) (param $out i32) (param $rows i32) (param $cols i32)
+    (local $end i32) (local $j i32) (local $at i32) (local $c v128) (local $z v128)
+    (local.set $end (i32.add (local.get $x) (i32.shl (i32.mul (local.get $rows) (local.get $cols)) (i32.const 3))))
+    (block $doneI (loop $nextI
+      (br_if $doneI (i32.ge_u (local.get $x) (local.get $end)))
+      (local.set $j (i32.const 0))
+      (block $doneJ (loop $nextJ
+        (br_if $doneJ (i32.gt_u (i32.add (local.get $j) (i32.const 2)) (local.get $cols)))
+        (local.set $at (i32.shl (local.get $j) (i32.const 3)))
+        (local.set $c (f64x2.sub (v128.load (i32.add (local.get $x) (local.get $at))) (v128.load (i32.add (local.get $mean) (local.get $at)))))
+        (local.set $z (f64x2.div (local.get $c) (v128.load (i32.add (local.get $std) (local.get $at)))))
+        (v128.store (i32.add (local.get $xc) (local.get $at)) (local.get $c))
+        (v128.store (i32.add (local.get $xn) (local.get $at)) (local.get $z))
+        (v128.store (i32.add (local.get $out) (local.get $at))
+          (f64x2.add (f64x2.mul (v128.load (i32.add (local.get $gamma) (local.get $at))) (local.get $z)) (v128.load (i32.add (local.get $beta) (local.get $at)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 2)))
+        (br $nextJ)))
+      (if (i32.lt_u (local.get $j) (local.get $cols)) (then
+        (local.set $at (i32.shl (local.get $j) (i32.const 3)))
+        (call $normalize1 (i32.add (local.get $x) (local.get $at)) (i32.add (local.get $mean) (local.get $at)) (i32.add (local.get $std) (local.get $at))
+          (i32.add (local.get $gamma) (local.get $at)) (i32.add (local.get $beta) (local.get $at))
+          (i32.add (local.get $xc) (local.get $at)) (i32.add (local.get $xn) (local.get $at)) (i32.add (local.get $out) (local.get $at)))))
+      (local.set $at (i32.shl (local.get $cols) (i32.const 3)))
+      (local.set $x (i32.add (local.get $x) (local.get $at)))
+      (local.set $xc (i32.add (local.get $xc) (local.get $at)))
+      (local.set $xn (i32.add (local.get $xn) (local.get $at)))
+      (local.set $out (i32.add (local.get $out) (local.get $at)))
+      (br $nextI))))
+
+  ;; bn_normalize of one value, in scalars (a last odd column).
+  (func $normalize1 (param $x i32) (param $mean i32) (param $std i32) (param $gamma i32) (param $beta i32) (param $xc i32) (param $xn i32) (param $out i32)
+    (local $c f64) (local $z f64)
+    (local.set $c (f64.sub (f64.load (local.get $x)) (f64.load (local.get $mean))))
+    (local.set $z (f64.div (local.get $c) (f64.load (local.get $std))))
+    (f64.store (local.get $xc) (local.get $c))
+    (f64.store (local.get $xn) (local.get $z))
+    (f64.store (local.get $out) (f64.add (f64.mul (f64.load (local.get $gamma)) (local.get $z)) (f64.load (local.get $beta)))))
+
+  ;; Batch norm's backward (see Kernels.batchNormBackward), x (rows×cols) row by row, two
+  ;; columns at a time, each column's sums over the rows in order:
+  ;;   dbeta = Σ dy;  dgamma = Σ xn·dy;  dsum = Σ (gamma·dy)·xc;
+  ;;   dx = (gamma·dy)/std [− xc·dsum / (rows·std·std·std)];  then [dx −= Σ dx / rows]
+  ;; (the bracketed parts only after a training forward: `trained`). sums: 2·cols scratch.
+  (func (export "bn_backward")
+    (param $dy i32) (param $xc i32) (param $xn i32) (param $gamma i32) (param $std i32)
+    (param $dgamma i32) (param $dbeta i32) (param $sums i32) (param $dx i32) (param $rows i32) (param $cols i32) (param $trained i32)
+    (local $i i32) (local $j i32) (local $at i32) (local $row i32) (local $n v128) (local $gd v128) (local $s v128) (local $d v128)
+    (local $dxcSum i32)
+    (local.set $dxcSum (i32.add (local.get $sums) (i32.shl (local.get $cols) (i32.const 3))))
+    (local.set $n (f64x2.splat (f64.convert_i32_u (local.get $rows))))
+    (memory.fill (local.get $dbeta) (i32.const 0) (i32.shl (local.get $cols) (i32.const 3)))
+    (memory.fill (local.get $dgamma) (i32.const 0) (i32.shl (local.get $cols) (i32.const 3)))
+    (memory.fill (local.get $sums) (i32.const 0) (i32.shl (local.get $cols) (i32.const 4)))
+    ;; The column sums of dy, xn·dy and (gamma·dy)·xc ($pair: an odd last column alone).
+    (block $doneI (loop $nextI
+      (br_if $doneI (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $row (i32.shl (i32.mul (local.get $i) (local.get $cols)) (i32.const 3)))
+      (local.set $j (i32.const 0))
+      (block $doneJ (loop $nextJ
+        (br_if $doneJ (i32.ge_u (local.get $j) (local.get $cols)))
+        (local.set $at (i32.shl (local.get $j) (i32.const 3)))
+        (local.set $d (call $pair (i32.add (local.get $dy) (i32.add (local.get $row) (local.get $at))) (i32.sub (local.get $cols) (local.get $j))))
+        (local.set $gd (f64x2.mul (call $pair (i32.add (local.get $gamma) (local.get $at)) (i32.sub (local.get $cols) (local.get $j))) (local.get $d)))
+        (call $addPair (i32.add (local.get $dbeta) (local.get $at)) (local.get $d) (i32.sub (local.get $cols) (local.get $j)))
+        (call $addPair (i32.add (local.get $dgamma) (local.get $at))
+          (f64x2.mul (call $pair (i32.add (local.get $xn) (i32.add (local.get $row) (local.get $at))) (i32.sub (local.get $cols) (local.get $j))) (local.get $d))
+          (i32.sub (local.get $cols) (local.get $j)))
+        (call $addPair (i32.add (local.get $sums) (local.get $at))
+          (f64x2.mul (local.get $gd) (call $pair (i32.add (local.get $xc) (i32.add (local.get $row) (local.get $at))) (i32.sub (local.get $cols) (local.get $j))))
+          (i32.sub (local.get $cols) (local.get $j)))
+        (local.set $j (i32.add (local.get $j) (i32.const 2)))
+        (br $nextJ)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $nextI)))
+    ;; dx, and the column sums of dx.
+    (local.set $i (i32.const 0))
+    (block $doneI (loop $nextI
+      (br_if $doneI (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $row (i32.shl (i32.mul (local.get $i) (local.get $cols)) (i32.const 3)))
+      (local.set $j (i32.const 0))
+      (block $doneJ (loop $nextJ
+        (br_if $doneJ (i32.ge_u (local.get $j) (local.get $cols)))
+        (local.set $at (i32.shl (local.get $j) (i32.const 3)))
+        (local.set $s (call $pair (i32.add (local.get $std) (local.get $at)) (i32.sub (local.get $cols) (local.get $j))))
+        (local.set $d (f64x2.div
+          (f64x2.mul (call $pair (i32.add (local.get $gamma) (local.get $at)) (i32.sub (local.get $cols) (local.get $j)))
+                     (call $pair (i32.add (local.get $dy) (i32.add (local.get $row) (local.get $at))) (i32.sub (local.get $cols) (local.get $j))))
+          (local.get $s)))
+        (if (local.get $trained) (then
+          (local.set $d (f64x2.sub (local.get $d)
+            (f64x2.div
+              (f64x2.mul (call $pair (i32.add (local.get $xc) (i32.add (local.get $row) (local.get $at))) (i32.sub (local.get $cols) (local.get $j)))
+                         (call $pair (i32.add (local.get $sums) (local.get $at)) (i32.sub (local.get $cols) (local.get $j))))
+              (f64x2.mul (f64x2.mul (f64x2.mul (local.get $n) (local.get $s)) (local.get $s)) (local.get $s)))))))
+        (call $storePair (i32.add (local.get $dx) (i32.add (local.get $row) (local.get $at))) (local.get $d) (i32.sub (local.get $cols) (local.get $j)))
+        (call $addPair (i32.add (local.get $dxcSum) (local.get $at)) (local.get $d) (i32.sub (local.get $cols) (local.get $j)))
+        (local.set $j (i32.add (local.get $j) (i32.const 2)))
+        (br $nextJ)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $nextI)))
+    (if (i32.eqz (local.get $trained)) (then (return)))
+    ;; dx −= (Σ dx) / rows.
+    (call $divideBy (local.get $dxcSum) (f64.convert_i32_u (local.get $rows)) (local.get $cols))
+    (local.set $i (i32.const 0))
+    (block $doneI (loop $nextI
+      (br_if $doneI (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $row (i32.add (local.get $dx) (i32.shl (i32.mul (local.get $i) (local.get $cols)) (i32.const 3))))
+      (local.set $j (i32.const 0))
+      (block $doneJ (loop $nextJ
+        (br_if $doneJ (i32.ge_u (local.get $j) (local.get $cols)))
+        (local.set $at (i32.shl (local.get $j) (i32.const 3)))
+        (call $storePair (i32.add (local.get $row) (local.get $at))
+          (f64x2.sub (call $pair (i32.add (local.get $row) (local.get $at)) (i32.sub (local.get $cols) (local.get $j)))
+                     (call $pair (i32.add (local.get $dxcSum) (local.get $at)) (i32.sub (local.get $cols) (local.get $j))))
+          (i32.sub (local.get $cols) (local.get $j)))
+        (local.set $j (i32.add (local.get $j) (i32.const 2)))
+        (br $nextJ)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $nextI))))
+
+  ;; The two doubles at p, or when only one is left (left = 1) that one and 0: an odd last
+  ;; column never reads past its array.
+  (func $pair (param $p i32) (param $left i32) (result v128)
+    (if (result v128) (i32.ge_u (local.get $left) (i32.const 2))
+      (then (v128.load (local.get $p)))
+      (else (v128.load64_zero (local.get $p)))))
+
+  ;; Stores v's two lanes at p, or only its first when one is left.
+  (func $storePair (param $p i32) (param $v v128) (param $left i32)
+    (if (i32.ge_u (local.get $left) (i32.const 2))
+      (then (v128.store (local.get $p) (local.get $v)))
+      (else (v128.store64_lane 0 (local.get $p) (local.get $v)))))
+
+  ;; The pair (or one) at p += v.
+  (func $addPair (param $p i32) (param $v v128) (param $left i32)
+    (call $storePair (local.get $p) (f64x2.add (call $pair (local.get $p) (local.get $left)) (local.get $v)) (local.get $left)))
+
   ;; out (rows×cols): row r is the row indices[r] (i32) of the byte matrix src (cols bytes to a
   ;; row), each byte b replaced by the double table[b]. Sixteen bytes at a time: when all are
   ;; zero (most of an MNIST image), sixteen copies of table[0] are written as vectors; otherwise

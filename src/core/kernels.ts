@@ -70,6 +70,46 @@ export interface Kernels {
   /** dx (n) = dy where y > 0, else 0, with y the forward output (y > 0 exactly where x > 0). ReLU backward. */
   reluBackward(y: Float64Array, dy: Float64Array, dx: Float64Array, n: number): void;
 
+  // --- The other element-wise layers: sigmoid, dropout, batch norm (src/layers) ---
+
+  /** y (n) = 1 / (1 + e^−x). Sigmoid forward. */
+  sigmoidForward(x: Float64Array, y: Float64Array, n: number): void;
+
+  /** dx (n) = dy·(1 − y)·y, with y the forward output. Sigmoid backward. */
+  sigmoidBackward(y: Float64Array, dy: Float64Array, dx: Float64Array, n: number): void;
+
+  /** y (n) = x·mask. Dropout forward (x the input) and backward (x the gradient). */
+  applyMask(x: Float64Array, mask: Float64Array, y: Float64Array, n: number): void;
+
+  /**
+   * The batch statistics of x (rows×cols), by column: mean = Σ x / rows, then
+   * variance = Σ (x − mean)² / rows, each sum over the rows in order. Batch norm in training.
+   */
+  batchNormStats(x: Float64Array, mean: Float64Array, variance: Float64Array, rows: number, cols: number): void;
+
+  /**
+   * Batch norm forward from the statistics, for each (i, j) of x (rows×cols):
+   * xc = x − mean_j;  xn = xc / std_j;  out = gamma_j·xn + beta_j.
+   */
+  batchNormNormalize(
+    x: Float64Array, mean: Float64Array, std: Float64Array, gamma: Float64Array, beta: Float64Array,
+    xc: Float64Array, xn: Float64Array, out: Float64Array, rows: number, cols: number,
+  ): void;
+
+  /**
+   * Batch norm backward (the book's chain through σ and μ), by column j, sums over the rows i in order:
+   *   dbeta = Σ dy;  dgamma = Σ xn·dy;  dsum = Σ (gamma·dy)·xc;
+   *   dx = (gamma·dy)/std − xc·dsum / (rows·std·std·std);  then dx −= (Σ dx) / rows.
+   * Without `trained` (after an evaluation forward, μ and σ constants) dx = (gamma·dy)/std.
+   * sums: 2·cols of scratch (dsum, then Σ dx).
+   */
+  batchNormBackward(
+    dy: Float64Array, xc: Float64Array, xn: Float64Array, gamma: Float64Array, std: Float64Array,
+    dgamma: Float64Array, dbeta: Float64Array, sums: Float64Array, dx: Float64Array, rows: number, cols: number, trained: boolean,
+  ): void;
+
+  // --- end of the element-wise layers ---
+
   /**
    * out (rows×cols): row r is row indices[start + r] of the byte matrix src (cols bytes a row),
    * each byte b becoming table[b] (256 entries). The batch gather: pixels stored as bytes become

@@ -163,6 +163,81 @@ export const tsKernels: Kernels = {
     for (let i = 0; i < n; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
   },
 
+  // --- The other element-wise layers: sigmoid, dropout, batch norm ---
+
+  sigmoidForward(x, y, n) {
+    // Math.exp, in every backend (WebAssembly has no exp; wasm-kernels.ts says why it stays).
+    for (let i = 0; i < n; i++) y[i] = 1 / (1 + Math.exp(-x[i]));
+  },
+
+  sigmoidBackward(y, dy, dx, n) {
+    for (let i = 0; i < n; i++) dx[i] = dy[i] * (1 - y[i]) * y[i];
+  },
+
+  applyMask(x, mask, y, n) {
+    for (let i = 0; i < n; i++) y[i] = x[i] * mask[i];
+  },
+
+  batchNormStats(x, mean, variance, rows, cols) {
+    for (let j = 0; j < cols; j++) {
+      let m = 0;
+      for (let i = 0; i < rows; i++) m += x[i * cols + j];
+      m /= rows;
+      let v = 0;
+      for (let i = 0; i < rows; i++) {
+        const c = x[i * cols + j] - m;
+        v += c * c;
+      }
+      mean[j] = m;
+      variance[j] = v / rows;
+    }
+  },
+
+  batchNormNormalize(x, mean, std, gamma, beta, xc, xn, out, rows, cols) {
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        const k = i * cols + j;
+        xc[k] = x[k] - mean[j];
+        xn[k] = xc[k] / std[j];
+        out[k] = gamma[j] * xn[k] + beta[j];
+      }
+    }
+  },
+
+  batchNormBackward(dy, xc, xn, gamma, std, dgamma, dbeta, sums, dx, rows, cols, trained) {
+    const n = rows, d = cols, dsum = sums, dxcSum = sums.subarray(cols);
+    for (let j = 0; j < d; j++) {
+      let sb = 0, sg = 0, sdxnXc = 0;
+      for (let i = 0; i < n; i++) {
+        const k = i * d + j;
+        sb += dy[k];
+        sg += xn[k] * dy[k];
+        sdxnXc += gamma[j] * dy[k] * xc[k];
+      }
+      dbeta[j] = sb;
+      dgamma[j] = sg;
+      // The book's dstd = −Σ(dxn·xc)/σ², dvar = 0.5·dstd/σ, and dxc += (2/N)·xc·dvar.
+      dsum[j] = sdxnXc;
+      dxcSum[j] = 0;
+    }
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < d; j++) {
+        const k = i * d + j;
+        const s = std[j];
+        let dxc = (gamma[j] * dy[k]) / s;
+        if (trained) dxc -= (xc[k] * dsum[j]) / (n * s * s * s);
+        dx[k] = dxc;
+        dxcSum[j] += dxc;
+      }
+    }
+    if (trained) {
+      for (let j = 0; j < d; j++) dxcSum[j] /= n;
+      for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) dx[i * d + j] -= dxcSum[j];
+    }
+  },
+
+  // --- end of the element-wise layers ---
+
   gatherRows(src, indices, start, rows, cols, table, out) {
     for (let r = 0; r < rows; r++) {
       const from = indices[start + r] * cols, to = r * cols;

@@ -24,10 +24,12 @@ import { WasmScheduler, shareStart, splitAt, type ChooserOptions } from './wasm-
 const POOL_FUNCTIONS = [
   'gemm', 'sparse_matmul', 'gather_rows', 'gather_lists', 'add_scaled_bits',
   'momentum_step', 'nesterov_step', 'adagrad_step', 'rmsprop_step', 'adam_step',
+  'sigmoid_backward', 'apply_mask',
 ] as const;
 const GEMM = 0, SPARSE_MATMUL = 1, GATHER_ROWS = 2, GATHER_LISTS = 3, ADD_SCALED = 4;
 /** The update rules' functions (Kernels.updateWeights), by rule, as numbers in POOL_FUNCTIONS. */
 const UPDATE_FUNCTION = { momentum: 5, nesterov: 6, adagrad: 7, rmsprop: 8, adam: 9 } as const;
+const SIGMOID_BACKWARD = 10, APPLY_MASK = 11;
 
 /** Below this many values a gather runs on the calling thread alone. */
 const MIN_GATHER_PER_THREAD = 20_000;
@@ -200,6 +202,81 @@ export class WasmKernels implements Kernels {
     checkLength('dx', dx, n);
     this.wasm.relu_backward(at[0], at[1], at[2], n);
   }
+
+  // --- The other element-wise layers: sigmoid, dropout, batch norm ---
+
+  /**
+   * The reference's loop: WebAssembly has no exp, and an exp of our own in both backends
+   * (needed for the same bits) would replace Math.exp's results in every sigmoid net, for a
+   * forward pass that is a small part of a step next to the products around it.
+   */
+  sigmoidForward(x: Float64Array, y: Float64Array, n: number): void {
+    tsKernels.sigmoidForward(x, y, n);
+  }
+
+  sigmoidBackward(y: Float64Array, dy: Float64Array, dx: Float64Array, n: number): void {
+    const at = this.place.offsets('sigmoidBackward', y, dy, dx);
+    if (!at) return tsKernels.sigmoidBackward(y, dy, dx, n);
+    for (const [what, array] of [['y', y], ['dy', dy], ['dx', dx]] as const) checkLength(what, array, n);
+    this.elementwise(SIGMOID_BACKWARD, at[0], at[1], at[2], n);
+  }
+
+  applyMask(x: Float64Array, mask: Float64Array, y: Float64Array, n: number): void {
+    const at = this.place.offsets('applyMask', x, mask, y);
+    if (!at) return tsKernels.applyMask(x, mask, y, n);
+    for (const [what, array] of [['x', x], ['mask', mask], ['y', y]] as const) checkLength(what, array, n);
+    this.elementwise(APPLY_MASK, at[0], at[1], at[2], n);
+  }
+
+  batchNormStats(x: Float64Array, mean: Float64Array, variance: Float64Array, rows: number, cols: number): void {
+    const at = this.place.offsets('batchNormStats', x, mean, variance);
+    if (!at) return tsKernels.batchNormStats(x, mean, variance, rows, cols);
+    checkLength('x', x, rows * cols);
+    checkLength('mean', mean, cols);
+    checkLength('variance', variance, cols);
+    this.wasm.bn_stats(at[0], at[1], at[2], rows, cols);
+  }
+
+  batchNormNormalize(
+    x: Float64Array, mean: Float64Array, std: Float64Array, gamma: Float64Array, beta: Float64Array,
+    xc: Float64Array, xn: Float64Array, out: Float64Array, rows: number, cols: number,
+  ): void {
+    const at = this.place.offsets('batchNormNormalize', x, mean, std, gamma, beta, xc, xn, out);
+    if (!at) return tsKernels.batchNormNormalize(x, mean, std, gamma, beta, xc, xn, out, rows, cols);
+    for (const [what, array] of [['x', x], ['xc', xc], ['xn', xn], ['out', out]] as const) checkLength(what, array, rows * cols);
+    for (const [what, array] of [['mean', mean], ['std', std], ['gamma', gamma], ['beta', beta]] as const) checkLength(what, array, cols);
+    this.wasm.bn_normalize(at[0], at[1], at[2], at[3], at[4], at[5], at[6], at[7], rows, cols);
+  }
+
+  batchNormBackward(
+    dy: Float64Array, xc: Float64Array, xn: Float64Array, gamma: Float64Array, std: Float64Array,
+    dgamma: Float64Array, dbeta: Float64Array, sums: Float64Array, dx: Float64Array, rows: number, cols: number, trained: boolean,
+  ): void {
+    const at = this.place.offsets('batchNormBackward', dy, xc, xn, gamma, std, dgamma, dbeta, sums, dx);
+    if (!at) return tsKernels.batchNormBackward(dy, xc, xn, gamma, std, dgamma, dbeta, sums, dx, rows, cols, trained);
+    for (const [what, array] of [['dy', dy], ['xc', xc], ['xn', xn], ['dx', dx]] as const) checkLength(what, array, rows * cols);
+    for (const [what, array] of [['gamma', gamma], ['std', std], ['dgamma', dgamma], ['dbeta', dbeta]] as const) checkLength(what, array, cols);
+    checkLength('sums', sums, 2 * cols);
+    this.wasm.bn_backward(at[0], at[1], at[2], at[3], at[4], at[5], at[6], at[7], at[8], rows, cols, trained ? 1 : 0);
+  }
+
+  /**
+   * fn(a, b, c, n) of POOL_FUNCTIONS, an element-wise kernel over three arrays at byte offsets
+   * a, b, c: large ones split over the threads in whole cache lines, like addScaled.
+   */
+  private elementwise(fn: number, a: number, b: number, c: number, n: number): void {
+    const threads = this.threads.threadsFor(n * 8, this.threads.threads);
+    const from = (p: number) => (p >= threads ? n : splitAt(n / 8, p, threads) * 8);
+    for (let p = 1; p < threads; p++) {
+      const i0 = from(p);
+      setArgs(this.args, a + 8 * i0, b + 8 * i0, c + 8 * i0, from(p + 1) - i0, 0, 0, 0);
+      this.threads.start(p - 1, fn, this.args);
+    }
+    this.wasm[POOL_FUNCTIONS[fn] as 'apply_mask'](a, b, c, from(1));
+    for (let p = 1; p < threads; p++) this.threads.wait(p - 1);
+  }
+
+  // --- end of the element-wise layers ---
 
   /**
    * The source bytes must be in the memory for the kernel to read them: a byte array from
