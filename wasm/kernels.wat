@@ -686,10 +686,54 @@
       (then (f64.store (local.get $out)
         (select (f64.load (local.get $v)) (f64.const 0) (f64.gt (f64.load (local.get $test)) (f64.const 0)))))))
 
-  ;; The other element-wise layers' kernels: sigmoid's backward, dropout's mask and batch norm.
-  ;; Separate multiplies and adds in both builds (no $fma_t here), in the reference's order, so
-  ;; every build gives the reference's bits. (Sigmoid's forward needs exp, which WebAssembly
-  ;; lacks: it stays the reference's loop, see wasm-kernels.ts.)
+  ;; The other element-wise layers' kernels: sigmoid, dropout's mask and batch norm. Separate
+  ;; multiplies and adds in both builds (no $fma_t here), in the reference's order, so every
+  ;; build gives the reference's bits.
+
+  ;; y (n) = 1 / (1 + e^−x), with $exp: the operations of src/core/exp.ts.
+  (func (export "sigmoid_forward") (param $x i32) (param $y i32) (param $n i32)
+    (local $end i32) (local $one v128)
+    (local.set $one (f64x2.splat (f64.const 1)))
+    (local.set $end (i32.add (local.get $y) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $y) (local.get $end)))
+      (v128.store (local.get $y)
+        (f64x2.div (local.get $one) (f64x2.add (local.get $one) (call $exp (f64x2.neg (v128.load (local.get $x)))))))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (local.set $y (i32.add (local.get $y) (i32.const 16)))
+      (br $next)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then (v128.store64_lane 0 (local.get $y)
+        (f64x2.div (local.get $one) (f64x2.add (local.get $one) (call $exp (f64x2.neg (v128.load64_zero (local.get $x))))))))))
+
+  ;; e^x of two doubles: src/core/exp.ts (fdlibm's method) step for step, so the same bits.
+  ;; k rounded by adding 1.5·2^52, whose low bits then hold k; 2^k1 and 2^(k − k1) made from
+  ;; their exponent bits.
+  (func $exp (param $x v128) (result v128)
+    (local $kf v128) (local $k v128) (local $hi v128) (local $lo v128) (local $r v128) (local $t v128) (local $c v128) (local $y v128)
+    (local $ki v128) (local $k1 v128)
+    (local.set $x (f64x2.min (f64x2.max (local.get $x) (f64x2.splat (f64.const -746))) (f64x2.splat (f64.const 710))))
+    (local.set $kf (f64x2.add (f64x2.mul (local.get $x) (f64x2.splat (f64.const 1.4426950408889634))) (f64x2.splat (f64.const 6755399441055744))))
+    (local.set $k (f64x2.sub (local.get $kf) (f64x2.splat (f64.const 6755399441055744))))
+    (local.set $hi (f64x2.sub (local.get $x) (f64x2.mul (local.get $k) (f64x2.splat (f64.const 6.93147180369123816490e-1)))))
+    (local.set $lo (f64x2.mul (local.get $k) (f64x2.splat (f64.const 1.90821492927058770002e-10))))
+    (local.set $r (f64x2.sub (local.get $hi) (local.get $lo)))
+    (local.set $t (f64x2.mul (local.get $r) (local.get $r)))
+    (local.set $c (f64x2.mul (local.get $t) (f64x2.splat (f64.const 4.13813679705723846039e-8))))
+    (local.set $c (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const -1.65339022054652515390e-6)) (local.get $c))))
+    (local.set $c (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const 6.61375632143793436117e-5)) (local.get $c))))
+    (local.set $c (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const -2.77777777770155933842e-3)) (local.get $c))))
+    (local.set $c (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const 1.66666666666666019037e-1)) (local.get $c))))
+    (local.set $c (f64x2.sub (local.get $r) (local.get $c)))
+    (local.set $y (f64x2.sub (f64x2.splat (f64.const 1))
+      (f64x2.sub
+        (f64x2.sub (local.get $lo) (f64x2.div (f64x2.mul (local.get $r) (local.get $c)) (f64x2.sub (f64x2.splat (f64.const 2)) (local.get $c))))
+        (local.get $hi))))
+    (local.set $ki (i64x2.shr_s (i64x2.shl (local.get $kf) (i32.const 32)) (i32.const 32)))
+    (local.set $k1 (i64x2.shr_s (local.get $ki) (i32.const 1)))
+    (f64x2.mul
+      (f64x2.mul (local.get $y) (i64x2.shl (i64x2.add (local.get $k1) (i64x2.splat (i64.const 1023))) (i32.const 52)))
+      (i64x2.shl (i64x2.add (i64x2.sub (local.get $ki) (local.get $k1)) (i64x2.splat (i64.const 1023))) (i32.const 52))))
 
   ;; dx (n) = dy·(1 − y)·y, with y sigmoid's forward output.
   (func (export "sigmoid_backward") (param $y i32) (param $dy i32) (param $dx i32) (param $n i32)

@@ -72,7 +72,7 @@ export interface Kernels {
 
   // --- The other element-wise layers: sigmoid, dropout, batch norm (src/layers) ---
 
-  /** y (n) = 1 / (1 + e^−x). Sigmoid forward. */
+  /** y (n) = 1 / (1 + e^−x), e^x by exp.ts in every backend (for the same bits). Sigmoid forward. */
   sigmoidForward(x: Float64Array, y: Float64Array, n: number): void;
 
   /** dx (n) = dy·(1 − y)·y, with y the forward output. Sigmoid backward. */

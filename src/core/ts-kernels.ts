@@ -1,4 +1,5 @@
 import { col2im, im2col, maxPoolBackward, maxPoolForward, transposeBatch } from './im2col';
+import { exp } from './exp';
 import { adamScales, type Kernels } from './kernels';
 import { CODE_BITS, checkSparseRoom, checkSparseShape, packEntry, type SparseLists, type SparseMatrix } from './sparse';
 
@@ -166,8 +167,8 @@ export const tsKernels: Kernels = {
   // --- The other element-wise layers: sigmoid, dropout, batch norm ---
 
   sigmoidForward(x, y, n) {
-    // Math.exp, in every backend (WebAssembly has no exp; wasm-kernels.ts says why it stays).
-    for (let i = 0; i < n; i++) y[i] = 1 / (1 + Math.exp(-x[i]));
+    // exp.ts, not Math.exp: the WebAssembly kernel (no exp instruction) does the same operations.
+    for (let i = 0; i < n; i++) y[i] = 1 / (1 + exp(-x[i]));
   },
 
   sigmoidBackward(y, dy, dx, n) {

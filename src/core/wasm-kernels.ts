@@ -12,7 +12,8 @@ import { WasmScheduler, shareStart, splitAt, type ChooserOptions } from './wasm-
  * WebAssembly SIMD module (wasm/kernels.wat) on arrays in its shared memory (WasmPlacement),
  * cut into parts for the worker threads (WasmScheduler). Softmax needs exp, which
  * WebAssembly lacks, and stays the reference TypeScript. (An exp written in SIMD measured
- * 9 µs against 14 for a batch's softmax: not worth a second exp to trust.)
+ * 9 µs against 14 for a batch's softmax: not worth a second exp to trust.) Sigmoid, where exp
+ * is most of the layer's time, has one: exp.ts, in TypeScript and in kernels.wat alike.
  *
  * The dense products' results do not depend on the thread count: each thread computes whole
  * rows of C, and each entry is one sum over the same terms in the same order. The sparse
@@ -24,12 +25,12 @@ import { WasmScheduler, shareStart, splitAt, type ChooserOptions } from './wasm-
 const POOL_FUNCTIONS = [
   'gemm', 'sparse_matmul', 'gather_rows', 'gather_lists', 'add_scaled_bits',
   'momentum_step', 'nesterov_step', 'adagrad_step', 'rmsprop_step', 'adam_step',
-  'sigmoid_backward', 'apply_mask',
+  'sigmoid_backward', 'apply_mask', 'sigmoid_forward',
 ] as const;
 const GEMM = 0, SPARSE_MATMUL = 1, GATHER_ROWS = 2, GATHER_LISTS = 3, ADD_SCALED = 4;
 /** The update rules' functions (Kernels.updateWeights), by rule, as numbers in POOL_FUNCTIONS. */
 const UPDATE_FUNCTION = { momentum: 5, nesterov: 6, adagrad: 7, rmsprop: 8, adam: 9 } as const;
-const SIGMOID_BACKWARD = 10, APPLY_MASK = 11;
+const SIGMOID_BACKWARD = 10, APPLY_MASK = 11, SIGMOID_FORWARD = 12;
 
 /** Below this many values a gather runs on the calling thread alone. */
 const MIN_GATHER_PER_THREAD = 20_000;
@@ -205,27 +206,26 @@ export class WasmKernels implements Kernels {
 
   // --- The other element-wise layers: sigmoid, dropout, batch norm ---
 
-  /**
-   * The reference's loop: WebAssembly has no exp, and an exp of our own in both backends
-   * (needed for the same bits) would replace Math.exp's results in every sigmoid net, for a
-   * forward pass that is a small part of a step next to the products around it.
-   */
   sigmoidForward(x: Float64Array, y: Float64Array, n: number): void {
-    tsKernels.sigmoidForward(x, y, n);
+    const at = this.place.offsets('sigmoidForward', x, y);
+    if (!at) return tsKernels.sigmoidForward(x, y, n);
+    checkLength('x', x, n);
+    checkLength('y', y, n);
+    this.elementwise(SIGMOID_FORWARD, n, at[0], at[1]);
   }
 
   sigmoidBackward(y: Float64Array, dy: Float64Array, dx: Float64Array, n: number): void {
     const at = this.place.offsets('sigmoidBackward', y, dy, dx);
     if (!at) return tsKernels.sigmoidBackward(y, dy, dx, n);
     for (const [what, array] of [['y', y], ['dy', dy], ['dx', dx]] as const) checkLength(what, array, n);
-    this.elementwise(SIGMOID_BACKWARD, at[0], at[1], at[2], n);
+    this.elementwise(SIGMOID_BACKWARD, n, at[0], at[1], at[2]);
   }
 
   applyMask(x: Float64Array, mask: Float64Array, y: Float64Array, n: number): void {
     const at = this.place.offsets('applyMask', x, mask, y);
     if (!at) return tsKernels.applyMask(x, mask, y, n);
     for (const [what, array] of [['x', x], ['mask', mask], ['y', y]] as const) checkLength(what, array, n);
-    this.elementwise(APPLY_MASK, at[0], at[1], at[2], n);
+    this.elementwise(APPLY_MASK, n, at[0], at[1], at[2]);
   }
 
   batchNormStats(x: Float64Array, mean: Float64Array, variance: Float64Array, rows: number, cols: number): void {
@@ -261,18 +261,22 @@ export class WasmKernels implements Kernels {
   }
 
   /**
-   * fn(a, b, c, n) of POOL_FUNCTIONS, an element-wise kernel over three arrays at byte offsets
-   * a, b, c: large ones split over the threads in whole cache lines, like addScaled.
+   * fn(a, b, [c,] n) of POOL_FUNCTIONS, an element-wise kernel over arrays at byte offsets a, b
+   * (and c): large ones split over the threads in whole cache lines, like addScaled.
    */
-  private elementwise(fn: number, a: number, b: number, c: number, n: number): void {
+  private elementwise(fn: number, n: number, a: number, b: number, c?: number): void {
     const threads = this.threads.threadsFor(n * 8, this.threads.threads);
     const from = (p: number) => (p >= threads ? n : splitAt(n / 8, p, threads) * 8);
-    for (let p = 1; p < threads; p++) {
-      const i0 = from(p);
-      setArgs(this.args, a + 8 * i0, b + 8 * i0, c + 8 * i0, from(p + 1) - i0, 0, 0, 0);
-      this.threads.start(p - 1, fn, this.args);
-    }
-    this.wasm[POOL_FUNCTIONS[fn] as 'apply_mask'](a, b, c, from(1));
+    const call = (p: number) => {
+      const i0 = from(p), count = from(p + 1) - i0;
+      if (c === undefined) setArgs(this.args, a + 8 * i0, b + 8 * i0, count, 0, 0, 0, 0);
+      else setArgs(this.args, a + 8 * i0, b + 8 * i0, c + 8 * i0, count, 0, 0, 0);
+      return this.args;
+    };
+    for (let p = 1; p < threads; p++) this.threads.start(p - 1, fn, call(p));
+    const args = call(0);
+    if (c === undefined) this.wasm[POOL_FUNCTIONS[fn] as 'sigmoid_forward'](args[0], args[1], args[2]);
+    else this.wasm[POOL_FUNCTIONS[fn] as 'apply_mask'](args[0], args[1], args[2], args[3]);
     for (let p = 1; p < threads; p++) this.threads.wait(p - 1);
   }
 
