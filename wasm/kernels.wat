@@ -707,14 +707,16 @@
         (f64x2.div (local.get $one) (f64x2.add (local.get $one) (call $exp (f64x2.neg (v128.load64_zero (local.get $x))))))))))
 
   ;; e^x of two doubles: src/core/exp.ts (fdlibm's method) step for step, so the same bits.
-  ;; k rounded by adding 1.5·2^52, whose low bits then hold k; 2^k1 and 2^(k − k1) made from
-  ;; their exponent bits.
+  ;; pmax/pmin (x < c ? c : x) are Math.max/min here: the bounds are not zeros, and a NaN x
+  ;; stays NaN. k is rounded by adding R = 1.5·2^52; an integer j below 2^51 has the bits of
+  ;; R + j minus those of R, so 2^j is (bits(R + j) − bits(R) + 1023) << 52, for j = k1 and k − k1.
   (func $exp (param $x v128) (result v128)
-    (local $kf v128) (local $k v128) (local $hi v128) (local $lo v128) (local $r v128) (local $t v128) (local $c v128) (local $y v128)
-    (local $ki v128) (local $k1 v128)
-    (local.set $x (f64x2.min (f64x2.max (local.get $x) (f64x2.splat (f64.const -746))) (f64x2.splat (f64.const 710))))
-    (local.set $kf (f64x2.add (f64x2.mul (local.get $x) (f64x2.splat (f64.const 1.4426950408889634))) (f64x2.splat (f64.const 6755399441055744))))
-    (local.set $k (f64x2.sub (local.get $kf) (f64x2.splat (f64.const 6755399441055744))))
+    (local $k v128) (local $hi v128) (local $lo v128) (local $r v128) (local $t v128) (local $c v128) (local $y v128)
+    (local $k1 v128) (local $bias v128)
+    (local.set $x (f64x2.pmin (f64x2.pmax (local.get $x) (f64x2.splat (f64.const -746))) (f64x2.splat (f64.const 710))))
+    (local.set $k (f64x2.sub
+      (f64x2.add (f64x2.mul (local.get $x) (f64x2.splat (f64.const 1.4426950408889634))) (f64x2.splat (f64.const 6755399441055744)))
+      (f64x2.splat (f64.const 6755399441055744))))
     (local.set $hi (f64x2.sub (local.get $x) (f64x2.mul (local.get $k) (f64x2.splat (f64.const 6.93147180369123816490e-1)))))
     (local.set $lo (f64x2.mul (local.get $k) (f64x2.splat (f64.const 1.90821492927058770002e-10))))
     (local.set $r (f64x2.sub (local.get $hi) (local.get $lo)))
@@ -729,11 +731,13 @@
       (f64x2.sub
         (f64x2.sub (local.get $lo) (f64x2.div (f64x2.mul (local.get $r) (local.get $c)) (f64x2.sub (f64x2.splat (f64.const 2)) (local.get $c))))
         (local.get $hi))))
-    (local.set $ki (i64x2.shr_s (i64x2.shl (local.get $kf) (i32.const 32)) (i32.const 32)))
-    (local.set $k1 (i64x2.shr_s (local.get $ki) (i32.const 1)))
+    ;; k1 = floor(k/2); bias = bits(R) − 1023, so (bits(R + j) − bias) << 52 is 2^j.
+    (local.set $k1 (f64x2.floor (f64x2.div (local.get $k) (f64x2.splat (f64.const 2)))))
+    (local.set $bias (i64x2.sub (f64x2.splat (f64.const 6755399441055744)) (i64x2.splat (i64.const 1023))))
     (f64x2.mul
-      (f64x2.mul (local.get $y) (i64x2.shl (i64x2.add (local.get $k1) (i64x2.splat (i64.const 1023))) (i32.const 52)))
-      (i64x2.shl (i64x2.add (i64x2.sub (local.get $ki) (local.get $k1)) (i64x2.splat (i64.const 1023))) (i32.const 52))))
+      (f64x2.mul (local.get $y)
+        (i64x2.shl (i64x2.sub (f64x2.add (local.get $k1) (f64x2.splat (f64.const 6755399441055744))) (local.get $bias)) (i32.const 52)))
+      (i64x2.shl (i64x2.sub (f64x2.add (f64x2.sub (local.get $k) (local.get $k1)) (f64x2.splat (f64.const 6755399441055744))) (local.get $bias)) (i32.const 52))))
 
   ;; dx (n) = dy·(1 − y)·y, with y sigmoid's forward output.
   (func (export "sigmoid_backward") (param $y i32) (param $dy i32) (param $dx i32) (param $n i32)
@@ -856,104 +860,133 @@
     (f64.store (local.get $xn) (local.get $z))
     (f64.store (local.get $out) (f64.add (f64.mul (f64.load (local.get $gamma)) (local.get $z)) (f64.load (local.get $beta)))))
 
-  ;; Batch norm's backward (see Kernels.batchNormBackward), x (rows×cols) row by row, two
-  ;; columns at a time, each column's sums over the rows in order:
+;; Batch norm's backward (see Kernels.batchNormBackward), x (rows×cols) row by row, two
+  ;; columns at a time (an odd last one alone), each column's sums over the rows in order:
   ;;   dbeta = Σ dy;  dgamma = Σ xn·dy;  dsum = Σ (gamma·dy)·xc;
-  ;;   dx = (gamma·dy)/std [− xc·dsum / (rows·std·std·std)];  then [dx −= Σ dx / rows]
-  ;; (the bracketed parts only after a training forward: `trained`). sums: 2·cols scratch.
+  ;;   dx = (gamma·dy)/std [− xc·dsum / (rows·std·std·std)];  then [dx −= (Σ dx) / rows]
+  ;; (the bracketed parts only after a training forward: `trained`). sums: 2·cols scratch,
+  ;; dsum then Σ dx.
   (func (export "bn_backward")
     (param $dy i32) (param $xc i32) (param $xn i32) (param $gamma i32) (param $std i32)
     (param $dgamma i32) (param $dbeta i32) (param $sums i32) (param $dx i32) (param $rows i32) (param $cols i32) (param $trained i32)
-    (local $i i32) (local $j i32) (local $at i32) (local $row i32) (local $n v128) (local $gd v128) (local $s v128) (local $d v128)
-    (local $dxcSum i32)
-    (local.set $dxcSum (i32.add (local.get $sums) (i32.shl (local.get $cols) (i32.const 3))))
-    (local.set $n (f64x2.splat (f64.convert_i32_u (local.get $rows))))
-    (memory.fill (local.get $dbeta) (i32.const 0) (i32.shl (local.get $cols) (i32.const 3)))
-    (memory.fill (local.get $dgamma) (i32.const 0) (i32.shl (local.get $cols) (i32.const 3)))
+    (local $i i32) (local $at i32) (local $end i32) (local $pairs i32) (local $n f64) (local $dxSum i32)
+    (local.set $n (f64.convert_i32_u (local.get $rows)))
+    (local.set $dxSum (i32.add (local.get $sums) (i32.shl (local.get $cols) (i32.const 3))))
+    (local.set $pairs (i32.shl (i32.and (local.get $cols) (i32.const -2)) (i32.const 3)))
+    (local.set $end (i32.shl (local.get $cols) (i32.const 3)))
+    (memory.fill (local.get $dbeta) (i32.const 0) (local.get $end))
+    (memory.fill (local.get $dgamma) (i32.const 0) (local.get $end))
     (memory.fill (local.get $sums) (i32.const 0) (i32.shl (local.get $cols) (i32.const 4)))
-    ;; The column sums of dy, xn·dy and (gamma·dy)·xc ($pair: an odd last column alone).
+    ;; The column sums of dy, xn·dy and (gamma·dy)·xc.
     (block $doneI (loop $nextI
       (br_if $doneI (i32.ge_u (local.get $i) (local.get $rows)))
-      (local.set $row (i32.shl (i32.mul (local.get $i) (local.get $cols)) (i32.const 3)))
-      (local.set $j (i32.const 0))
+      (local.set $at (i32.const 0))
       (block $doneJ (loop $nextJ
-        (br_if $doneJ (i32.ge_u (local.get $j) (local.get $cols)))
-        (local.set $at (i32.shl (local.get $j) (i32.const 3)))
-        (local.set $d (call $pair (i32.add (local.get $dy) (i32.add (local.get $row) (local.get $at))) (i32.sub (local.get $cols) (local.get $j))))
-        (local.set $gd (f64x2.mul (call $pair (i32.add (local.get $gamma) (local.get $at)) (i32.sub (local.get $cols) (local.get $j))) (local.get $d)))
-        (call $addPair (i32.add (local.get $dbeta) (local.get $at)) (local.get $d) (i32.sub (local.get $cols) (local.get $j)))
-        (call $addPair (i32.add (local.get $dgamma) (local.get $at))
-          (f64x2.mul (call $pair (i32.add (local.get $xn) (i32.add (local.get $row) (local.get $at))) (i32.sub (local.get $cols) (local.get $j))) (local.get $d))
-          (i32.sub (local.get $cols) (local.get $j)))
-        (call $addPair (i32.add (local.get $sums) (local.get $at))
-          (f64x2.mul (local.get $gd) (call $pair (i32.add (local.get $xc) (i32.add (local.get $row) (local.get $at))) (i32.sub (local.get $cols) (local.get $j))))
-          (i32.sub (local.get $cols) (local.get $j)))
-        (local.set $j (i32.add (local.get $j) (i32.const 2)))
+        (br_if $doneJ (i32.ge_u (local.get $at) (local.get $pairs)))
+        (call $bnSums2 (i32.add (local.get $dy) (local.get $at)) (i32.add (local.get $xc) (local.get $at)) (i32.add (local.get $xn) (local.get $at))
+          (i32.add (local.get $gamma) (local.get $at)) (i32.add (local.get $dgamma) (local.get $at)) (i32.add (local.get $dbeta) (local.get $at)) (i32.add (local.get $sums) (local.get $at)))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
         (br $nextJ)))
+      (if (i32.lt_u (local.get $at) (local.get $end))
+        (then (call $bnSums1 (i32.add (local.get $dy) (local.get $at)) (i32.add (local.get $xc) (local.get $at)) (i32.add (local.get $xn) (local.get $at))
+          (i32.add (local.get $gamma) (local.get $at)) (i32.add (local.get $dgamma) (local.get $at)) (i32.add (local.get $dbeta) (local.get $at)) (i32.add (local.get $sums) (local.get $at)))))
+      (local.set $dy (i32.add (local.get $dy) (local.get $end)))
+      (local.set $xc (i32.add (local.get $xc) (local.get $end)))
+      (local.set $xn (i32.add (local.get $xn) (local.get $end)))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $nextI)))
-    ;; dx, and the column sums of dx.
+    ;; dx, and the column sums of dx (dy, xc back at their first rows).
+    (local.set $dy (i32.sub (local.get $dy) (i32.mul (local.get $rows) (local.get $end))))
+    (local.set $xc (i32.sub (local.get $xc) (i32.mul (local.get $rows) (local.get $end))))
     (local.set $i (i32.const 0))
     (block $doneI (loop $nextI
       (br_if $doneI (i32.ge_u (local.get $i) (local.get $rows)))
-      (local.set $row (i32.shl (i32.mul (local.get $i) (local.get $cols)) (i32.const 3)))
-      (local.set $j (i32.const 0))
+      (local.set $at (i32.const 0))
       (block $doneJ (loop $nextJ
-        (br_if $doneJ (i32.ge_u (local.get $j) (local.get $cols)))
-        (local.set $at (i32.shl (local.get $j) (i32.const 3)))
-        (local.set $s (call $pair (i32.add (local.get $std) (local.get $at)) (i32.sub (local.get $cols) (local.get $j))))
-        (local.set $d (f64x2.div
-          (f64x2.mul (call $pair (i32.add (local.get $gamma) (local.get $at)) (i32.sub (local.get $cols) (local.get $j)))
-                     (call $pair (i32.add (local.get $dy) (i32.add (local.get $row) (local.get $at))) (i32.sub (local.get $cols) (local.get $j))))
-          (local.get $s)))
-        (if (local.get $trained) (then
-          (local.set $d (f64x2.sub (local.get $d)
-            (f64x2.div
-              (f64x2.mul (call $pair (i32.add (local.get $xc) (i32.add (local.get $row) (local.get $at))) (i32.sub (local.get $cols) (local.get $j)))
-                         (call $pair (i32.add (local.get $sums) (local.get $at)) (i32.sub (local.get $cols) (local.get $j))))
-              (f64x2.mul (f64x2.mul (f64x2.mul (local.get $n) (local.get $s)) (local.get $s)) (local.get $s)))))))
-        (call $storePair (i32.add (local.get $dx) (i32.add (local.get $row) (local.get $at))) (local.get $d) (i32.sub (local.get $cols) (local.get $j)))
-        (call $addPair (i32.add (local.get $dxcSum) (local.get $at)) (local.get $d) (i32.sub (local.get $cols) (local.get $j)))
-        (local.set $j (i32.add (local.get $j) (i32.const 2)))
+        (br_if $doneJ (i32.ge_u (local.get $at) (local.get $pairs)))
+        (call $bnDx2 (i32.add (local.get $dy) (local.get $at)) (i32.add (local.get $xc) (local.get $at)) (i32.add (local.get $gamma) (local.get $at))
+          (i32.add (local.get $std) (local.get $at)) (i32.add (local.get $sums) (local.get $at)) (i32.add (local.get $dx) (local.get $at))
+          (i32.add (local.get $dxSum) (local.get $at)) (local.get $n) (local.get $trained))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
         (br $nextJ)))
+      (if (i32.lt_u (local.get $at) (local.get $end))
+        (then (call $bnDx1 (i32.add (local.get $dy) (local.get $at)) (i32.add (local.get $xc) (local.get $at)) (i32.add (local.get $gamma) (local.get $at))
+          (i32.add (local.get $std) (local.get $at)) (i32.add (local.get $sums) (local.get $at)) (i32.add (local.get $dx) (local.get $at))
+          (i32.add (local.get $dxSum) (local.get $at)) (local.get $n) (local.get $trained))))
+      (local.set $dy (i32.add (local.get $dy) (local.get $end)))
+      (local.set $xc (i32.add (local.get $xc) (local.get $end)))
+      (local.set $dx (i32.add (local.get $dx) (local.get $end)))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $nextI)))
     (if (i32.eqz (local.get $trained)) (then (return)))
-    ;; dx −= (Σ dx) / rows.
-    (call $divideBy (local.get $dxcSum) (f64.convert_i32_u (local.get $rows)) (local.get $cols))
-    (local.set $i (i32.const 0))
+    ;; dx −= (Σ dx) / rows: a row vector taken from every row (dx back at its first row).
+    (call $divideBy (local.get $dxSum) (local.get $n) (local.get $cols))
+    (call $subtractRowVector (i32.sub (local.get $dx) (i32.mul (local.get $rows) (local.get $end))) (local.get $dxSum) (local.get $rows) (local.get $cols)))
+
+  ;; bn_backward's first pass at two columns: dbeta += dy; dgamma += xn·dy; dsum += (gamma·dy)·xc.
+  (func $bnSums2 (param $dy i32) (param $xc i32) (param $xn i32) (param $gamma i32) (param $dgamma i32) (param $dbeta i32) (param $dsum i32)
+    (local $d v128)
+    (local.set $d (v128.load (local.get $dy)))
+    (v128.store (local.get $dbeta) (f64x2.add (v128.load (local.get $dbeta)) (local.get $d)))
+    (v128.store (local.get $dgamma) (f64x2.add (v128.load (local.get $dgamma)) (f64x2.mul (v128.load (local.get $xn)) (local.get $d))))
+    (v128.store (local.get $dsum) (f64x2.add (v128.load (local.get $dsum))
+      (f64x2.mul (f64x2.mul (v128.load (local.get $gamma)) (local.get $d)) (v128.load (local.get $xc))))))
+
+  ;; $bnSums2 at one column.
+  (func $bnSums1 (param $dy i32) (param $xc i32) (param $xn i32) (param $gamma i32) (param $dgamma i32) (param $dbeta i32) (param $dsum i32)
+    (local $d f64)
+    (local.set $d (f64.load (local.get $dy)))
+    (f64.store (local.get $dbeta) (f64.add (f64.load (local.get $dbeta)) (local.get $d)))
+    (f64.store (local.get $dgamma) (f64.add (f64.load (local.get $dgamma)) (f64.mul (f64.load (local.get $xn)) (local.get $d))))
+    (f64.store (local.get $dsum) (f64.add (f64.load (local.get $dsum))
+      (f64.mul (f64.mul (f64.load (local.get $gamma)) (local.get $d)) (f64.load (local.get $xc))))))
+
+  ;; bn_backward's second pass at two columns: v = (gamma·dy)/s [− (xc·dsum)/(((n·s)·s)·s)]; dx = v; dxSum += v.
+  (func $bnDx2 (param $dy i32) (param $xc i32) (param $gamma i32) (param $std i32) (param $dsum i32) (param $dx i32) (param $dxSum i32)
+    (param $n f64) (param $trained i32)
+    (local $s v128) (local $v v128)
+    (local.set $s (v128.load (local.get $std)))
+    (local.set $v (f64x2.div (f64x2.mul (v128.load (local.get $gamma)) (v128.load (local.get $dy))) (local.get $s)))
+    (if (local.get $trained) (then
+      (local.set $v (f64x2.sub (local.get $v)
+        (f64x2.div (f64x2.mul (v128.load (local.get $xc)) (v128.load (local.get $dsum)))
+          (f64x2.mul (f64x2.mul (f64x2.mul (f64x2.splat (local.get $n)) (local.get $s)) (local.get $s)) (local.get $s)))))))
+    (v128.store (local.get $dx) (local.get $v))
+    (v128.store (local.get $dxSum) (f64x2.add (v128.load (local.get $dxSum)) (local.get $v))))
+
+  ;; $bnDx2 at one column.
+  (func $bnDx1 (param $dy i32) (param $xc i32) (param $gamma i32) (param $std i32) (param $dsum i32) (param $dx i32) (param $dxSum i32)
+    (param $n f64) (param $trained i32)
+    (local $s f64) (local $v f64)
+    (local.set $s (f64.load (local.get $std)))
+    (local.set $v (f64.div (f64.mul (f64.load (local.get $gamma)) (f64.load (local.get $dy))) (local.get $s)))
+    (if (local.get $trained) (then
+      (local.set $v (f64.sub (local.get $v)
+        (f64.div (f64.mul (f64.load (local.get $xc)) (f64.load (local.get $dsum)))
+          (f64.mul (f64.mul (f64.mul (local.get $n) (local.get $s)) (local.get $s)) (local.get $s)))))))
+    (f64.store (local.get $dx) (local.get $v))
+    (f64.store (local.get $dxSum) (f64.add (f64.load (local.get $dxSum)) (local.get $v))))
+
+  ;; x (rows×cols) −= v on every row, two columns at a time.
+  (func $subtractRowVector (param $x i32) (param $v i32) (param $rows i32) (param $cols i32)
+    (local $i i32) (local $at i32) (local $pairs i32) (local $end i32)
+    (local.set $pairs (i32.shl (i32.and (local.get $cols) (i32.const -2)) (i32.const 3)))
+    (local.set $end (i32.shl (local.get $cols) (i32.const 3)))
     (block $doneI (loop $nextI
       (br_if $doneI (i32.ge_u (local.get $i) (local.get $rows)))
-      (local.set $row (i32.add (local.get $dx) (i32.shl (i32.mul (local.get $i) (local.get $cols)) (i32.const 3))))
-      (local.set $j (i32.const 0))
+      (local.set $at (i32.const 0))
       (block $doneJ (loop $nextJ
-        (br_if $doneJ (i32.ge_u (local.get $j) (local.get $cols)))
-        (local.set $at (i32.shl (local.get $j) (i32.const 3)))
-        (call $storePair (i32.add (local.get $row) (local.get $at))
-          (f64x2.sub (call $pair (i32.add (local.get $row) (local.get $at)) (i32.sub (local.get $cols) (local.get $j)))
-                     (call $pair (i32.add (local.get $dxcSum) (local.get $at)) (i32.sub (local.get $cols) (local.get $j))))
-          (i32.sub (local.get $cols) (local.get $j)))
-        (local.set $j (i32.add (local.get $j) (i32.const 2)))
+        (br_if $doneJ (i32.ge_u (local.get $at) (local.get $pairs)))
+        (v128.store (i32.add (local.get $x) (local.get $at))
+          (f64x2.sub (v128.load (i32.add (local.get $x) (local.get $at))) (v128.load (i32.add (local.get $v) (local.get $at)))))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
         (br $nextJ)))
+      (if (i32.lt_u (local.get $at) (local.get $end))
+        (then (f64.store (i32.add (local.get $x) (local.get $at))
+          (f64.sub (f64.load (i32.add (local.get $x) (local.get $at))) (f64.load (i32.add (local.get $v) (local.get $at)))))))
+      (local.set $x (i32.add (local.get $x) (local.get $end)))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $nextI))))
-
-  ;; The two doubles at p, or when only one is left (left = 1) that one and 0: an odd last
-  ;; column never reads past its array.
-  (func $pair (param $p i32) (param $left i32) (result v128)
-    (if (result v128) (i32.ge_u (local.get $left) (i32.const 2))
-      (then (v128.load (local.get $p)))
-      (else (v128.load64_zero (local.get $p)))))
-
-  ;; Stores v's two lanes at p, or only its first when one is left.
-  (func $storePair (param $p i32) (param $v v128) (param $left i32)
-    (if (i32.ge_u (local.get $left) (i32.const 2))
-      (then (v128.store (local.get $p) (local.get $v)))
-      (else (v128.store64_lane 0 (local.get $p) (local.get $v)))))
-
-  ;; The pair (or one) at p += v.
-  (func $addPair (param $p i32) (param $v v128) (param $left i32)
-    (call $storePair (local.get $p) (f64x2.add (call $pair (local.get $p) (local.get $left)) (local.get $v)) (local.get $left)))
 
   ;; out (rows×cols): row r is the row indices[r] (i32) of the byte matrix src (cols bytes to a
   ;; row), each byte b replaced by the double table[b]. Sixteen bytes at a time: when all are
