@@ -101,7 +101,7 @@ export interface Kernels {
    *   dbeta = Σ dy;  dgamma = Σ xn·dy;  dsum = Σ (gamma·dy)·xc;
    *   dx = (gamma·dy)/std − xc·dsum / (rows·std·std·std);  then dx −= (Σ dx) / rows.
    * Without `trained` (after an evaluation forward, μ and σ constants) dx = (gamma·dy)/std.
-   * sums: 2·cols of scratch (dsum, then Σ dx).
+   * sums: 2·cols of scratch, left holding dsum and (when trained) mean(dx) before its subtraction.
    */
   batchNormBackward(
     dy: Float64Array, xc: Float64Array, xn: Float64Array, gamma: Float64Array, std: Float64Array,
