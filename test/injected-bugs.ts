@@ -52,7 +52,7 @@ export const injectedBugs: InjectedBug[] = [
   { name: 'Affine db is the first row of dout, not the column sums', gradient: true, inject: () => afterBackward(Affine, (s, _dx, dout) => s.b.grad.set(dout.data.subarray(0, s.b.grad.length))) },
   { name: 'Affine dW divided by the batch size', gradient: true, inject: () => afterBackward(Affine, (s, _dx, dout) => s.W.grad.forEach((g: number, i: number, a: Float64Array) => (a[i] = g / dout.shape[0]))) },
   { name: 'Affine dx uses W without the transpose (square W: wrong values)', gradient: true, inject: () => afterBackward(Affine, (_s, dx) => dx.data.reverse()) },
-  { name: 'BatchNorm backward drops the − mean(dxc) term', gradient: true, inject: () => afterBackward(BatchNorm, (s, dx) => { if (s.trained) { const [n, d] = dx.shape; for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) dx.data[i * d + j] += s.dxcSum[j] / n; } }) },
+  { name: 'BatchNorm backward drops the − mean(dxc) term', gradient: true, inject: () => afterBackward(BatchNorm, (s, dx) => { if (s.trained) { const [n, d] = dx.shape; for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) dx.data[i * d + j] += s.sums[d + j]; } }) }, // sums: dsum, then mean(dxc)
   { name: 'BatchNorm dγ left at zero', gradient: true, inject: () => afterBackward(BatchNorm, (s) => s.gamma.grad.fill(0)) },
   { name: 'BatchNorm dβ is the mean of dout, not the sum', gradient: true, inject: () => afterBackward(BatchNorm, (s, _dx, dout) => s.beta.grad.forEach((g: number, j: number, a: Float64Array) => (a[j] = g / dout.shape[0]))) },
   { name: 'Dropout backward ignores the mask', gradient: true, inject: () => afterBackward(Dropout, (_s, dx, dout) => dx.data.set(dout.data)) },

@@ -1,3 +1,4 @@
+import { exp } from '../src/core/exp';
 import { Rng } from '../src/core/rng';
 import type { Kernels, UpdateRule } from '../src/core/kernels';
 import { allocSparseMatrix, packEntry, toDense } from '../src/core/sparse';
@@ -109,6 +110,58 @@ export function kernelSuite(kernels: Kernels) {
       expect(firstDifference(y, Float64Array.from(x, (v) => (v > 0 ? v : 0)))).toBe(-1);
       expect(firstDifference(dx, Float64Array.from(dy, (v, i) => (x[i] > 0 ? v : 0)))).toBe(-1);
       if (n > 1) expect(Object.is(y[1], 0)).toBe(true);
+    }
+  });
+
+  // The other element-wise layers: every backend gives the reference's bits (no FMA in them).
+  const values = (home: (n: number) => Float64Array, n: number, scale = 1) => {
+    const a = home(n);
+    for (let i = 0; i < n; i++) a[i] = scale * (rng.uniform() - 0.5);
+    return a;
+  };
+  test.each([1, 2, 7, 5000, 40001])('sigmoidForward, sigmoidBackward, applyMask over %i values', (n) => {
+    for (const home of homes) {
+      const x = values(home, n, 20), dy = values(home, n), y = home(n + 1).fill(NaN), dx = home(n + 1).fill(NaN);
+      const special = [0, -0, 800, -800, Infinity, -Infinity];
+      for (let i = 0; i < Math.min(n, special.length); i++) x[i] = special[i];
+      kernels.sigmoidForward(x, y, n);
+      kernels.sigmoidBackward(y, dy, dx, n);
+      expect(firstDifference(y.subarray(0, n), Float64Array.from(x, (v) => 1 / (1 + exp(-v))))).toBe(-1);
+      expect(firstDifference(dx.subarray(0, n), Float64Array.from(dy, (v, i) => v * (1 - y[i]) * y[i]))).toBe(-1);
+      expect([y[n], dx[n]]).toEqual([NaN, NaN]); // past n untouched
+      const mask = home(n);
+      for (let i = 0; i < n; i++) mask[i] = rng.uniform() < 0.3 ? 0 : 1 / 0.7;
+      const masked = home(n + 1).fill(NaN);
+      kernels.applyMask(x, mask, masked, n);
+      expect(firstDifference(masked.subarray(0, n), Float64Array.from(x, (v, i) => v * mask[i]))).toBe(-1);
+      expect(masked[n]).toBeNaN();
+    }
+  });
+
+  test.each([[1, 1], [3, 5], [100, 50], [7, 33], [2, 2]])('batchNorm kernels on %i×%i: the reference\'s bits, training and evaluation', (rows, cols) => {
+    for (const home of homes) {
+      const x = values(home, rows * cols, 4), dy = values(home, rows * cols), gamma = values(home, cols, 3), beta = values(home, cols);
+      const [mean, variance, std] = [home(cols), home(cols), home(cols)];
+      kernels.batchNormStats(x, mean, variance, rows, cols);
+      const [refMean, refVariance] = [new Float64Array(cols), new Float64Array(cols)];
+      tsKernels.batchNormStats(x, refMean, refVariance, rows, cols);
+      expect([firstDifference(mean, refMean), firstDifference(variance, refVariance)]).toEqual([-1, -1]);
+      close(mean, Float64Array.from(refMean, (_, j) => Array.from({ length: rows }, (_, i) => x[i * cols + j]).reduce((a, b) => a + b) / rows));
+      for (let j = 0; j < cols; j++) std[j] = Math.sqrt(variance[j] + 1e-6);
+      const made = () => [home(rows * cols), home(rows * cols), home(rows * cols)];
+      const [xc, xn, out] = made(), [refXc, refXn, refOut] = made();
+      kernels.batchNormNormalize(x, mean, std, gamma, beta, xc, xn, out, rows, cols);
+      tsKernels.batchNormNormalize(x, mean, std, gamma, beta, refXc, refXn, refOut, rows, cols);
+      expect([firstDifference(xc, refXc), firstDifference(xn, refXn), firstDifference(out, refOut)]).toEqual([-1, -1, -1]);
+      for (const trained of [true, false]) {
+        const grads = () => [home(cols), home(cols), home(2 * cols), home(rows * cols).fill(NaN)];
+        const [dgamma, dbeta, sums, dx] = grads(), [refDgamma, refDbeta, refSums, refDx] = grads();
+        kernels.batchNormBackward(dy, xc, xn, gamma, std, dgamma, dbeta, sums, dx, rows, cols, trained);
+        tsKernels.batchNormBackward(dy, xc, xn, gamma, std, refDgamma, refDbeta, refSums, refDx, rows, cols, trained);
+        expect([firstDifference(dgamma, refDgamma), firstDifference(dbeta, refDbeta), firstDifference(dx, refDx)]).toEqual([-1, -1, -1]);
+        // Trained, each feature's dx sums to 0 (the mean was subtracted); not after an evaluation pass.
+        if (rows > 1) expect(Math.abs(Array.from({ length: rows }, (_, i) => dx[i * cols]).reduce((a, b) => a + b)) < 1e-9).toBe(trained);
+      }
     }
   });
 

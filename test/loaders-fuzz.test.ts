@@ -128,7 +128,7 @@ describe('loaders under random and mutated input', () => {
     doc.checkpoint = {
       epoch: 1, batch: 1, step: 4, dataRngAtEpochStart: Rng.stream(1, 'data').getState(), lossSum: 2.2, correct: 1, seen: 2, seconds: 0.5,
       history: [{ epoch: 1, epochs: 2, step: 3, learningRate: 0.001, trainLoss: 1.1, trainAccuracy: 0.5, evalSet: 'test', evalLoss: 1, evalAccuracy: 0.5, seconds: 1 }],
-      ...stateOf(modelRng, optimizer, undefined),
+      ...stateOf(modelRng, optimizer, undefined, tsKernels),
     } satisfies Checkpoint;
     fc.assert(
       fc.property(mutation, ([at, value]) => {

@@ -632,18 +632,18 @@
       (local.set $s (i32.add (local.get $s) (i32.const 16)))
       (br $next))))
 
-  ;; by Adam: s ← b1·s + (1 − b1)·g; t ← b2·t + (1 − b2)·g·g; w ← w − lr·(s / c1) / (√(t / c2) + eps).
-  ;; k: b1, 1 − b1, b2, 1 − b2, c1, c2, lr, eps.
+  ;; by Adam: s ← b1·s + (1 − b1)·g; t ← b2·t + (1 − b2)·g·g; w ← w − step·s / (√t·scale + eps),
+  ;; the paper's w − lr·(s/c1) / (√(t/c2) + eps) with step = lr/c1 and scale = 1/√c2 made once a
+  ;; step by the host (one division and one root per weight). k: b1, 1 − b1, b2, 1 − b2, step, scale, eps.
   (func (export "adam_step") (param $w i32) (param $g i32) (param $s i32) (param $t i32) (param $k i32) (param $n i32)
-    (local $b1 v128) (local $b11 v128) (local $b2 v128) (local $b21 v128) (local $c1 v128) (local $c2 v128) (local $lr v128) (local $eps v128) (local $end i32) (local $gv v128) (local $sv v128) (local $tv v128)
+    (local $b1 v128) (local $b11 v128) (local $b2 v128) (local $b21 v128) (local $step v128) (local $scale v128) (local $eps v128) (local $end i32) (local $gv v128) (local $sv v128) (local $tv v128)
     (local.set $b1 (v128.load64_splat offset=0 (local.get $k)))
     (local.set $b11 (v128.load64_splat offset=8 (local.get $k)))
     (local.set $b2 (v128.load64_splat offset=16 (local.get $k)))
     (local.set $b21 (v128.load64_splat offset=24 (local.get $k)))
-    (local.set $c1 (v128.load64_splat offset=32 (local.get $k)))
-    (local.set $c2 (v128.load64_splat offset=40 (local.get $k)))
-    (local.set $lr (v128.load64_splat offset=48 (local.get $k)))
-    (local.set $eps (v128.load64_splat offset=56 (local.get $k)))
+    (local.set $step (v128.load64_splat offset=32 (local.get $k)))
+    (local.set $scale (v128.load64_splat offset=40 (local.get $k)))
+    (local.set $eps (v128.load64_splat offset=48 (local.get $k)))
     (local.set $end (i32.add (local.get $w) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $w) (local.get $end)))
@@ -654,8 +654,8 @@
         (f64x2.mul (f64x2.mul (local.get $b21) (local.get $gv)) (local.get $gv))))
       (v128.store (local.get $t) (local.get $tv))
       (v128.store (local.get $w) (f64x2.sub (v128.load (local.get $w))
-        (f64x2.div (f64x2.mul (local.get $lr) (f64x2.div (local.get $sv) (local.get $c1)))
-          (f64x2.add (f64x2.sqrt (f64x2.div (local.get $tv) (local.get $c2))) (local.get $eps)))))
+        (f64x2.div (f64x2.mul (local.get $step) (local.get $sv))
+          (f64x2.add (f64x2.mul (f64x2.sqrt (local.get $tv)) (local.get $scale)) (local.get $eps)))))
       (local.set $w (i32.add (local.get $w) (i32.const 16)))
       (local.set $g (i32.add (local.get $g) (i32.const 16)))
       (local.set $s (i32.add (local.get $s) (i32.const 16)))
@@ -685,6 +685,308 @@
     (if (i32.and (local.get $n) (i32.const 1))
       (then (f64.store (local.get $out)
         (select (f64.load (local.get $v)) (f64.const 0) (f64.gt (f64.load (local.get $test)) (f64.const 0)))))))
+
+  ;; The other element-wise layers' kernels: sigmoid, dropout's mask and batch norm. Separate
+  ;; multiplies and adds in both builds (no $fma_t here), in the reference's order, so every
+  ;; build gives the reference's bits.
+
+  ;; y (n) = 1 / (1 + e^−x), with $exp: the operations of src/core/exp.ts.
+  (func (export "sigmoid_forward") (param $x i32) (param $y i32) (param $n i32)
+    (local $end i32) (local $one v128)
+    (local.set $one (f64x2.splat (f64.const 1)))
+    (local.set $end (i32.add (local.get $y) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $y) (local.get $end)))
+      (v128.store (local.get $y)
+        (f64x2.div (local.get $one) (f64x2.add (local.get $one) (call $exp (f64x2.neg (v128.load (local.get $x)))))))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (local.set $y (i32.add (local.get $y) (i32.const 16)))
+      (br $next)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then (v128.store64_lane 0 (local.get $y)
+        (f64x2.div (local.get $one) (f64x2.add (local.get $one) (call $exp (f64x2.neg (v128.load64_zero (local.get $x))))))))))
+
+  ;; e^x of two doubles: src/core/exp.ts (fdlibm's method) step for step, so the same bits.
+  ;; pmax/pmin (x < c ? c : x) are Math.max/min here: the bounds are not zeros, and a NaN x
+  ;; stays NaN. k is rounded by adding R = 1.5·2^52; an integer j below 2^51 has the bits of
+  ;; R + j minus those of R, so 2^j is (bits(R + j) − bits(R) + 1023) << 52, for j = k1 and k − k1.
+  (func $exp (param $x v128) (result v128)
+    (local $k v128) (local $hi v128) (local $lo v128) (local $r v128) (local $t v128) (local $c v128) (local $y v128)
+    (local $k1 v128) (local $bias v128)
+    (local.set $x (f64x2.pmin (f64x2.pmax (local.get $x) (f64x2.splat (f64.const -746))) (f64x2.splat (f64.const 710))))
+    (local.set $k (f64x2.sub
+      (f64x2.add (f64x2.mul (local.get $x) (f64x2.splat (f64.const 1.4426950408889634))) (f64x2.splat (f64.const 6755399441055744)))
+      (f64x2.splat (f64.const 6755399441055744))))
+    (local.set $hi (f64x2.sub (local.get $x) (f64x2.mul (local.get $k) (f64x2.splat (f64.const 6.93147180369123816490e-1)))))
+    (local.set $lo (f64x2.mul (local.get $k) (f64x2.splat (f64.const 1.90821492927058770002e-10))))
+    (local.set $r (f64x2.sub (local.get $hi) (local.get $lo)))
+    (local.set $t (f64x2.mul (local.get $r) (local.get $r)))
+    (local.set $c (f64x2.mul (local.get $t) (f64x2.splat (f64.const 4.13813679705723846039e-8))))
+    (local.set $c (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const -1.65339022054652515390e-6)) (local.get $c))))
+    (local.set $c (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const 6.61375632143793436117e-5)) (local.get $c))))
+    (local.set $c (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const -2.77777777770155933842e-3)) (local.get $c))))
+    (local.set $c (f64x2.mul (local.get $t) (f64x2.add (f64x2.splat (f64.const 1.66666666666666019037e-1)) (local.get $c))))
+    (local.set $c (f64x2.sub (local.get $r) (local.get $c)))
+    (local.set $y (f64x2.sub (f64x2.splat (f64.const 1))
+      (f64x2.sub
+        (f64x2.sub (local.get $lo) (f64x2.div (f64x2.mul (local.get $r) (local.get $c)) (f64x2.sub (f64x2.splat (f64.const 2)) (local.get $c))))
+        (local.get $hi))))
+    ;; k1 = floor(k/2); bias = bits(R) − 1023, so (bits(R + j) − bias) << 52 is 2^j.
+    (local.set $k1 (f64x2.floor (f64x2.div (local.get $k) (f64x2.splat (f64.const 2)))))
+    (local.set $bias (i64x2.sub (f64x2.splat (f64.const 6755399441055744)) (i64x2.splat (i64.const 1023))))
+    (f64x2.mul
+      (f64x2.mul (local.get $y)
+        (i64x2.shl (i64x2.sub (f64x2.add (local.get $k1) (f64x2.splat (f64.const 6755399441055744))) (local.get $bias)) (i32.const 52)))
+      (i64x2.shl (i64x2.sub (f64x2.add (f64x2.sub (local.get $k) (local.get $k1)) (f64x2.splat (f64.const 6755399441055744))) (local.get $bias)) (i32.const 52))))
+
+  ;; dx (n) = dy·(1 − y)·y, with y sigmoid's forward output.
+  (func (export "sigmoid_backward") (param $y i32) (param $dy i32) (param $dx i32) (param $n i32)
+    (local $end i32) (local $one v128) (local $yv v128)
+    (local.set $one (f64x2.splat (f64.const 1)))
+    (local.set $end (i32.add (local.get $dx) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $dx) (local.get $end)))
+      (local.set $yv (v128.load (local.get $y)))
+      (v128.store (local.get $dx)
+        (f64x2.mul (f64x2.mul (v128.load (local.get $dy)) (f64x2.sub (local.get $one) (local.get $yv))) (local.get $yv)))
+      (local.set $y (i32.add (local.get $y) (i32.const 16)))
+      (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
+      (local.set $dx (i32.add (local.get $dx) (i32.const 16)))
+      (br $next)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then (f64.store (local.get $dx)
+        (f64.mul (f64.mul (f64.load (local.get $dy)) (f64.sub (f64.const 1) (f64.load (local.get $y)))) (f64.load (local.get $y)))))))
+
+  ;; y (n) = x·mask: dropout's forward (x the input) and backward (x the gradient).
+  (func (export "apply_mask") (param $x i32) (param $mask i32) (param $y i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $y) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $y) (local.get $end)))
+      (v128.store (local.get $y) (f64x2.mul (v128.load (local.get $x)) (v128.load (local.get $mask))))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (local.set $mask (i32.add (local.get $mask) (i32.const 16)))
+      (local.set $y (i32.add (local.get $y) (i32.const 16)))
+      (br $next)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then (f64.store (local.get $y) (f64.mul (f64.load (local.get $x)) (f64.load (local.get $mask)))))))
+
+  ;; Batch norm's statistics of x (rows×cols), by column: mean = Σ x / rows, then
+  ;; variance = Σ (x − mean)² / rows, each sum over the rows in order (as the reference's
+  ;; column loops), two columns at a time.
+  (func (export "bn_stats") (param $x i32) (param $mean i32) (param $var i32) (param $rows i32) (param $cols i32)
+    (call $columnSums2 (local.get $x) (local.get $mean) (local.get $mean) (i32.const 0) (local.get $rows) (local.get $cols))
+    (call $divideBy (local.get $mean) (f64.convert_i32_u (local.get $rows)) (local.get $cols))
+    (call $columnSums2 (local.get $x) (local.get $mean) (local.get $var) (i32.const 1) (local.get $rows) (local.get $cols))
+    (call $divideBy (local.get $var) (f64.convert_i32_u (local.get $rows)) (local.get $cols)))
+
+  ;; out (cols) = Σ over the rows of x, or with `centered` Σ (x − mean)²; the rows in order.
+  (func $columnSums2 (param $x i32) (param $mean i32) (param $out i32) (param $centered i32) (param $rows i32) (param $cols i32)
+    (local $i i32) (local $j i32) (local $at i32) (local $v v128) (local $c f64)
+    (memory.fill (local.get $out) (i32.const 0) (i32.shl (local.get $cols) (i32.const 3)))
+    (block $doneI (loop $nextI
+      (br_if $doneI (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $j (i32.const 0))
+      (block $doneJ (loop $nextJ
+        (br_if $doneJ (i32.gt_u (i32.add (local.get $j) (i32.const 2)) (local.get $cols)))
+        (local.set $at (i32.shl (local.get $j) (i32.const 3)))
+        (local.set $v (v128.load (i32.add (local.get $x) (local.get $at))))
+        (if (local.get $centered) (then
+          (local.set $v (f64x2.sub (local.get $v) (v128.load (i32.add (local.get $mean) (local.get $at)))))
+          (local.set $v (f64x2.mul (local.get $v) (local.get $v)))))
+        (v128.store (i32.add (local.get $out) (local.get $at)) (f64x2.add (v128.load (i32.add (local.get $out) (local.get $at))) (local.get $v)))
+        (local.set $j (i32.add (local.get $j) (i32.const 2)))
+        (br $nextJ)))
+      (if (i32.lt_u (local.get $j) (local.get $cols)) (then
+        (local.set $at (i32.shl (local.get $j) (i32.const 3)))
+        (local.set $c (f64.load (i32.add (local.get $x) (local.get $at))))
+        (if (local.get $centered) (then
+          (local.set $c (f64.sub (local.get $c) (f64.load (i32.add (local.get $mean) (local.get $at)))))
+          (local.set $c (f64.mul (local.get $c) (local.get $c)))))
+        (f64.store (i32.add (local.get $out) (local.get $at)) (f64.add (f64.load (i32.add (local.get $out) (local.get $at))) (local.get $c)))))
+      (local.set $x (i32.add (local.get $x) (i32.shl (local.get $cols) (i32.const 3))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $nextI))))
+
+  ;; v (n) = v / d, one by one.
+  (func $divideBy (param $v i32) (param $d f64) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $v) (i32.shl (local.get $n) (i32.const 3))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $v) (local.get $end)))
+      (f64.store (local.get $v) (f64.div (f64.load (local.get $v)) (local.get $d)))
+      (local.set $v (i32.add (local.get $v) (i32.const 8)))
+      (br $next))))
+
+  ;; Batch norm's forward from the statistics, each (i, j) of x (rows×cols):
+  ;; xc = x − mean_j; xn = xc / std_j; out = gamma_j·xn + beta_j.
+  (func (export "bn_normalize")
+    (param $x i32) (param $mean i32) (param $std i32) (param $gamma i32) (param $beta i32)
+    (param $xc i32) (param $xn i32) (param $out i32) (param $rows i32) (param $cols i32)
+    (local $end i32) (local $j i32) (local $at i32) (local $c v128) (local $z v128)
+    (local.set $end (i32.add (local.get $x) (i32.shl (i32.mul (local.get $rows) (local.get $cols)) (i32.const 3))))
+    (block $doneI (loop $nextI
+      (br_if $doneI (i32.ge_u (local.get $x) (local.get $end)))
+      (local.set $j (i32.const 0))
+      (block $doneJ (loop $nextJ
+        (br_if $doneJ (i32.gt_u (i32.add (local.get $j) (i32.const 2)) (local.get $cols)))
+        (local.set $at (i32.shl (local.get $j) (i32.const 3)))
+        (local.set $c (f64x2.sub (v128.load (i32.add (local.get $x) (local.get $at))) (v128.load (i32.add (local.get $mean) (local.get $at)))))
+        (local.set $z (f64x2.div (local.get $c) (v128.load (i32.add (local.get $std) (local.get $at)))))
+        (v128.store (i32.add (local.get $xc) (local.get $at)) (local.get $c))
+        (v128.store (i32.add (local.get $xn) (local.get $at)) (local.get $z))
+        (v128.store (i32.add (local.get $out) (local.get $at))
+          (f64x2.add (f64x2.mul (v128.load (i32.add (local.get $gamma) (local.get $at))) (local.get $z)) (v128.load (i32.add (local.get $beta) (local.get $at)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 2)))
+        (br $nextJ)))
+      (if (i32.lt_u (local.get $j) (local.get $cols)) (then
+        (local.set $at (i32.shl (local.get $j) (i32.const 3)))
+        (call $normalize1 (i32.add (local.get $x) (local.get $at)) (i32.add (local.get $mean) (local.get $at)) (i32.add (local.get $std) (local.get $at))
+          (i32.add (local.get $gamma) (local.get $at)) (i32.add (local.get $beta) (local.get $at))
+          (i32.add (local.get $xc) (local.get $at)) (i32.add (local.get $xn) (local.get $at)) (i32.add (local.get $out) (local.get $at)))))
+      (local.set $at (i32.shl (local.get $cols) (i32.const 3)))
+      (local.set $x (i32.add (local.get $x) (local.get $at)))
+      (local.set $xc (i32.add (local.get $xc) (local.get $at)))
+      (local.set $xn (i32.add (local.get $xn) (local.get $at)))
+      (local.set $out (i32.add (local.get $out) (local.get $at)))
+      (br $nextI))))
+
+  ;; bn_normalize of one value, in scalars (a last odd column).
+  (func $normalize1 (param $x i32) (param $mean i32) (param $std i32) (param $gamma i32) (param $beta i32) (param $xc i32) (param $xn i32) (param $out i32)
+    (local $c f64) (local $z f64)
+    (local.set $c (f64.sub (f64.load (local.get $x)) (f64.load (local.get $mean))))
+    (local.set $z (f64.div (local.get $c) (f64.load (local.get $std))))
+    (f64.store (local.get $xc) (local.get $c))
+    (f64.store (local.get $xn) (local.get $z))
+    (f64.store (local.get $out) (f64.add (f64.mul (f64.load (local.get $gamma)) (local.get $z)) (f64.load (local.get $beta)))))
+
+;; Batch norm's backward (see Kernels.batchNormBackward), x (rows×cols) row by row, two
+  ;; columns at a time (an odd last one alone), each column's sums over the rows in order:
+  ;;   dbeta = Σ dy;  dgamma = Σ xn·dy;  dsum = Σ (gamma·dy)·xc;
+  ;;   dx = (gamma·dy)/std [− xc·dsum / (rows·std·std·std)];  then [dx −= (Σ dx) / rows]
+  ;; (the bracketed parts only after a training forward: `trained`). sums: 2·cols scratch,
+  ;; dsum then Σ dx.
+  (func (export "bn_backward")
+    (param $dy i32) (param $xc i32) (param $xn i32) (param $gamma i32) (param $std i32)
+    (param $dgamma i32) (param $dbeta i32) (param $sums i32) (param $dx i32) (param $rows i32) (param $cols i32) (param $trained i32)
+    (local $i i32) (local $at i32) (local $end i32) (local $pairs i32) (local $n f64) (local $dxSum i32)
+    (local.set $n (f64.convert_i32_u (local.get $rows)))
+    (local.set $dxSum (i32.add (local.get $sums) (i32.shl (local.get $cols) (i32.const 3))))
+    (local.set $pairs (i32.shl (i32.and (local.get $cols) (i32.const -2)) (i32.const 3)))
+    (local.set $end (i32.shl (local.get $cols) (i32.const 3)))
+    (memory.fill (local.get $dbeta) (i32.const 0) (local.get $end))
+    (memory.fill (local.get $dgamma) (i32.const 0) (local.get $end))
+    (memory.fill (local.get $sums) (i32.const 0) (i32.shl (local.get $cols) (i32.const 4)))
+    ;; The column sums of dy, xn·dy and (gamma·dy)·xc.
+    (block $doneI (loop $nextI
+      (br_if $doneI (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $at (i32.const 0))
+      (block $doneJ (loop $nextJ
+        (br_if $doneJ (i32.ge_u (local.get $at) (local.get $pairs)))
+        (call $bnSums2 (i32.add (local.get $dy) (local.get $at)) (i32.add (local.get $xc) (local.get $at)) (i32.add (local.get $xn) (local.get $at))
+          (i32.add (local.get $gamma) (local.get $at)) (i32.add (local.get $dgamma) (local.get $at)) (i32.add (local.get $dbeta) (local.get $at)) (i32.add (local.get $sums) (local.get $at)))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (br $nextJ)))
+      (if (i32.lt_u (local.get $at) (local.get $end))
+        (then (call $bnSums1 (i32.add (local.get $dy) (local.get $at)) (i32.add (local.get $xc) (local.get $at)) (i32.add (local.get $xn) (local.get $at))
+          (i32.add (local.get $gamma) (local.get $at)) (i32.add (local.get $dgamma) (local.get $at)) (i32.add (local.get $dbeta) (local.get $at)) (i32.add (local.get $sums) (local.get $at)))))
+      (local.set $dy (i32.add (local.get $dy) (local.get $end)))
+      (local.set $xc (i32.add (local.get $xc) (local.get $end)))
+      (local.set $xn (i32.add (local.get $xn) (local.get $end)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $nextI)))
+    ;; dx, and the column sums of dx (dy, xc back at their first rows).
+    (local.set $dy (i32.sub (local.get $dy) (i32.mul (local.get $rows) (local.get $end))))
+    (local.set $xc (i32.sub (local.get $xc) (i32.mul (local.get $rows) (local.get $end))))
+    (local.set $i (i32.const 0))
+    (block $doneI (loop $nextI
+      (br_if $doneI (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $at (i32.const 0))
+      (block $doneJ (loop $nextJ
+        (br_if $doneJ (i32.ge_u (local.get $at) (local.get $pairs)))
+        (call $bnDx2 (i32.add (local.get $dy) (local.get $at)) (i32.add (local.get $xc) (local.get $at)) (i32.add (local.get $gamma) (local.get $at))
+          (i32.add (local.get $std) (local.get $at)) (i32.add (local.get $sums) (local.get $at)) (i32.add (local.get $dx) (local.get $at))
+          (i32.add (local.get $dxSum) (local.get $at)) (local.get $n) (local.get $trained))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (br $nextJ)))
+      (if (i32.lt_u (local.get $at) (local.get $end))
+        (then (call $bnDx1 (i32.add (local.get $dy) (local.get $at)) (i32.add (local.get $xc) (local.get $at)) (i32.add (local.get $gamma) (local.get $at))
+          (i32.add (local.get $std) (local.get $at)) (i32.add (local.get $sums) (local.get $at)) (i32.add (local.get $dx) (local.get $at))
+          (i32.add (local.get $dxSum) (local.get $at)) (local.get $n) (local.get $trained))))
+      (local.set $dy (i32.add (local.get $dy) (local.get $end)))
+      (local.set $xc (i32.add (local.get $xc) (local.get $end)))
+      (local.set $dx (i32.add (local.get $dx) (local.get $end)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $nextI)))
+    (if (i32.eqz (local.get $trained)) (then (return)))
+    ;; dx −= (Σ dx) / rows: a row vector taken from every row (dx back at its first row).
+    (call $divideBy (local.get $dxSum) (local.get $n) (local.get $cols))
+    (call $subtractRowVector (i32.sub (local.get $dx) (i32.mul (local.get $rows) (local.get $end))) (local.get $dxSum) (local.get $rows) (local.get $cols)))
+
+  ;; bn_backward's first pass at two columns: dbeta += dy; dgamma += xn·dy; dsum += (gamma·dy)·xc.
+  (func $bnSums2 (param $dy i32) (param $xc i32) (param $xn i32) (param $gamma i32) (param $dgamma i32) (param $dbeta i32) (param $dsum i32)
+    (local $d v128)
+    (local.set $d (v128.load (local.get $dy)))
+    (v128.store (local.get $dbeta) (f64x2.add (v128.load (local.get $dbeta)) (local.get $d)))
+    (v128.store (local.get $dgamma) (f64x2.add (v128.load (local.get $dgamma)) (f64x2.mul (v128.load (local.get $xn)) (local.get $d))))
+    (v128.store (local.get $dsum) (f64x2.add (v128.load (local.get $dsum))
+      (f64x2.mul (f64x2.mul (v128.load (local.get $gamma)) (local.get $d)) (v128.load (local.get $xc))))))
+
+  ;; $bnSums2 at one column.
+  (func $bnSums1 (param $dy i32) (param $xc i32) (param $xn i32) (param $gamma i32) (param $dgamma i32) (param $dbeta i32) (param $dsum i32)
+    (local $d f64)
+    (local.set $d (f64.load (local.get $dy)))
+    (f64.store (local.get $dbeta) (f64.add (f64.load (local.get $dbeta)) (local.get $d)))
+    (f64.store (local.get $dgamma) (f64.add (f64.load (local.get $dgamma)) (f64.mul (f64.load (local.get $xn)) (local.get $d))))
+    (f64.store (local.get $dsum) (f64.add (f64.load (local.get $dsum))
+      (f64.mul (f64.mul (f64.load (local.get $gamma)) (local.get $d)) (f64.load (local.get $xc))))))
+
+  ;; bn_backward's second pass at two columns: v = (gamma·dy)/s [− (xc·dsum)/(((n·s)·s)·s)]; dx = v; dxSum += v.
+  (func $bnDx2 (param $dy i32) (param $xc i32) (param $gamma i32) (param $std i32) (param $dsum i32) (param $dx i32) (param $dxSum i32)
+    (param $n f64) (param $trained i32)
+    (local $s v128) (local $v v128)
+    (local.set $s (v128.load (local.get $std)))
+    (local.set $v (f64x2.div (f64x2.mul (v128.load (local.get $gamma)) (v128.load (local.get $dy))) (local.get $s)))
+    (if (local.get $trained) (then
+      (local.set $v (f64x2.sub (local.get $v)
+        (f64x2.div (f64x2.mul (v128.load (local.get $xc)) (v128.load (local.get $dsum)))
+          (f64x2.mul (f64x2.mul (f64x2.mul (f64x2.splat (local.get $n)) (local.get $s)) (local.get $s)) (local.get $s)))))))
+    (v128.store (local.get $dx) (local.get $v))
+    (v128.store (local.get $dxSum) (f64x2.add (v128.load (local.get $dxSum)) (local.get $v))))
+
+  ;; $bnDx2 at one column.
+  (func $bnDx1 (param $dy i32) (param $xc i32) (param $gamma i32) (param $std i32) (param $dsum i32) (param $dx i32) (param $dxSum i32)
+    (param $n f64) (param $trained i32)
+    (local $s f64) (local $v f64)
+    (local.set $s (f64.load (local.get $std)))
+    (local.set $v (f64.div (f64.mul (f64.load (local.get $gamma)) (f64.load (local.get $dy))) (local.get $s)))
+    (if (local.get $trained) (then
+      (local.set $v (f64.sub (local.get $v)
+        (f64.div (f64.mul (f64.load (local.get $xc)) (f64.load (local.get $dsum)))
+          (f64.mul (f64.mul (f64.mul (local.get $n) (local.get $s)) (local.get $s)) (local.get $s)))))))
+    (f64.store (local.get $dx) (local.get $v))
+    (f64.store (local.get $dxSum) (f64.add (f64.load (local.get $dxSum)) (local.get $v))))
+
+  ;; x (rows×cols) −= v on every row, two columns at a time.
+  (func $subtractRowVector (param $x i32) (param $v i32) (param $rows i32) (param $cols i32)
+    (local $i i32) (local $at i32) (local $pairs i32) (local $end i32)
+    (local.set $pairs (i32.shl (i32.and (local.get $cols) (i32.const -2)) (i32.const 3)))
+    (local.set $end (i32.shl (local.get $cols) (i32.const 3)))
+    (block $doneI (loop $nextI
+      (br_if $doneI (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $at (i32.const 0))
+      (block $doneJ (loop $nextJ
+        (br_if $doneJ (i32.ge_u (local.get $at) (local.get $pairs)))
+        (v128.store (i32.add (local.get $x) (local.get $at))
+          (f64x2.sub (v128.load (i32.add (local.get $x) (local.get $at))) (v128.load (i32.add (local.get $v) (local.get $at)))))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (br $nextJ)))
+      (if (i32.lt_u (local.get $at) (local.get $end))
+        (then (f64.store (i32.add (local.get $x) (local.get $at))
+          (f64.sub (f64.load (i32.add (local.get $x) (local.get $at))) (f64.load (i32.add (local.get $v) (local.get $at)))))))
+      (local.set $x (i32.add (local.get $x) (local.get $end)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $nextI))))
 
   ;; out (rows×cols): row r is the row indices[r] (i32) of the byte matrix src (cols bytes to a
   ;; row), each byte b replaced by the double table[b]. Sixteen bytes at a time: when all are

@@ -3,6 +3,7 @@ import { UsageError, UserError } from '../errors';
 import { loadRawConfig, validateConfig } from '../io/config';
 import type { Config } from '../io/config-schema';
 import { readWeights } from '../io/weights';
+import type { Checkpoint } from '../train/checkpoint';
 import { formatMetric, train, type TrainOutcome } from '../train/trainer';
 import { kernelsFor, overridden, printWarning, stripUndefined, type TrainOptions } from './run-config';
 import { describeStats } from '../core/kernels';
@@ -71,6 +72,10 @@ function resolveConfig(opts: TrainOptions): { config: Config; where: string; res
     const raw = structuredClone(doc.config) as Config;
     if (opts.epochs !== undefined) raw.training = { ...raw.training, epochs: opts.epochs, iterations: undefined };
     if (opts.out !== undefined) raw.output = { ...raw.output, weights: opts.out };
+    // The run's own backend and thread count unless told otherwise (the trainer warns when they differ).
+    if (opts.backend !== undefined) raw.training = { ...raw.training, backend: opts.backend };
+    const threads = opts.threads ?? (doc.checkpoint as Checkpoint).threads;
+    if (threads !== undefined) raw.training = { ...raw.training, threads };
     return { config: validateConfig(stripUndefined(raw), opts.resume), where: opts.resume, resume: doc };
   }
   const file = opts.config ?? DEFAULT_CONFIG;

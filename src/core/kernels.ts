@@ -12,6 +12,12 @@ export interface Kernels {
   readonly name: string;
 
   /**
+   * Threads the kernels split work over (absent: 1). Results may differ by rounding from one
+   * count to another, so a run records it (metrics, checkpoint) and a resumed run reuses it.
+   */
+  readonly threadCount?: number;
+
+  /**
    * A buffer of `length` zeros that this backend's kernels can work on without copying
    * (for a WebAssembly backend: a view of its memory). Layers allocate through this.
    */
@@ -63,6 +69,46 @@ export interface Kernels {
 
   /** dx (n) = dy where y > 0, else 0, with y the forward output (y > 0 exactly where x > 0). ReLU backward. */
   reluBackward(y: Float64Array, dy: Float64Array, dx: Float64Array, n: number): void;
+
+  // --- The other element-wise layers: sigmoid, dropout, batch norm (src/layers) ---
+
+  /** y (n) = 1 / (1 + e^−x), e^x by exp.ts in every backend (for the same bits). Sigmoid forward. */
+  sigmoidForward(x: Float64Array, y: Float64Array, n: number): void;
+
+  /** dx (n) = dy·(1 − y)·y, with y the forward output. Sigmoid backward. */
+  sigmoidBackward(y: Float64Array, dy: Float64Array, dx: Float64Array, n: number): void;
+
+  /** y (n) = x·mask. Dropout forward (x the input) and backward (x the gradient). */
+  applyMask(x: Float64Array, mask: Float64Array, y: Float64Array, n: number): void;
+
+  /**
+   * The batch statistics of x (rows×cols), by column: mean = Σ x / rows, then
+   * variance = Σ (x − mean)² / rows, each sum over the rows in order. Batch norm in training.
+   */
+  batchNormStats(x: Float64Array, mean: Float64Array, variance: Float64Array, rows: number, cols: number): void;
+
+  /**
+   * Batch norm forward from the statistics, for each (i, j) of x (rows×cols):
+   * xc = x − mean_j;  xn = xc / std_j;  out = gamma_j·xn + beta_j.
+   */
+  batchNormNormalize(
+    x: Float64Array, mean: Float64Array, std: Float64Array, gamma: Float64Array, beta: Float64Array,
+    xc: Float64Array, xn: Float64Array, out: Float64Array, rows: number, cols: number,
+  ): void;
+
+  /**
+   * Batch norm backward (the book's chain through σ and μ), by column j, sums over the rows i in order:
+   *   dbeta = Σ dy;  dgamma = Σ xn·dy;  dsum = Σ (gamma·dy)·xc;
+   *   dx = (gamma·dy)/std − xc·dsum / (rows·std·std·std);  then dx −= (Σ dx) / rows.
+   * Without `trained` (after an evaluation forward, μ and σ constants) dx = (gamma·dy)/std.
+   * sums: 2·cols of scratch, left holding dsum and (when trained) mean(dx) before its subtraction.
+   */
+  batchNormBackward(
+    dy: Float64Array, xc: Float64Array, xn: Float64Array, gamma: Float64Array, std: Float64Array,
+    dgamma: Float64Array, dbeta: Float64Array, sums: Float64Array, dx: Float64Array, rows: number, cols: number, trained: boolean,
+  ): void;
+
+  // --- end of the element-wise layers ---
 
   /**
    * out (rows×cols): row r is row indices[start + r] of the byte matrix src (cols bytes a row),
@@ -154,6 +200,9 @@ export function describeStats(stats: KernelStats): string {
  *   rmsprop    s ← rho·s + (1 − rho)·g·g;       w ← w − lr·g / (√s + eps)
  *   adam       s ← b1·s + (1 − b1)·g;  t ← b2·t + (1 − b2)·g·g;
  *              w ← w − lr·(s / c1) / (√(t / c2) + eps)   (c1, c2: the bias corrections 1 − β^step)
+ *              computed as w ← w − step·s / (√t·scale + eps) with step = lr/c1, scale = 1/√c2
+ *              (adamScales): the same update with ε where the paper and PyTorch put it, but one
+ *              division and one square root per weight instead of three divisions and a root.
  *
  * t is used by adam only. Each rule's operations are done in this order, left to right, by
  * every backend (no fused multiply-add), so they all give the same bits.
@@ -163,3 +212,8 @@ export type UpdateRule =
   | { kind: 'adagrad'; lr: number; eps: number }
   | { kind: 'rmsprop'; rho: number; lr: number; eps: number }
   | { kind: 'adam'; b1: number; b2: number; c1: number; c2: number; lr: number; eps: number };
+
+/** Adam's per-step constants, computed once per step by every backend: step = lr/c1, scale = 1/√c2. */
+export function adamScales(rule: { c1: number; c2: number; lr: number }): { step: number; scale: number } {
+  return { step: rule.lr / rule.c1, scale: 1 / Math.sqrt(rule.c2) };
+}

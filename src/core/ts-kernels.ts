@@ -1,5 +1,6 @@
 import { col2im, im2col, maxPoolBackward, maxPoolForward, transposeBatch } from './im2col';
-import type { Kernels } from './kernels';
+import { exp } from './exp';
+import { adamScales, type Kernels } from './kernels';
 import { CODE_BITS, checkSparseRoom, checkSparseShape, packEntry, type SparseLists, type SparseMatrix } from './sparse';
 
 /**
@@ -143,11 +144,12 @@ export const tsKernels: Kernels = {
         break;
       }
       case 'adam': {
-        const { b1, b2, c1, c2, lr, eps } = rule;
+        const { b1, b2, eps } = rule;
+        const { step, scale } = adamScales(rule);
         for (let i = 0; i < n; i++) {
           s[i] = b1 * s[i] + (1 - b1) * g[i];
           t[i] = b2 * t[i] + (1 - b2) * g[i] * g[i];
-          w[i] -= (lr * (s[i] / c1)) / (Math.sqrt(t[i] / c2) + eps);
+          w[i] -= (step * s[i]) / (Math.sqrt(t[i]) * scale + eps);
         }
         break;
       }
@@ -161,6 +163,81 @@ export const tsKernels: Kernels = {
   reluBackward(y, dy, dx, n) {
     for (let i = 0; i < n; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
   },
+
+  // --- The other element-wise layers: sigmoid, dropout, batch norm ---
+
+  sigmoidForward(x, y, n) {
+    // exp.ts, not Math.exp: the WebAssembly kernel (no exp instruction) does the same operations.
+    for (let i = 0; i < n; i++) y[i] = 1 / (1 + exp(-x[i]));
+  },
+
+  sigmoidBackward(y, dy, dx, n) {
+    for (let i = 0; i < n; i++) dx[i] = dy[i] * (1 - y[i]) * y[i];
+  },
+
+  applyMask(x, mask, y, n) {
+    for (let i = 0; i < n; i++) y[i] = x[i] * mask[i];
+  },
+
+  batchNormStats(x, mean, variance, rows, cols) {
+    for (let j = 0; j < cols; j++) {
+      let m = 0;
+      for (let i = 0; i < rows; i++) m += x[i * cols + j];
+      m /= rows;
+      let v = 0;
+      for (let i = 0; i < rows; i++) {
+        const c = x[i * cols + j] - m;
+        v += c * c;
+      }
+      mean[j] = m;
+      variance[j] = v / rows;
+    }
+  },
+
+  batchNormNormalize(x, mean, std, gamma, beta, xc, xn, out, rows, cols) {
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        const k = i * cols + j;
+        xc[k] = x[k] - mean[j];
+        xn[k] = xc[k] / std[j];
+        out[k] = gamma[j] * xn[k] + beta[j];
+      }
+    }
+  },
+
+  batchNormBackward(dy, xc, xn, gamma, std, dgamma, dbeta, sums, dx, rows, cols, trained) {
+    const n = rows, d = cols, dsum = sums, dxcSum = sums.subarray(cols);
+    for (let j = 0; j < d; j++) {
+      let sb = 0, sg = 0, sdxnXc = 0;
+      for (let i = 0; i < n; i++) {
+        const k = i * d + j;
+        sb += dy[k];
+        sg += xn[k] * dy[k];
+        sdxnXc += gamma[j] * dy[k] * xc[k];
+      }
+      dbeta[j] = sb;
+      dgamma[j] = sg;
+      // The book's dstd = −Σ(dxn·xc)/σ², dvar = 0.5·dstd/σ, and dxc += (2/N)·xc·dvar.
+      dsum[j] = sdxnXc;
+      dxcSum[j] = 0;
+    }
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < d; j++) {
+        const k = i * d + j;
+        const s = std[j];
+        let dxc = (gamma[j] * dy[k]) / s;
+        if (trained) dxc -= (xc[k] * dsum[j]) / (n * s * s * s);
+        dx[k] = dxc;
+        dxcSum[j] += dxc;
+      }
+    }
+    if (trained) {
+      for (let j = 0; j < d; j++) dxcSum[j] /= n;
+      for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) dx[i * d + j] -= dxcSum[j];
+    }
+  },
+
+  // --- end of the element-wise layers ---
 
   gatherRows(src, indices, start, rows, cols, table, out) {
     for (let r = 0; r < rows; r++) {

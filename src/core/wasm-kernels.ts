@@ -1,4 +1,4 @@
-import type { KernelStats, Kernels, UpdateRule } from './kernels';
+import { adamScales, type KernelStats, type Kernels, type UpdateRule } from './kernels';
 import { CODE_BITS, checkSparseShape, type SparseLists, type SparseMatrix } from './sparse';
 import { colShape, outHeight, outWidth, windowError, type Window } from './im2col';
 import { tsKernels } from './ts-kernels';
@@ -12,7 +12,8 @@ import { WasmScheduler, shareStart, splitAt, type ChooserOptions } from './wasm-
  * WebAssembly SIMD module (wasm/kernels.wat) on arrays in its shared memory (WasmPlacement),
  * cut into parts for the worker threads (WasmScheduler). Softmax needs exp, which
  * WebAssembly lacks, and stays the reference TypeScript. (An exp written in SIMD measured
- * 9 µs against 14 for a batch's softmax: not worth a second exp to trust.)
+ * 9 µs against 14 for a batch's softmax: not worth a second exp to trust.) Sigmoid, where exp
+ * is most of the layer's time, has one: exp.ts, in TypeScript and in kernels.wat alike.
  *
  * The dense products' results do not depend on the thread count: each thread computes whole
  * rows of C, and each entry is one sum over the same terms in the same order. The sparse
@@ -24,10 +25,12 @@ import { WasmScheduler, shareStart, splitAt, type ChooserOptions } from './wasm-
 const POOL_FUNCTIONS = [
   'gemm', 'sparse_matmul', 'gather_rows', 'gather_lists', 'add_scaled_bits',
   'momentum_step', 'nesterov_step', 'adagrad_step', 'rmsprop_step', 'adam_step',
+  'sigmoid_backward', 'apply_mask', 'sigmoid_forward',
 ] as const;
 const GEMM = 0, SPARSE_MATMUL = 1, GATHER_ROWS = 2, GATHER_LISTS = 3, ADD_SCALED = 4;
 /** The update rules' functions (Kernels.updateWeights), by rule, as numbers in POOL_FUNCTIONS. */
 const UPDATE_FUNCTION = { momentum: 5, nesterov: 6, adagrad: 7, rmsprop: 8, adam: 9 } as const;
+const SIGMOID_BACKWARD = 10, APPLY_MASK = 11, SIGMOID_FORWARD = 12;
 
 /** Below this many values a gather runs on the calling thread alone. */
 const MIN_GATHER_PER_THREAD = 20_000;
@@ -37,6 +40,7 @@ const SLOT_A = 0, SLOT_B = 1, SLOT_C = 2, SLOT_BT = 3, SLOT_TABLE = 4, SLOT_RULE
 
 export class WasmKernels implements Kernels {
   readonly name: string;
+  readonly threadCount: number;
   private readonly place = new WasmPlacement();
   private readonly wasm: KernelExports;
   private readonly threads: WasmScheduler;
@@ -60,6 +64,7 @@ export class WasmKernels implements Kernels {
       this.gatherSparseLater = (src, indices, start, rows, cols, table, out) => this.gatherInBackground(src, indices, start, rows, cols, table, out);
     }
     this.name = `wasm-${variant} ×${threads} thread${threads > 1 ? 's' : ''}`;
+    this.threadCount = threads;
   }
 
   alloc(length: number): Float64Array {
@@ -198,6 +203,84 @@ export class WasmKernels implements Kernels {
     checkLength('dx', dx, n);
     this.wasm.relu_backward(at[0], at[1], at[2], n);
   }
+
+  // --- The other element-wise layers: sigmoid, dropout, batch norm ---
+
+  sigmoidForward(x: Float64Array, y: Float64Array, n: number): void {
+    const at = this.place.offsets('sigmoidForward', x, y);
+    if (!at) return tsKernels.sigmoidForward(x, y, n);
+    checkLength('x', x, n);
+    checkLength('y', y, n);
+    this.elementwise(SIGMOID_FORWARD, n, at[0], at[1]);
+  }
+
+  sigmoidBackward(y: Float64Array, dy: Float64Array, dx: Float64Array, n: number): void {
+    const at = this.place.offsets('sigmoidBackward', y, dy, dx);
+    if (!at) return tsKernels.sigmoidBackward(y, dy, dx, n);
+    for (const [what, array] of [['y', y], ['dy', dy], ['dx', dx]] as const) checkLength(what, array, n);
+    this.elementwise(SIGMOID_BACKWARD, n, at[0], at[1], at[2]);
+  }
+
+  applyMask(x: Float64Array, mask: Float64Array, y: Float64Array, n: number): void {
+    const at = this.place.offsets('applyMask', x, mask, y);
+    if (!at) return tsKernels.applyMask(x, mask, y, n);
+    for (const [what, array] of [['x', x], ['mask', mask], ['y', y]] as const) checkLength(what, array, n);
+    this.elementwise(APPLY_MASK, n, at[0], at[1], at[2]);
+  }
+
+  batchNormStats(x: Float64Array, mean: Float64Array, variance: Float64Array, rows: number, cols: number): void {
+    const at = this.place.offsets('batchNormStats', x, mean, variance);
+    if (!at) return tsKernels.batchNormStats(x, mean, variance, rows, cols);
+    checkLength('x', x, rows * cols);
+    checkLength('mean', mean, cols);
+    checkLength('variance', variance, cols);
+    this.wasm.bn_stats(at[0], at[1], at[2], rows, cols);
+  }
+
+  batchNormNormalize(
+    x: Float64Array, mean: Float64Array, std: Float64Array, gamma: Float64Array, beta: Float64Array,
+    xc: Float64Array, xn: Float64Array, out: Float64Array, rows: number, cols: number,
+  ): void {
+    const at = this.place.offsets('batchNormNormalize', x, mean, std, gamma, beta, xc, xn, out);
+    if (!at) return tsKernels.batchNormNormalize(x, mean, std, gamma, beta, xc, xn, out, rows, cols);
+    for (const [what, array] of [['x', x], ['xc', xc], ['xn', xn], ['out', out]] as const) checkLength(what, array, rows * cols);
+    for (const [what, array] of [['mean', mean], ['std', std], ['gamma', gamma], ['beta', beta]] as const) checkLength(what, array, cols);
+    this.wasm.bn_normalize(at[0], at[1], at[2], at[3], at[4], at[5], at[6], at[7], rows, cols);
+  }
+
+  batchNormBackward(
+    dy: Float64Array, xc: Float64Array, xn: Float64Array, gamma: Float64Array, std: Float64Array,
+    dgamma: Float64Array, dbeta: Float64Array, sums: Float64Array, dx: Float64Array, rows: number, cols: number, trained: boolean,
+  ): void {
+    const at = this.place.offsets('batchNormBackward', dy, xc, xn, gamma, std, dgamma, dbeta, sums, dx);
+    if (!at) return tsKernels.batchNormBackward(dy, xc, xn, gamma, std, dgamma, dbeta, sums, dx, rows, cols, trained);
+    for (const [what, array] of [['dy', dy], ['xc', xc], ['xn', xn], ['dx', dx]] as const) checkLength(what, array, rows * cols);
+    for (const [what, array] of [['gamma', gamma], ['std', std], ['dgamma', dgamma], ['dbeta', dbeta]] as const) checkLength(what, array, cols);
+    checkLength('sums', sums, 2 * cols);
+    this.wasm.bn_backward(at[0], at[1], at[2], at[3], at[4], at[5], at[6], at[7], at[8], rows, cols, trained ? 1 : 0);
+  }
+
+  /**
+   * fn(a, b, [c,] n) of POOL_FUNCTIONS, an element-wise kernel over arrays at byte offsets a, b
+   * (and c): large ones split over the threads in whole cache lines, like addScaled.
+   */
+  private elementwise(fn: number, n: number, a: number, b: number, c?: number): void {
+    const threads = this.threads.threadsFor(n * 8, this.threads.threads);
+    const from = (p: number) => (p >= threads ? n : splitAt(n / 8, p, threads) * 8);
+    const call = (p: number) => {
+      const i0 = from(p), count = from(p + 1) - i0;
+      if (c === undefined) setArgs(this.args, a + 8 * i0, b + 8 * i0, count, 0, 0, 0, 0);
+      else setArgs(this.args, a + 8 * i0, b + 8 * i0, c + 8 * i0, count, 0, 0, 0);
+      return this.args;
+    };
+    for (let p = 1; p < threads; p++) this.threads.start(p - 1, fn, call(p));
+    const args = call(0);
+    if (c === undefined) this.wasm[POOL_FUNCTIONS[fn] as 'sigmoid_forward'](args[0], args[1], args[2]);
+    else this.wasm[POOL_FUNCTIONS[fn] as 'apply_mask'](args[0], args[1], args[2], args[3]);
+    for (let p = 1; p < threads; p++) this.threads.wait(p - 1);
+  }
+
+  // --- end of the element-wise layers ---
 
   /**
    * The source bytes must be in the memory for the kernel to read them: a byte array from
@@ -455,9 +538,11 @@ function ruleCoefficients(rule: UpdateRule, k: Float64Array): void {
     case 'rmsprop':
       k[0] = rule.rho; k[1] = 1 - rule.rho; k[2] = rule.lr; k[3] = rule.eps;
       break;
-    case 'adam':
-      k[0] = rule.b1; k[1] = 1 - rule.b1; k[2] = rule.b2; k[3] = 1 - rule.b2; k[4] = rule.c1; k[5] = rule.c2; k[6] = rule.lr; k[7] = rule.eps;
+    case 'adam': {
+      const { step, scale } = adamScales(rule);
+      k[0] = rule.b1; k[1] = 1 - rule.b1; k[2] = rule.b2; k[3] = 1 - rule.b2; k[4] = step; k[5] = scale; k[6] = rule.eps;
       break;
+    }
   }
 }
 

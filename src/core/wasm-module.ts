@@ -31,6 +31,17 @@ export interface KernelExports {
   adam_step(w: number, g: number, s: number, t: number, k: number, n: number): void;
   relu_forward(x: number, y: number, n: number): void;
   relu_backward(y: number, dy: number, dx: number, n: number): void;
+  sigmoid_forward(x: number, y: number, n: number): void;
+  sigmoid_backward(y: number, dy: number, dx: number, n: number): void;
+  apply_mask(x: number, mask: number, y: number, n: number): void;
+  bn_stats(x: number, mean: number, variance: number, rows: number, cols: number): void;
+  bn_normalize(
+    x: number, mean: number, std: number, gamma: number, beta: number, xc: number, xn: number, out: number, rows: number, cols: number,
+  ): void;
+  bn_backward(
+    dy: number, xc: number, xn: number, gamma: number, std: number, dgamma: number, dbeta: number, sums: number, dx: number,
+    rows: number, cols: number, trained: number,
+  ): void;
   gather_rows(src: number, indices: number, rows: number, cols: number, table: number, out: number): void;
   im2col(x: number, col: number, n: number, c: number, h: number, w: number, fh: number, fw: number, stride: number, pad: number): void;
   col2im(col: number, x: number, n: number, c: number, h: number, w: number, fh: number, fw: number, stride: number, pad: number): void;

@@ -46,6 +46,8 @@ export const epochMetricsSchema = z.object(
     evalLoss: finite.nullable(),
     evalAccuracy: fraction.nullable(),
     seconds: nonNegative,
+    backend: z.string({ error: 'must be a string' }).optional(),
+    threads: int('must be a positive integer', 1).optional(),
   },
   { error: 'must be an object of epoch metrics' },
 );
@@ -70,6 +72,9 @@ export const checkpointSchema = z
       earlyStopping: z
         .object({ best: finite.nullable(), bestEpoch: count, epochsWithoutImprovement: count }, { error: 'must be an object or null' })
         .nullable(),
+      // The backend and thread count that trained it (absent before nnt recorded them): a resume reuses the count.
+      backend: z.string({ error: 'must be a string' }).optional(),
+      threads: int('must be a positive integer', 1).optional(),
     },
     { error: 'must be an object (the state of an interrupted run)' },
   )

@@ -27,9 +27,11 @@ export class BatchNorm implements Layer {
   readonly runningVar: StateArray;
   /** The book's 10e−7. */
   readonly eps = BATCHNORM_EPS;
+  /** Per feature: the batch's μ and variance, σ, and the backward pass's scratch sums (2 per feature). */
+  private readonly mean: Float64Array;
+  private readonly variance: Float64Array;
   private readonly std: Float64Array;
-  private readonly dsum: Float64Array;
-  private readonly dxcSum: Float64Array;
+  private readonly sums: Float64Array;
   private xc?: Tensor;
   private xn?: Tensor;
   private out?: Tensor;
@@ -48,9 +50,10 @@ export class BatchNorm implements Layer {
     this.runningMean = { name: `${name}.running_mean`, shape: [size], value: kernels.alloc(size) };
     this.runningVar = { name: `${name}.running_var`, shape: [size], value: kernels.alloc(size) };
     this.runningVar.value.fill(1);
-    this.std = new Float64Array(size);
-    this.dsum = new Float64Array(size);
-    this.dxcSum = new Float64Array(size);
+    this.mean = kernels.alloc(size);
+    this.variance = kernels.alloc(size);
+    this.std = kernels.alloc(size);
+    this.sums = kernels.alloc(2 * size);
   }
 
   forward(x: Tensor, training: boolean): Tensor {
@@ -59,80 +62,37 @@ export class BatchNorm implements Layer {
     const xc = (this.xc = reuse(this.kernels, this.xc, [n, d])).data;
     const xn = (this.xn = reuse(this.kernels, this.xn, [n, d])).data;
     const out = (this.out = reuse(this.kernels, this.out, x.shape));
-    const xs = x.data, ys = out.data, std = this.std;
-    const gamma = this.gamma.value, beta = this.beta.value;
-    const runMean = this.runningMean.value, runVar = this.runningVar.value, m = this.momentum;
+    const { mean, variance, std, momentum: m } = this;
+    const runMean = this.runningMean.value, runVar = this.runningVar.value;
     this.trained = training;
 
-    for (let j = 0; j < d; j++) {
-      let mean: number;
-      let variance: number;
-      if (training) {
-        mean = 0;
-        for (let i = 0; i < n; i++) mean += xs[i * d + j];
-        mean /= n;
-        variance = 0;
-        for (let i = 0; i < n; i++) {
-          const c = xs[i * d + j] - mean;
-          variance += c * c;
-        }
-        variance /= n;
-        runMean[j] = m * runMean[j] + (1 - m) * mean;
-        runVar[j] = m * runVar[j] + (1 - m) * variance;
-      } else {
-        mean = runMean[j];
-        variance = runVar[j];
-      }
-      const s = (std[j] = Math.sqrt(variance + this.eps));
-      for (let i = 0; i < n; i++) {
-        const k = i * d + j;
-        xc[k] = xs[k] - mean;
-        xn[k] = xc[k] / s;
-        ys[k] = gamma[j] * xn[k] + beta[j];
+    if (training) {
+      // μ and the variance of each feature over the batch (tsKernels.batchNormStats).
+      this.kernels.batchNormStats(x.data, mean, variance, n, d);
+      for (let j = 0; j < d; j++) {
+        runMean[j] = m * runMean[j] + (1 - m) * mean[j];
+        runVar[j] = m * runVar[j] + (1 - m) * variance[j];
       }
     }
+    const mu = training ? mean : runMean, v = training ? variance : runVar;
+    for (let j = 0; j < d; j++) std[j] = Math.sqrt(v[j] + this.eps);
+    // xc = x − μ;  xn = xc / σ;  out = γ·xn + β (tsKernels.batchNormNormalize).
+    this.kernels.batchNormNormalize(x.data, mu, std, this.gamma.value, this.beta.value, xc, xn, out.data, n, d);
     return out;
   }
 
   /**
    * dβ = Σ dout;  dγ = Σ xn·dout;  dxn = γ·dout;  dxc = dxn/σ − xc·Σ(dxn·xc)/(N·σ³);
    * dx = dxc − mean(dxc). After an evaluation pass μ and σ are constants, so dx = dxn/σ.
+   * (tsKernels.batchNormBackward.)
    */
   backward(dout: Tensor): Tensor {
-    const xc = this.xc!.data, xn = this.xn!.data;
     const [n, d] = asMatrix(this.xc!.shape);
     const dx = (this.dx = reuse(this.kernels, this.dx, dout.shape));
-    const dy = dout.data, g = dx.data, std = this.std;
-    const gamma = this.gamma.value, dgamma = this.gamma.grad, dbeta = this.beta.grad;
-    const dsum = this.dsum, dxcSum = this.dxcSum;
-
-    for (let j = 0; j < d; j++) {
-      let sb = 0, sg = 0, sdxnXc = 0;
-      for (let i = 0; i < n; i++) {
-        const k = i * d + j;
-        sb += dy[k];
-        sg += xn[k] * dy[k];
-        sdxnXc += gamma[j] * dy[k] * xc[k];
-      }
-      dbeta[j] = sb;
-      dgamma[j] = sg;
-      // The book's dstd = −Σ(dxn·xc)/σ², dvar = 0.5·dstd/σ, and dxc += (2/N)·xc·dvar.
-      dsum[j] = sdxnXc;
-    }
-    for (let j = 0; j < d; j++) dxcSum[j] = 0;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < d; j++) {
-        const k = i * d + j;
-        const s = std[j];
-        let dxc = (gamma[j] * dy[k]) / s;
-        if (this.trained) dxc -= (xc[k] * dsum[j]) / (n * s * s * s);
-        g[k] = dxc;
-        dxcSum[j] += dxc;
-      }
-    }
-    if (this.trained) {
-      for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) g[i * d + j] -= dxcSum[j] / n;
-    }
+    this.kernels.batchNormBackward(
+      dout.data, this.xc!.data, this.xn!.data, this.gamma.value, this.std,
+      this.gamma.grad, this.beta.grad, this.sums, dx.data, n, d, this.trained,
+    );
     return dx;
   }
 

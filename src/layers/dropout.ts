@@ -16,7 +16,7 @@ import { reuse, type Layer, type Param } from './layer';
  */
 export class Dropout implements Layer {
   /** 1/(1 − ratio) where the unit is kept, 0 where it is dropped: the factor forward applied. */
-  private mask = new Float64Array(0);
+  private mask: Float64Array = new Float64Array(0);
   private held = false;
   /** Whether the last forward was in training; backward after an evaluation pass is the identity's. */
   private trained = false;
@@ -42,8 +42,8 @@ export class Dropout implements Layer {
       return out;
     }
     if (!this.held || this.mask.length !== n) this.drawMask(n);
-    const mask = this.mask;
-    for (let i = 0; i < n; i++) ys[i] = xs[i] * mask[i];
+    // y_i = x_i·mask_i (tsKernels.applyMask).
+    this.kernels.applyMask(xs, this.mask, ys, n);
     return out;
   }
 
@@ -54,8 +54,8 @@ export class Dropout implements Layer {
       g.set(d);
       return dx;
     }
-    const mask = this.mask;
-    for (let i = 0; i < g.length; i++) g[i] = d[i] * mask[i];
+    // dx_i = dout_i·mask_i: through where the unit was kept, scaled as forward scaled it.
+    this.kernels.applyMask(d, this.mask, g, g.length);
     return dx;
   }
 
@@ -68,7 +68,7 @@ export class Dropout implements Layer {
   }
 
   private drawMask(n: number): void {
-    if (this.mask.length !== n) this.mask = new Float64Array(n);
+    if (this.mask.length !== n) this.mask = this.kernels.alloc(n);
     const mask = this.mask, ratio = this.ratio, keep = 1 / (1 - ratio);
     if (ratio === 0) {
       mask.fill(1); // draws nothing, so ratio 0 leaves the rng's sequence as without the layer

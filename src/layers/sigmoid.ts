@@ -14,16 +14,15 @@ export class Sigmoid implements Layer {
 
   forward(x: Tensor): Tensor {
     const out = (this.out = reuse(this.kernels, this.out, x.shape));
-    const xs = x.data, ys = out.data;
-    for (let i = 0; i < xs.length; i++) ys[i] = 1 / (1 + Math.exp(-xs[i]));
+    // y_i = 1 / (1 + e^−x_i) (tsKernels.sigmoidForward).
+    this.kernels.sigmoidForward(x.data, out.data, x.data.length);
     return out;
   }
 
   backward(dout: Tensor): Tensor {
-    const y = this.out!.data;
     const dx = (this.dx = reuse(this.kernels, this.dx, dout.shape));
-    const d = dout.data, g = dx.data;
-    for (let i = 0; i < g.length; i++) g[i] = d[i] * (1 - y[i]) * y[i];
+    // dx_i = dout_i·(1 − y_i)·y_i (tsKernels.sigmoidBackward).
+    this.kernels.sigmoidBackward(this.out!.data, dout.data, dx.data, dx.data.length);
     return dx;
   }
 

@@ -1,3 +1,4 @@
+import type { Kernels } from '../core/kernels';
 import type { Rng } from '../core/rng';
 import { UserError } from '../errors';
 import { decodeArray, encodeArray, type EncodedArray } from '../io/weights';
@@ -25,12 +26,17 @@ export interface Checkpoint extends Progress {
   modelRng: number[];
   optimizer: { type: string; step: number; buffers: EncodedArray[] };
   earlyStopping: EarlyStoppingState | null;
+  /** The backend (Kernels.name) and thread count that trained the run; absent in older checkpoints. */
+  backend?: string;
+  threads?: number;
 }
 
 /** The states a checkpoint saves beside the run's progress. */
-export function stateOf(modelRng: Rng, optimizer: Optimizer, stopper: EarlyStopping | undefined): Omit<Checkpoint, keyof Progress> {
+export function stateOf(modelRng: Rng, optimizer: Optimizer, stopper: EarlyStopping | undefined, kernels: Kernels): Omit<Checkpoint, keyof Progress> {
   const { step, buffers } = optimizer.getState();
   return {
+    backend: kernels.name,
+    threads: kernels.threadCount ?? 1,
     modelRng: modelRng.getState(),
     optimizer: { type: optimizer.name, step, buffers: Object.entries(buffers).map(([name, b]) => encodeArray(name, [b.length], b)) },
     earlyStopping: stopper?.getState() ?? null,
@@ -43,7 +49,7 @@ export function restore(
   where: string,
   into: { net: Network; modelRng: Rng; optimizer: Optimizer; stopper: EarlyStopping | undefined; batches: number; epochs: number },
 ): Progress {
-  const { modelRng, optimizer, earlyStopping, ...progress } = checkpoint;
+  const { modelRng, optimizer, earlyStopping, backend, threads, ...progress } = checkpoint;
   if (!modelRng || !optimizer) throw new UserError(`${where}: the checkpoint has no random-generator or optimizer state (written by an older nnt?)`);
   checkPlace(progress, into.batches, where);
   if (optimizer.type !== into.optimizer.name) {

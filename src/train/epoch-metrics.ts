@@ -13,4 +13,11 @@ export interface EpochMetrics {
   evalLoss: number | null;
   evalAccuracy: number | null;
   seconds: number;
+  /**
+   * The backend that trained the epoch (Kernels.name) and its thread count: the bits of a
+   * run depend on both, so a repeated or resumed run can match them. Absent in files
+   * written before nnt recorded them.
+   */
+  backend?: string;
+  threads?: number;
 }

@@ -165,6 +165,7 @@ function prepare(setup: TrainSetup, files: RunFiles): Run {
     ? restore(setup.resume.checkpoint as Checkpoint, setup.where, { net, modelRng, optimizer, stopper, batches, epochs })
     : { epoch: 0, batch: 0, step: 0, dataRngAtEpochStart: dataRng.getState(), lossSum: 0, correct: 0, seen: 0, seconds: 0, history: [] };
   if (setup.resume) checkResumedLength(setup.resume.config, config, batches, progress, setup.where);
+  if (setup.resume) warnOtherBackend(setup.resume.checkpoint as Checkpoint, setup);
 
   setup.events?.start?.({
     config,
@@ -289,6 +290,8 @@ function endEpoch(run: Run, lastBatch: number, epochStart: number): TrainOutcome
     evalLoss: evaluation?.loss ?? null,
     evalAccuracy: evaluation?.accuracy ?? null,
     seconds: (performance.now() - epochStart) / 1000,
+    backend: run.setup.kernels.name,
+    threads: run.setup.kernels.threadCount ?? 1,
   };
   progress.history.push(metrics);
   files.writeMetrics(progress.history);
@@ -337,7 +340,7 @@ function learningRate(run: Run): number {
 
 function save(run: Run, file: string, metrics: unknown, checkpoint?: Progress): void {
   const doc = weightsDocument(run.net, run.config, run.sampleSize, run.classes, metrics, run.imageShape);
-  if (checkpoint) doc.checkpoint = { ...checkpoint, ...stateOf(run.modelRng, run.optimizer, run.stopper) } satisfies Checkpoint;
+  if (checkpoint) doc.checkpoint = { ...checkpoint, ...stateOf(run.modelRng, run.optimizer, run.stopper, run.setup.kernels) } satisfies Checkpoint;
   run.files.save(file, doc);
 }
 
@@ -386,6 +389,20 @@ function checkResumedLength(saved: Config, config: Config, batches: number, prog
     const at = progress.batch > 0 ? `is in epoch ${progress.epoch + 1}` : `has finished epoch ${progress.epoch}`;
     throw new UserError(`${where}: the checkpoint ${at}, so a ${now.epochs}-epoch run has nothing left to train; give --epochs ${progress.epoch + 1} or more`);
   }
+}
+
+/**
+ * A run's bits depend on its backend and thread count (the sums of a product split over
+ * threads are added in parts): a checkpoint resumed on others continues a different run,
+ * which is allowed (the machine may have changed) but said, in one line.
+ */
+function warnOtherBackend(checkpoint: Checkpoint, setup: TrainSetup): void {
+  const { name, threadCount = 1 } = setup.kernels;
+  if (checkpoint.backend === undefined || (checkpoint.backend === name && checkpoint.threads === threadCount)) return;
+  setup.warn?.(
+    `${setup.where}: the checkpoint was trained on ${checkpoint.backend}, this run uses ${name}: ` +
+      'its weights will differ (by rounding) from those of an uninterrupted run',
+  );
 }
 
 export function formatMetric(metric: 'accuracy' | 'loss', value: number): string {
