@@ -1,6 +1,7 @@
 /**
- * GFLOP/s of the three matrix products of the two-layer net's step, per backend and thread
- * count. The operands are allocated by each backend (so the wasm ones live in its memory),
+ * GFLOP/s of the three matrix products of the two-layer net's step and of the held-out nets'
+ * dense products (bench/shapes.bench.ts), per backend and thread count, as a markdown table,
+ * with numpy + OpenBLAS on one thread on the same shapes in the same run (bench/numpy_matmul.py). The operands are allocated by each backend (so the wasm ones live in its memory),
  * uniform random and dense, except the "sparse" rows: the first layer's products as training
  * runs them, on real MNIST batches kept as their nonzero pixels (SparseMatrix, about 19% of
  * the entries), a different batch each call. Those rows count 2·m·k·n flops all the same: it
@@ -8,12 +9,16 @@
  * two-layer net's sizes.
  */
 import { PIXEL_SCALE, Rng, allocSparseMatrix, createKernels, defaultThreads, gatherInput, listsInput, loadTrainSet, wasmSupport, type Kernels, type SparseMatrix } from '../src/index';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { median, time } from './measure';
 
 type Kind = 'matmul' | 'matmulTransA' | 'matmulTransB' | 'sparseMatmul' | 'sparseMatmulTransA';
 interface Shape { label: string; kind: Kind; m: number; k: number; n: number }
 
-// Sizes in the kernels' own argument order (matmulTransB takes m, n, k).
+// Sizes in the kernels' own argument order (matmulTransB takes m, n, k). The two-layer net's
+// products, then the held-out nets' dense ones (bench/shapes.bench.ts): 784-512-512-10 at batch
+// 128, 784-100-100-100-10 and 784-800-10 at batch 100.
 const shapes: Shape[] = [
   { label: 'X·W1     100×784 · 784×50', kind: 'matmul', m: 100, k: 784, n: 50 },
   { label: '  sparse X, MNIST batches', kind: 'sparseMatmul', m: 100, k: 784, n: 50 },
@@ -23,6 +28,19 @@ const shapes: Shape[] = [
   { label: 'H·W2     100×50 · 50×10', kind: 'matmul', m: 100, k: 50, n: 10 },
   { label: 'Hᵀ·dY    dW2 50×10, m=100', kind: 'matmulTransA', m: 100, k: 50, n: 10 },
   { label: 'dY·W2ᵀ   100×10 · (50×10)ᵀ', kind: 'matmulTransB', m: 100, k: 50, n: 10 },
+  { label: 'H·W      128×512 · 512×512', kind: 'matmul', m: 128, k: 512, n: 512 },
+  { label: 'Hᵀ·dY    dW 512×512, m=128', kind: 'matmulTransA', m: 128, k: 512, n: 512 },
+  { label: 'dY·Wᵀ    128×512 · (512×512)ᵀ', kind: 'matmulTransB', m: 128, k: 512, n: 512 },
+  { label: 'X·W1     128×784 · 784×512', kind: 'matmul', m: 128, k: 784, n: 512 },
+  { label: 'H·W3     128×512 · 512×10', kind: 'matmul', m: 128, k: 512, n: 10 },
+  { label: 'Hᵀ·dY    dW3 512×10, m=128', kind: 'matmulTransA', m: 128, k: 512, n: 10 },
+  { label: 'dY·W3ᵀ   128×10 · (512×10)ᵀ', kind: 'matmulTransB', m: 128, k: 512, n: 10 },
+  { label: 'H·W      100×100 · 100×100', kind: 'matmul', m: 100, k: 100, n: 100 },
+  { label: 'Hᵀ·dY    dW 100×100, m=100', kind: 'matmulTransA', m: 100, k: 100, n: 100 },
+  { label: 'dY·Wᵀ    100×100 · (100×100)ᵀ', kind: 'matmulTransB', m: 100, k: 100, n: 100 },
+  { label: 'H·W2     100×800 · 800×10', kind: 'matmul', m: 100, k: 800, n: 10 },
+  { label: 'Hᵀ·dY    dW2 800×10, m=100', kind: 'matmulTransA', m: 100, k: 800, n: 10 },
+  { label: 'dY·W2ᵀ   100×10 · (800×10)ᵀ', kind: 'matmulTransB', m: 100, k: 800, n: 10 },
 ];
 
 function gflops(kernels: Kernels, s: Shape): number {
@@ -56,6 +74,19 @@ function gflops(kernels: Kernels, s: Shape): number {
 }
 
 const train = loadTrainSet();
+
+/** numpy's GFLOP/s on the same shapes with one OpenBLAS thread (bench/numpy_matmul.py), or why it could not run. */
+function numpyGflops(): { gflops: number[]; blas: string } | string {
+  // As in epoch.bench.ts: OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, set on some machines, slow a current OpenBLAS.
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1' };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  // numpy multiplies the first layer's batches dense: the sparse rows get its dense product.
+  const list = JSON.stringify(shapes.map((s) => [s.kind.replace('sparseMatmul', 'matmul'), s.m, s.k, s.n]));
+  const child = spawnSync('python3', [join(__dirname, 'numpy_matmul.py'), list], { env, encoding: 'utf8' });
+  if (child.status !== 0) return (child.stderr || child.error?.message || 'failed').trim().split('\n').pop()!;
+  return JSON.parse(child.stdout) as { gflops: number[]; blas: string };
+}
 
 /** 32 batches of m shuffled MNIST digits, as SparseMatrix in the backend's memory. */
 function mnistBatches(kernels: Kernels, m: number): SparseMatrix[] {
@@ -110,12 +141,16 @@ for (const variant of [...support].reverse()) {
   backends.push(createKernels('wasm', { variant, threads: 1 }));
   if (cores > 1) backends.push(createKernels('wasm', { variant, threads: cores }));
 }
+const numpy = numpyGflops();
 console.log(`GFLOP/s (median of 9), wasm support: ${support.join(', ') || 'none'}; other processes may share the cores`);
+console.log(`numpy: ${typeof numpy === 'string' ? `could not run (${numpy})` : numpy.blas} (median of 9; dense on the sparse rows too)\n`);
 const header = ['shape'.padEnd(30), ...backends.map((b) => b.name.padStart(24))].join(' ');
-console.log(header);
-for (const s of shapes) {
-  console.log([s.label.padEnd(30), ...backends.map((b) => gflops(b, s).toFixed(2).padStart(24))].join(' '));
-}
+console.log(`| ${['shape', ...backends.map((b) => b.name), 'numpy ×1'].join(' | ')} |`);
+console.log(`|---|${backends.map(() => '---:').join('|')}|---:|`);
+shapes.forEach((s, i) => {
+  const theirs = typeof numpy === 'string' ? '—' : numpy.gflops[i].toFixed(2);
+  console.log(`| ${[s.label.trim(), ...backends.map((b) => gflops(b, s).toFixed(2)), theirs].join(' | ')} |`);
+});
 console.log(`\nµs per call (median of 9)`);
 console.log(header.replace('shape'.padEnd(30), 'kernel'.padEnd(30)));
 const calls = backends.map(elementwise);

@@ -26,19 +26,19 @@ export function kernelSuite(kernels: Kernels) {
     for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i] - y[i]) / (1 + Math.abs(y[i])));
     expect(worst).toBeLessThan(1e-12);
   };
-  test.each([[1, 1, 1], [3, 5, 2], [7, 13, 11], [100, 784, 50]])('matmul %i×%i · %i', (m, k, n) => {
+  test.each([[1, 1, 1], [3, 5, 2], [7, 13, 11], [100, 784, 50], [6, 300, 270]])('matmul %i×%i · %i', (m, k, n) => {
     const a = randomTensor([m, k], rng).data, b = randomTensor([k, n], rng).data;
     const c = kernels.alloc(m * n).fill(NaN);
     kernels.matmul(a, b, c, m, k, n);
     close(c, naive(a, b, m, k, n));
   });
-  test.each([[3, 5, 2], [9, 13, 7], [100, 784, 50]])('matmulTransA: Aᵀ·B with A %i×%i, B n=%i', (m, k, n) => {
+  test.each([[3, 5, 2], [9, 13, 7], [100, 784, 50], [300, 5, 270]])('matmulTransA: Aᵀ·B with A %i×%i, B n=%i', (m, k, n) => {
     const a = randomTensor([m, k], rng).data, b = randomTensor([m, n], rng).data;
     const c = kernels.alloc(k * n).fill(NaN);
     kernels.matmulTransA(a, b, c, m, k, n);
     close(c, naive(a, b, k, m, n, true, false));
   });
-  test.each([[3, 5, 2], [9, 13, 7], [100, 50, 784]])('matmulTransB: A·Bᵀ with A %i×%i, B k=%i', (m, n, k) => {
+  test.each([[3, 5, 2], [9, 13, 7], [100, 50, 784], [5, 300, 270]])('matmulTransB: A·Bᵀ with A %i×%i, B k=%i', (m, n, k) => {
     const a = randomTensor([m, n], rng).data, b = randomTensor([k, n], rng).data;
     const c = kernels.alloc(m * k).fill(NaN);
     kernels.matmulTransB(a, b, c, m, n, k);

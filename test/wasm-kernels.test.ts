@@ -57,8 +57,20 @@ function run(kernels: Kernels, kind: Product, a: Float64Array, b: Float64Array, 
 }
 
 // Odd sizes, sizes around the block widths (4 rows, 4 and 16 columns, 8-entry zero runs), fewer
-// than four columns, and the net's shapes; dense and mostly-zero left operands.
-const shapes: [number, number, number][] = [[1, 1, 1], [2, 3, 1], [5, 7, 3], [4, 16, 4], [9, 17, 5], [13, 33, 17], [3, 9, 18], [7, 40, 35], [100, 784, 50], [100, 50, 10]];
+// than four columns, and the net's shapes; dense and mostly-zero left operands. Then products
+// large enough for gemm's blocked path (kernels.wat: B packed in blocks of at most 256 terms ×
+// 256 columns): more terms than a K-block (sums resumed from C), more columns than an
+// N-block, 1 row, rows and columns not multiples of the 4×4 tiles, and Bᵀ with few terms or
+// few columns (transposed whole). Which path a shape takes depends on the product: the
+// comments say for which ones it is blocked.
+const shapes: [number, number, number][] = [
+  [1, 1, 1], [2, 3, 1], [5, 7, 3], [4, 16, 4], [9, 17, 5], [13, 33, 17], [3, 9, 18], [7, 40, 35], [100, 784, 50], [100, 50, 10],
+  [130, 270, 301], // all three: 2 K-blocks, 2 N-blocks, 130 rows (two threads' parts end mid-tile)
+  [1, 517, 97], // matmul, matmulTransB: 1 row, 3 K-blocks, 97 columns
+  [6, 150, 301], // matmul, matmulTransB: 6 rows
+  [130, 9, 333], // matmulTransA: 9 rows; matmulTransB: 9 columns (Bᵀ transposed whole)
+  [9, 600, 10], // matmulTransB: 10 terms (Bᵀ transposed whole), 600 columns
+];
 const cases = (['matmul', 'matmulTransA', 'matmulTransB'] as const).flatMap((kind) =>
   shapes.flatMap(([m, k, n]) => [0, 0.85].map((zeros) => ({ kind, m, k, n, zeros }))),
 );

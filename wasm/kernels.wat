@@ -25,9 +25,233 @@
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
-  ;; Dense product, rows r0..r1 of C. Rows go four at a time (each load of B serves four rows).
-  ;; `scratch` is (nq + n)·32 bytes that only this call uses.
+  ;; Dense product, rows r0..r1 of C:
+  ;;
+  ;;   C[r][j] = Σ_q A(r,q) · B[q][j]      r in [r0, r1), j in [0, n), q in [0, nq)
+  ;;
+  ;; B(q,j) is at b + q·bqs + j·bjs: B, or Bᵀ of a row-major matrix for A·Bᵀ. A small or
+  ;; narrow product goes straight through ($gemmDirect, B read in place; see $direct). Any
+  ;; other is cut in blocks of at most $KC values of q and $NC columns: each block of B is
+  ;; packed into scratch as panels of $NR columns ([q][NR], contiguous), which stay in the
+  ;; second-level cache while every four rows of A, packed in turn ([q][4]), run over them in
+  ;; 4×4 tiles ($block4x4). A tile's sums resume from what C holds after the first K-block,
+  ;; so each is still one sum over q in increasing order from +0: the blocks change no bits,
+  ;; and neither does the thread a row was given to. Tiles at the edges (fewer than four
+  ;; rows or NR columns) go through a tile of scratch.
+  ;; `scratch` is gemm_scratch(nq, n) bytes that only this call uses.
   (func (export "gemm")
+    (param $a i32) (param $ars i32) (param $aqs i32) (param $b i32) (param $bqs i32) (param $bjs i32)
+    (param $c i32) (param $crs i32) (param $r0 i32) (param $r1 i32) (param $nq i32)
+    (param $n i32) (param $scratch i32)
+    (local $q0 i32) (local $kc i32) (local $j0 i32) (local $nc i32) (local $r i32) (local $j i32)
+    (local $ap i32) (local $bp i32) (local $cp i32) (local $rows i32) (local $cols i32) (local $kb i32) (local $nb i32)
+    (local $pb i32)
+    (if (i32.and (i32.eq (local.get $bjs) (i32.const 8)) (call $direct (local.get $nq) (local.get $n))) (then
+      (call $gemmDirect (local.get $a) (local.get $ars) (local.get $aqs) (local.get $b) (local.get $bqs)
+        (local.get $c) (local.get $crs) (local.get $r0) (local.get $r1) (local.get $nq) (local.get $n) (local.get $scratch))
+      (return)))
+    ;; A small Bᵀ (or one with few terms, as in dY·Wᵀ of a last layer): transposed into
+    ;; scratch, after what $gemmDirect uses, and multiplied in place (the same sums).
+    (if (i32.and (i32.and (i32.eq (local.get $bqs) (i32.const 8)) (i32.eq (local.get $bjs) (i32.shl (local.get $nq) (i32.const 3))))
+      (call $directT (local.get $nq) (local.get $n))) (then
+      (local.set $bp (i32.add (local.get $scratch) (i32.shl (i32.add (local.get $nq) (local.get $n)) (i32.const 5))))
+      (call $transpose (local.get $b) (local.get $bp) (local.get $n) (local.get $nq))
+      (call $gemmDirect (local.get $a) (local.get $ars) (local.get $aqs) (local.get $bp) (i32.shl (local.get $n) (i32.const 3))
+        (local.get $c) (local.get $crs) (local.get $r0) (local.get $r1) (local.get $nq) (local.get $n) (local.get $scratch))
+      (return)))
+    ;; scratch: an edge tile (4×NR), A's four rows ($KC×4), B's block ($KC × $NC rounded up to NR).
+    (local.set $ap (i32.add (local.get $scratch) (i32.shl (global.get $NR) (i32.const 5))))
+    (local.set $bp (i32.add (local.get $ap) (i32.shl (global.get $KC) (i32.const 5))))
+    ;; Blocks of equal size (not KC, KC, …, and a sliver), each at most KC terms and NC columns.
+    (local.set $kb (call $evenBlock (local.get $nq) (global.get $KC) (i32.const 1)))
+    (local.set $nb (call $evenBlock (local.get $n) (global.get $NC) (global.get $NR)))
+    (block $doneQ (loop $nextQ
+      (br_if $doneQ (i32.ge_u (local.get $q0) (local.get $nq)))
+      (local.set $kc (call $min (local.get $kb) (i32.sub (local.get $nq) (local.get $q0))))
+      (local.set $j0 (i32.const 0))
+      (block $doneJ (loop $nextJ
+        (br_if $doneJ (i32.ge_u (local.get $j0) (local.get $n)))
+        (local.set $nc (call $min (local.get $nb) (i32.sub (local.get $n) (local.get $j0))))
+        (call $packB (i32.add (local.get $b) (i32.add (i32.mul (local.get $q0) (local.get $bqs)) (i32.mul (local.get $j0) (local.get $bjs))))
+          (local.get $bqs) (local.get $bjs) (local.get $kc) (local.get $nc) (local.get $bp))
+        (local.set $r (local.get $r0))
+        (block $doneR (loop $nextR
+          (br_if $doneR (i32.ge_u (local.get $r) (local.get $r1)))
+          (local.set $rows (call $min (i32.const 4) (i32.sub (local.get $r1) (local.get $r))))
+          ;; Four rows of A, packed ([q][4]): read in place, a transposed A's rows (every
+          ;; q a cache line of its own, often in the same cache set) measured half as fast.
+          (call $packA (i32.add (local.get $a) (i32.add (i32.mul (local.get $r) (local.get $ars)) (i32.mul (local.get $q0) (local.get $aqs))))
+            (local.get $ars) (local.get $aqs) (local.get $rows) (local.get $kc) (local.get $ap))
+          (local.set $j (i32.const 0))
+          (block $doneT (loop $nextT
+            (br_if $doneT (i32.ge_u (local.get $j) (local.get $nc)))
+            (local.set $cols (call $min (global.get $NR) (i32.sub (local.get $nc) (local.get $j))))
+            (local.set $cp (i32.add (local.get $c) (i32.add (i32.mul (local.get $r) (local.get $crs))
+              (i32.shl (i32.add (local.get $j0) (local.get $j)) (i32.const 3)))))
+            (local.set $pb (i32.add (local.get $bp) (i32.mul (local.get $j) (i32.shl (local.get $kc) (i32.const 3)))))
+            (if (i32.and (i32.eq (local.get $rows) (i32.const 4)) (i32.eq (local.get $cols) (global.get $NR)))
+              (then (call $block4x4 (local.get $ap) (i32.const 8) (i32.const 32) (local.get $pb) (i32.shl (global.get $NR) (i32.const 3))
+                (local.get $cp) (local.get $crs) (local.get $kc) (local.get $q0)))
+              (else (call $edgeTile (local.get $ap) (local.get $pb) (local.get $kc)
+                (local.get $cp) (local.get $crs) (local.get $q0) (local.get $rows) (local.get $cols) (local.get $scratch))))
+            (local.set $j (i32.add (local.get $j) (global.get $NR)))
+            (br $nextT)))
+          (local.set $r (i32.add (local.get $r) (i32.const 4)))
+          (br $nextR)))
+        (local.set $j0 (i32.add (local.get $j0) (local.get $nb)))
+        (br $nextJ)))
+      (local.set $q0 (i32.add (local.get $q0) (local.get $kb)))
+      (br $nextQ))))
+
+  ;; The bytes of scratch that a gemm call over nq terms into n columns needs: the direct
+  ;; product's (with a transposed B), or the blocked one's, whichever is larger.
+  (func (export "gemm_scratch") (param $nq i32) (param $n i32) (result i32)
+    (call $max
+      (i32.add (i32.shl (i32.add (local.get $nq) (local.get $n)) (i32.const 5))
+        (select (i32.shl (i32.mul (local.get $nq) (local.get $n)) (i32.const 3)) (i32.const 0) (call $directT (local.get $nq) (local.get $n))))
+      (i32.add (i32.shl (i32.add (global.get $NR) (global.get $KC)) (i32.const 5))
+        (i32.shl (i32.mul (global.get $KC) (i32.and (i32.add (global.get $NC) (i32.sub (global.get $NR) (i32.const 1))) (i32.sub (i32.const 0) (global.get $NR))))
+          (i32.const 3)))))
+
+  ;; Whether B (nq×n, rows contiguous) is read in place rather than packed: when it is small
+  ;; (nq·n ≤ DIRECT: it stays in the second-level cache, and packing costs more than it
+  ;; saves) or narrow (n ≤ NARROW: too few tiles would use each packed block of A). Bᵀ is
+  ;; transposed whole then, or with few terms (dY·Wᵀ of a last layer).
+  (func $direct (param $nq i32) (param $n i32) (result i32)
+    (i32.or (i32.le_u (local.get $n) (global.get $NARROW)) (i32.le_u (i32.mul (local.get $nq) (local.get $n)) (global.get $DIRECT))))
+  (func $directT (param $nq i32) (param $n i32) (result i32)
+    (i32.or (i32.le_u (local.get $nq) (global.get $NARROW)) (call $direct (local.get $nq) (local.get $n))))
+
+  ;; Tuning of gemm: terms per K-block, columns per N-block, columns per tile, and the size
+  ;; (nq·n) up to which B is read in place. A packed block of B is KC·NC·8 bytes (512 KB):
+  ;; half the second-level cache of the machine this was measured on (AMD EPYC, 48 KB L1d,
+  ;; 1 MB L2). Tiles of 4×8 (sixteen vector sums) measured slower than 4×4: V8 keeps only
+  ;; fifteen vectors in registers on x64, and the rest spill.
+  (global $KC i32 (i32.const 256))
+  (global $NC i32 (i32.const 256))
+  (global $NR i32 (i32.const 4))
+  (global $DIRECT i32 (i32.const 40000))
+  (global $NARROW i32 (i32.const 16))
+
+  (func $min (param $x i32) (param $y i32) (result i32)
+    (select (local.get $x) (local.get $y) (i32.lt_u (local.get $x) (local.get $y))))
+  ;; The size of each of the fewest equal blocks, at most `most` and a multiple of `unit`, that cover `size`.
+  (func $evenBlock (param $size i32) (param $most i32) (param $unit i32) (result i32)
+    (local $blocks i32)
+    (local.set $blocks (i32.div_u (i32.add (local.get $size) (i32.sub (local.get $most) (i32.const 1))) (local.get $most)))
+    (local.set $size (i32.div_u (i32.add (local.get $size) (i32.sub (local.get $blocks) (i32.const 1))) (local.get $blocks)))
+    (i32.mul (local.get $unit) (i32.div_u (i32.add (local.get $size) (i32.sub (local.get $unit) (i32.const 1))) (local.get $unit))))
+  (func $max (param $x i32) (param $y i32) (result i32)
+    (select (local.get $x) (local.get $y) (i32.gt_u (local.get $x) (local.get $y))))
+
+  ;; ap ([q][4], kc values of q) = rows of A from pa (the first `rows` of them; the others zeros).
+  (func $packA (param $pa i32) (param $ars i32) (param $aqs i32) (param $rows i32) (param $kc i32) (param $ap i32)
+    (local $i i32) (local $p i32) (local $d i32) (local $end i32)
+    (local.set $end (i32.add (local.get $ap) (i32.shl (local.get $kc) (i32.const 5))))
+    (if (i32.and (i32.eq (local.get $rows) (i32.const 4)) (i32.eq (local.get $ars) (i32.const 8)))
+      (then
+        ;; Aᵀ of a row-major matrix: the four rows are next to each other at every q.
+        (block $done (loop $next
+          (br_if $done (i32.ge_u (local.get $ap) (local.get $end)))
+          (v128.store (local.get $ap) (v128.load (local.get $pa)))
+          (v128.store offset=16 (local.get $ap) (v128.load offset=16 (local.get $pa)))
+          (local.set $pa (i32.add (local.get $pa) (local.get $aqs)))
+          (local.set $ap (i32.add (local.get $ap) (i32.const 32)))
+          (br $next)))
+        (return)))
+    (if (i32.lt_u (local.get $rows) (i32.const 4))
+      (then (memory.fill (local.get $ap) (i32.const 0) (i32.shl (local.get $kc) (i32.const 5)))))
+    (block $doneI (loop $nextI
+      (br_if $doneI (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $p (i32.add (local.get $pa) (i32.mul (local.get $i) (local.get $ars))))
+      (local.set $d (i32.add (local.get $ap) (i32.shl (local.get $i) (i32.const 3))))
+      (block $done (loop $next
+        (br_if $done (i32.ge_u (local.get $d) (local.get $end)))
+        (f64.store (local.get $d) (f64.load (local.get $p)))
+        (local.set $p (i32.add (local.get $p) (local.get $aqs)))
+        (local.set $d (i32.add (local.get $d) (i32.const 32)))
+        (br $next)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $nextI))))
+
+  ;; bp = kc rows × nc columns of B from pb (bqs bytes between rows, bjs between columns), as
+  ;; panels of NR columns ([q][NR] each, one after another); the last panel's missing columns
+  ;; are zeros.
+  (func $packB (param $pb i32) (param $bqs i32) (param $bjs i32) (param $kc i32) (param $nc i32) (param $bp i32)
+    (local $j i32) (local $cols i32) (local $p i32) (local $d i32) (local $end i32) (local $jj i32)
+    (block $doneJ (loop $nextJ
+      (br_if $doneJ (i32.ge_u (local.get $j) (local.get $nc)))
+      (local.set $cols (call $min (global.get $NR) (i32.sub (local.get $nc) (local.get $j))))
+      (local.set $p (i32.add (local.get $pb) (i32.mul (local.get $j) (local.get $bjs))))
+      (local.set $end (i32.add (local.get $bp) (i32.mul (local.get $kc) (i32.shl (global.get $NR) (i32.const 3)))))
+      (if (i32.and (i32.eq (local.get $cols) (global.get $NR)) (i32.eq (local.get $bjs) (i32.const 8)))
+        (then
+          ;; Rows of B are contiguous: NR columns are two vectors.
+          (block $done (loop $next
+            (br_if $done (i32.ge_u (local.get $bp) (local.get $end)))
+            (v128.store (local.get $bp) (v128.load (local.get $p)))
+            (v128.store offset=16 (local.get $bp) (v128.load offset=16 (local.get $p)))
+            (local.set $p (i32.add (local.get $p) (local.get $bqs)))
+            (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
+            (br $next))))
+        (else (if (i32.eq (local.get $cols) (global.get $NR))
+        (then
+          ;; Bᵀ of a row-major matrix: the four columns are four contiguous rows, read together.
+          (local.set $jj (i32.mul (local.get $bjs) (i32.const 3)))
+          (local.set $d (i32.shl (local.get $bjs) (i32.const 1)))
+          (block $done (loop $next
+            (br_if $done (i32.ge_u (local.get $bp) (local.get $end)))
+            (f64.store (local.get $bp) (f64.load (local.get $p)))
+            (f64.store offset=8 (local.get $bp) (f64.load (i32.add (local.get $p) (local.get $bjs))))
+            (f64.store offset=16 (local.get $bp) (f64.load (i32.add (local.get $p) (local.get $d))))
+            (f64.store offset=24 (local.get $bp) (f64.load (i32.add (local.get $p) (local.get $jj))))
+            (local.set $p (i32.add (local.get $p) (local.get $bqs)))
+            (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
+            (br $next))))
+        (else
+          ;; The last panel, column by column, the missing ones zeros.
+          (if (i32.lt_u (local.get $cols) (global.get $NR))
+            (then (memory.fill (local.get $bp) (i32.const 0) (i32.sub (local.get $end) (local.get $bp)))))
+          (local.set $jj (i32.const 0))
+          (block $doneC (loop $nextC
+            (br_if $doneC (i32.ge_u (local.get $jj) (local.get $cols)))
+            (local.set $d (i32.add (local.get $bp) (i32.shl (local.get $jj) (i32.const 3))))
+            (local.set $p (i32.add (local.get $pb) (i32.mul (i32.add (local.get $j) (local.get $jj)) (local.get $bjs))))
+            (block $done (loop $next
+              (br_if $done (i32.ge_u (local.get $d) (local.get $end)))
+              (f64.store (local.get $d) (f64.load (local.get $p)))
+              (local.set $p (i32.add (local.get $p) (local.get $bqs)))
+              (local.set $d (i32.add (local.get $d) (i32.shl (global.get $NR) (i32.const 3))))
+              (br $next)))
+            (local.set $jj (i32.add (local.get $jj) (i32.const 1)))
+            (br $nextC)))
+          (local.set $bp (local.get $end))))))
+      (local.set $j (i32.add (local.get $j) (global.get $NR)))
+      (br $nextJ))))
+
+  ;; A tile at an edge of C (rows × cols, fewer than 4 × NR): through a whole tile in scratch
+  ;; (tmp), whose other entries are never copied back.
+  (func $edgeTile (param $ap i32) (param $pb i32) (param $kc i32)
+    (param $c i32) (param $crs i32) (param $resume i32) (param $rows i32) (param $cols i32) (param $tmp i32)
+    (if (local.get $resume) (then (call $copyTile (local.get $tmp) (i32.shl (global.get $NR) (i32.const 3))
+      (local.get $c) (local.get $crs) (local.get $rows) (local.get $cols))))
+    (call $block4x4 (local.get $ap) (i32.const 8) (i32.const 32) (local.get $pb) (i32.shl (global.get $NR) (i32.const 3))
+      (local.get $tmp) (i32.shl (global.get $NR) (i32.const 3)) (local.get $kc) (local.get $resume))
+    (call $copyTile (local.get $c) (local.get $crs) (local.get $tmp) (i32.shl (global.get $NR) (i32.const 3)) (local.get $rows) (local.get $cols)))
+
+  ;; rows × cols doubles from src to dst, rows ds and ss bytes apart.
+  (func $copyTile (param $dst i32) (param $ds i32) (param $src i32) (param $ss i32) (param $rows i32) (param $cols i32)
+    (block $done (loop $next
+      (br_if $done (i32.eqz (local.get $rows)))
+      (memory.copy (local.get $dst) (local.get $src) (i32.shl (local.get $cols) (i32.const 3)))
+      (local.set $dst (i32.add (local.get $dst) (local.get $ds)))
+      (local.set $src (i32.add (local.get $src) (local.get $ss)))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+      (br $next))))
+
+  ;; gemm in place, for a small B: rows go four at a time (each load of B serves four rows).
+  ;; `scratch` is (nq + n)·32 bytes that only this call uses.
+  (func $gemmDirect
     (param $a i32) (param $ars i32) (param $aqs i32) (param $b i32) (param $bqs i32)
     (param $c i32) (param $crs i32) (param $r0 i32) (param $r1 i32) (param $nq i32)
     (param $n i32) (param $scratch i32)
@@ -376,7 +600,7 @@
       (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
       (call $block4x4 (local.get $a) (local.get $ars) (local.get $aqs)
         (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
-        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (local.get $nq))
+        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (local.get $nq) (i32.const 0))
       (local.set $j (i32.add (local.get $j) (i32.const 4)))
       (br $next)))
     (if (i32.ge_u (local.get $j) (local.get $n)) (then (return)))
@@ -385,7 +609,7 @@
         (local.set $j (i32.sub (local.get $n) (i32.const 4)))
         (call $block4x4 (local.get $a) (local.get $ars) (local.get $aqs)
           (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
-          (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (local.get $nq))
+          (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (local.get $nq) (i32.const 0))
         (return)))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
@@ -397,16 +621,30 @@
 
   ;; A 4×4 block of C: eight vector accumulators (4 rows × 2 vectors), so eight independent
   ;; multiply-adds are in flight, which hides their latency. b and c point at its first column.
+  ;; The sums start from +0, or, if resume, from what C holds (gemm's K-blocks before this one).
   (func $block4x4
     (param $pa i32) (param $ars i32) (param $aqs i32) (param $pb i32) (param $bqs i32)
-    (param $c i32) (param $crs i32) (param $nq i32)
-    (local $q i32) (local $ars2 i32) (local $ars3 i32)
+    (param $c i32) (param $crs i32) (param $nq i32) (param $resume i32)
+    (local $q i32) (local $ars2 i32) (local $ars3 i32) (local $pc i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $b0 v128) (local $b1 v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local $fma_t v128)
     (local.set $ars2 (i32.shl (local.get $ars) (i32.const 1)))
     (local.set $ars3 (i32.add (local.get $ars2) (local.get $ars)))
+    (if (local.get $resume) (then
+      (local.set $pc (local.get $c))
+      (local.set $c00 (v128.load (local.get $pc)))
+      (local.set $c01 (v128.load offset=16 (local.get $pc)))
+      (local.set $pc (i32.add (local.get $pc) (local.get $crs)))
+      (local.set $c10 (v128.load (local.get $pc)))
+      (local.set $c11 (v128.load offset=16 (local.get $pc)))
+      (local.set $pc (i32.add (local.get $pc) (local.get $crs)))
+      (local.set $c20 (v128.load (local.get $pc)))
+      (local.set $c21 (v128.load offset=16 (local.get $pc)))
+      (local.set $pc (i32.add (local.get $pc) (local.get $crs)))
+      (local.set $c30 (v128.load (local.get $pc)))
+      (local.set $c31 (v128.load offset=16 (local.get $pc)))))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $q) (local.get $nq)))
       (local.set $a0 (v128.load64_splat (local.get $pa)))
@@ -509,7 +747,7 @@
       (br $nextI))))
 
   ;; dst (cols×rows) = srcᵀ (src rows×cols), so that A·Bᵀ becomes a product with contiguous rows.
-  (func (export "transpose") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
+  (func $transpose (export "transpose") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
     (local $i i32) (local $j i32) (local $ps i32)
     (local.set $ps (local.get $src))
     (block $doneI (loop $nextI

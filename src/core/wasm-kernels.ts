@@ -35,8 +35,8 @@ const SIGMOID_BACKWARD = 10, APPLY_MASK = 11, SIGMOID_FORWARD = 12;
 /** Below this many values a gather runs on the calling thread alone. */
 const MIN_GATHER_PER_THREAD = 20_000;
 
-/** Scratch slots for operands that are not in the memory, for Bᵀ, and for gatherRows's byte-to-double table. */
-const SLOT_A = 0, SLOT_B = 1, SLOT_C = 2, SLOT_BT = 3, SLOT_TABLE = 4, SLOT_RULE = 5;
+/** Scratch slots for operands that are not in the memory, and for gatherRows's byte-to-double table and the update rules' coefficients. */
+const SLOT_A = 0, SLOT_B = 1, SLOT_C = 2, SLOT_TABLE = 4, SLOT_RULE = 5;
 
 export class WasmKernels implements Kernels {
   readonly name: string;
@@ -45,8 +45,8 @@ export class WasmKernels implements Kernels {
   private readonly wasm: KernelExports;
   private readonly threads: WasmScheduler;
   private readonly lists: ByteLists;
-  /** Per thread: gemm's scratch for its last rows (kernels.wat). */
-  private readonly lastRows: Float64Array[] = [];
+  /** Per thread: gemm's scratch, for its packed blocks of A and B and its edge tiles (kernels.wat). */
+  private readonly gemmScratch: Float64Array[] = [];
   /** Scratch of the gathers, and of gatherSparseLater (which a worker may be using while another gather runs). */
   private readonly gatherScratch: [GatherScratch, GatherScratch] = [newGatherScratch(), newGatherScratch()];
   readonly gatherSparseLater?: Kernels['gatherSparseLater'];
@@ -82,20 +82,18 @@ export class WasmKernels implements Kernels {
 
   matmul(a: Float64Array, b: Float64Array, c: Float64Array, m: number, k: number, n: number): void {
     // Row i of C sums over p: A(i, p) is at a + (i·k + p)·8.
-    this.product(a, m * k, k * 8, 8, b, k * n, c, m, k, n);
+    this.product(a, m * k, k * 8, 8, b, k * n, n * 8, 8, c, m, k, n);
   }
 
   matmulTransA(a: Float64Array, b: Float64Array, c: Float64Array, m: number, k: number, n: number): void {
     // Row p of C (k×n) sums over the m rows i: Aᵀ(p, i) = A[i][p] is at a + (i·k + p)·8.
-    this.product(a, m * k, 8, k * 8, b, m * n, c, k, m, n);
+    this.product(a, m * k, 8, k * 8, b, m * n, n * 8, 8, c, k, m, n);
   }
 
   matmulTransB(a: Float64Array, b: Float64Array, c: Float64Array, m: number, n: number, k: number): void {
-    // A·Bᵀ with Bᵀ made once (n×k, O(n·k) next to the O(m·n·k) product) is a plain product.
-    checkLength('B', b, k * n);
-    const bt = this.place.slot(SLOT_BT, n * k);
-    this.wasm.transpose(this.place.place(b, SLOT_B, k * n, true), bt.byteOffset, k, n);
-    this.product(a, m * n, n * 8, 8, bt, n * k, c, m, n, k);
+    // Row i of C sums over j: Bᵀ(j, p) = B[p][j] is at b + (p·n + j)·8, read by gemm as it
+    // packs its blocks (a transpose in passing).
+    this.product(a, m * n, n * 8, 8, b, k * n, 8, n * 8, c, m, n, k);
   }
 
   sparseMatmul(a: SparseMatrix, b: Float64Array, c: Float64Array, n: number): void {
@@ -409,12 +407,12 @@ export class WasmKernels implements Kernels {
   }
 
   /**
-   * C (rows×n) = Σ_q A(r, q)·B[q][j], with A read through the strides ars/aqs (bytes),
-   * B (nq×n) and C row-major. Splits the rows of C over the threads when that pays.
+   * C (rows×n) = Σ_q A(r, q)·B(q, j), with A and B read through the strides ars/aqs and
+   * bqs/bjs (bytes), C row-major. Splits the rows of C over the threads when that pays.
    */
   private product(
     a: Float64Array, aLength: number, ars: number, aqs: number,
-    b: Float64Array, bLength: number, c: Float64Array,
+    b: Float64Array, bLength: number, bqs: number, bjs: number, c: Float64Array,
     rows: number, nq: number, n: number,
   ): void {
     checkLength('A', a, aLength);
@@ -424,25 +422,27 @@ export class WasmKernels implements Kernels {
     const threads = this.threads.threadsFor(rows * nq * n, rows);
     // Whole blocks of four rows per thread; the calling thread takes the first part.
     const part = Math.ceil(rows / threads / 4) * 4;
-    for (let t = 0; t < threads; t++) grown(this.lastRows, t, 4 * (nq + n), (length) => this.alloc(length));
+    const scratch = this.wasm.gemm_scratch(nq, n) / 8;
+    for (let t = 0; t < threads; t++) grown(this.gemmScratch, t, scratch, (length) => this.alloc(length));
     const args = this.args;
     args[0] = this.place.place(a, SLOT_A, aLength, true);
     args[1] = ars;
     args[2] = aqs;
     args[3] = this.place.place(b, SLOT_B, bLength, true);
-    args[4] = n * 8;
+    args[4] = bqs;
+    args[5] = bjs;
     const cOffset = this.place.offsetOf(c);
-    args[5] = cOffset >= 0 ? cOffset : this.place.slot(SLOT_C, rows * n).byteOffset;
-    args[6] = n * 8;
-    args[9] = nq;
-    args[10] = n;
+    args[6] = cOffset >= 0 ? cOffset : this.place.slot(SLOT_C, rows * n).byteOffset;
+    args[7] = n * 8;
+    args[10] = nq;
+    args[11] = n;
     for (let t = 1; t < threads; t++) {
-      args[7] = Math.min(rows, t * part);
-      args[8] = Math.min(rows, (t + 1) * part);
-      args[11] = this.lastRows[t].byteOffset;
+      args[8] = Math.min(rows, t * part);
+      args[9] = Math.min(rows, (t + 1) * part);
+      args[12] = this.gemmScratch[t].byteOffset;
       this.threads.start(t - 1, GEMM, args);
     }
-    this.wasm.gemm(args[0], ars, aqs, args[3], n * 8, args[5], n * 8, 0, Math.min(rows, part), nq, n, this.lastRows[0].byteOffset);
+    this.wasm.gemm(args[0], ars, aqs, args[3], bqs, bjs, args[6], n * 8, 0, Math.min(rows, part), nq, n, this.gemmScratch[0].byteOffset);
     for (let t = 1; t < threads; t++) this.threads.wait(t - 1);
     if (cOffset < 0) c.set(this.place.slot(SLOT_C, rows * n).subarray(0, rows * n));
   }

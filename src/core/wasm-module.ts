@@ -11,9 +11,11 @@ export type WasmVariant = 'relaxed-simd' | 'simd';
 
 export interface KernelExports {
   gemm(
-    a: number, ars: number, aqs: number, b: number, bqs: number, c: number, crs: number,
+    a: number, ars: number, aqs: number, b: number, bqs: number, bjs: number, c: number, crs: number,
     r0: number, r1: number, nq: number, n: number, scratch: number,
   ): void;
+  /** Bytes of scratch a gemm call over nq terms into n columns needs. */
+  gemm_scratch(nq: number, n: number): number;
   sparse_matmul(
     start: number, entry: number, table: number, k0: number, k1: number, q0: number, q1: number,
     b: number, bqs: number, c: number, crs: number, n: number, pos: number,
