@@ -9,6 +9,7 @@ import { tsKernels } from '../src/core/ts-kernels';
 import { loadKernelModule } from '../src/core/wasm-module';
 import { buildNetwork, twoLayerSpec } from '../src/net/build';
 import { randomLabels, randomTensor } from './helpers';
+import { kernelSuite } from './kernel-suite';
 
 /**
  * The native backend (native/nnt_blas.c over CBLAS). Where the addon is not built, these tests
@@ -105,6 +106,7 @@ const SHAPES: [number, number, number][] = [[1, 1, 1], [3, 5, 2], [7, 1, 9], [10
 
 // Without the addon there is nothing to run these on: the tests above cover that case, and
 // where the addon is expected (CI) its absence fails the first test instead.
+if (blas) describe('native ×2: the kernel suite (dense products to 1e-12, the rest the wasm kernels)', () => kernelSuite(native(2)));
 if (blas) describe('with the addon', () => {
   test.each(Object.keys(FORMS) as (keyof typeof FORMS)[])('%s agrees with the reference to 1e-15·k·(|A|·|B|), entry by entry', (form) => {
     const kernels = native(1);
