@@ -27,7 +27,6 @@ function candidates() {
   const cblas = pkgConfig('cblas');
   if (cblas) list.push({ name: 'cblas', ...cblas, define: 'NNT_CBLAS' });
   list.push({ name: 'cblas', cflags: [], libs: ['-lcblas'], define: 'NNT_CBLAS' });
-  if (process.platform === 'darwin') list.push({ name: 'accelerate', cflags: [], libs: ['-framework', 'Accelerate'], define: 'NNT_CBLAS' });
   return list;
 }
 

@@ -25,7 +25,7 @@ const made: Kernels[] = [];
 afterAll(() => made.forEach((k) => k.dispose?.()));
 function native(threads: number): NativeKernels {
   const { module, variant } = loadKernelModule();
-  const k = new NativeKernels(module, variant, threads, blas!);
+  const k = new NativeKernels(module, variant, threads, threads, blas!);
   made.push(k);
   return k;
 }
@@ -146,6 +146,25 @@ if (blas) describe('with the addon', () => {
     expect(block[2 + m * k + k * n]).toBe(0);
   });
 
+  test('auto picks native on OpenBLAS, one CBLAS thread unless threads are given; NNT_NATIVE=0 turns it off', () => {
+    const openblas = blas!.library().startsWith('openblas ');
+    const auto = createKernels('auto', { variant: 'simd' });
+    made.push(auto);
+    expect(auto.name).toMatch(openblas ? /^native-openblas-\w+ ×1 thread, wasm-simd ×\d+ threads? for the rest$/ : /^wasm-simd/);
+    const two = createKernels('native', { threads: 2, variant: 'simd' });
+    made.push(two);
+    expect(two.name).toMatch(/^native-\S+ ×2 threads, wasm-simd ×2 threads for the rest$/);
+    process.env.NNT_NATIVE = '0';
+    try {
+      const off = createKernels('auto', { threads: 1, variant: 'simd' });
+      made.push(off);
+      expect(off.name).toBe('wasm-simd ×1 thread');
+      expect(() => createKernels('native')).toThrow(/^the native backend is turned off \(NNT_NATIVE=0\)$/);
+    } finally {
+      delete process.env.NNT_NATIVE;
+    }
+  });
+
   test('a wrong call throws and writes nothing: short arrays, bad sizes, wrong types, overlapping C', () => {
     const addon = blas as BlasAddon;
     const guard = new Float64Array(20).fill(7);
@@ -203,7 +222,7 @@ if (blas) describe('with the addon', () => {
   test('nnt train --backend native --verbose names the library, its core and threads', () => {
     const run = spawnSync(process.execPath, [join(ROOT, 'bin', 'nnt'), 'train', '--backend', 'native', '--threads', '2', '--limit', '300', '--epochs', '1', '--verbose', '-o', join(ROOT, 'test-output', 'native', 'w.json')], { encoding: 'utf8' });
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/^backend: native-(openblas \S+|cblas) ×2 threads \(wasm-[a-z-]+ for the rest\)$/m);
+    expect(run.stdout).toMatch(/^backend: native-(openblas-\w+|cblas) ×2 threads, wasm-[a-z-]+ ×2 threads for the rest$/m);
     expect(run.stderr).toMatch(/^backend native-.*: no slow paths/m);
   }, 300_000);
 });

@@ -11,7 +11,12 @@ export { wasmSupport, type WasmVariant } from './wasm-module';
 export type BackendName = 'auto' | 'wasm' | 'native' | 'ts';
 
 export interface BackendOptions {
-  /** Threads for the matrix products, the caller's included (default: the number of cores; 1 = no workers). */
+  /**
+   * Threads for the matrix products, the caller's included (default: the number of cores; 1 =
+   * no workers). The native backend's CBLAS uses this many too, but only when it is given: by
+   * default one, since its sums, unlike wasm's, depend on the thread count, so its threads
+   * cannot be switched off while a run goes on when the machine is busy.
+   */
   threads?: number;
   /** Force the plain-SIMD module even where fused multiply-add (relaxed SIMD) is available. */
   variant?: WasmVariant;
@@ -22,8 +27,9 @@ export interface BackendOptions {
  * SIMD with fused multiply-add when the engine has relaxed SIMD, plain SIMD otherwise, and
  * throws when neither works; `native` is `wasm` with its dense products done by the system's
  * CBLAS through the optional addon (native/), and throws, saying why, when the addon is not
- * built; `auto` is `wasm` when it works, `ts` otherwise. The result's `name` says what was
- * picked, e.g. "wasm-relaxed-simd ×2 threads". Call `dispose()` on it
+ * built; `auto` is `native` when the addon loads and runs on OpenBLAS, else `wasm` when it
+ * works, else `ts`. The result's `name` says what was picked, e.g. "wasm-relaxed-simd ×2
+ * threads". Call `dispose()` on it
  * (when present) to stop its worker threads early; they never keep the process alive.
  */
 export function createKernels(name: BackendName = 'auto', options: BackendOptions = {}): Kernels {
@@ -33,10 +39,13 @@ export function createKernels(name: BackendName = 'auto', options: BackendOption
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
   try {
     const { module, variant } = loadKernelModule(options.variant);
-    if (name === 'native') {
+    if (name !== 'wasm') {
       const blas = loadBlas();
-      if (!blas.addon) throw new Error(blas.why);
-      return new NativeKernels(module, variant, threads, blas.addon);
+      if (name === 'native' && !blas.addon) throw new Error(blas.why);
+      // auto: only on OpenBLAS, measured faster than wasm on every shape (README); another CBLAS may be the unoptimised reference.
+      if (blas.addon && (name === 'native' || blas.addon.library().startsWith('openblas '))) {
+        return new NativeKernels(module, variant, threads, options.threads ?? 1, blas.addon);
+      }
     }
     return new WasmKernels(module, variant, threads);
   } catch (error) {

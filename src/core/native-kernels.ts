@@ -3,7 +3,7 @@ import type { WasmVariant } from './wasm-module';
 import { WasmKernels } from './wasm-kernels';
 
 /** OpenBLAS's thread count is one per process: the count the last call set, so it is set again only on a change. */
-let blasThreads = 0;
+let currentBlasThreads = 0;
 
 /**
  * The native backend: the WebAssembly backend (its memory, threads and every other kernel)
@@ -15,12 +15,14 @@ let blasThreads = 0;
 export class NativeKernels extends WasmKernels {
   override readonly name: string;
 
-  constructor(module: WebAssembly.Module, variant: WasmVariant, private readonly threadCount: number, private readonly blas: BlasAddon) {
-    super(module, variant, threadCount);
+  /** wasmThreads for the WebAssembly kernels (WasmKernels), blasThreads for CBLAS's dgemm. */
+  constructor(module: WebAssembly.Module, variant: WasmVariant, wasmThreads: number, private readonly blasThreads: number, private readonly blas: BlasAddon) {
+    super(module, variant, wasmThreads);
+    if (!Number.isInteger(blasThreads) || blasThreads < 1) throw new RangeError(`threads must be a positive integer, got ${blasThreads}`);
     this.useThreads();
     const [library, ...config] = blas.library().split(' ');
-    const core = library === 'openblas' ? ` ${config[config.length - 1]}` : '';
-    this.name = `native-${library}${core} ×${threadCount} thread${threadCount > 1 ? 's' : ''} (wasm-${variant} for the rest)`;
+    const core = library === 'openblas' ? `-${config[config.length - 1]}` : '';
+    this.name = `native-${library}${core} ${count(blasThreads)}, wasm-${variant} ${count(wasmThreads)} for the rest`;
   }
 
   override matmul(a: Float64Array, b: Float64Array, c: Float64Array, m: number, k: number, n: number): void {
@@ -39,9 +41,13 @@ export class NativeKernels extends WasmKernels {
   }
 
   private useThreads(): void {
-    if (blasThreads !== this.threadCount) {
-      this.blas.setThreads(this.threadCount);
-      blasThreads = this.threadCount;
+    if (currentBlasThreads !== this.blasThreads) {
+      this.blas.setThreads(this.blasThreads);
+      currentBlasThreads = this.blasThreads;
     }
   }
+}
+
+function count(threads: number): string {
+  return `×${threads} thread${threads > 1 ? 's' : ''}`;
 }

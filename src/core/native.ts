@@ -18,7 +18,7 @@ export interface BlasAddon {
 
 export type BlasLoad = { addon: BlasAddon; why?: undefined } | { addon?: undefined; why: string };
 
-/** Where the build puts the addon; NNT_NATIVE_ADDON names another file (the tests use it to see a missing one). */
+/** Where the build puts the addon; NNT_NATIVE_ADDON names another file (the tests use it to see a missing one); NNT_NATIVE=0 turns it off. */
 export function addonPath(): string {
   return process.env.NNT_NATIVE_ADDON || path.join(__dirname, '..', '..', 'native', 'build', 'Release', 'nnt_blas.node');
 }
@@ -27,6 +27,7 @@ const loads = new Map<string, BlasLoad>();
 
 /** The addon, or one sentence saying why there is none and how to get it. Loaded once per file. */
 export function loadBlas(file = addonPath()): BlasLoad {
+  if (process.env.NNT_NATIVE === '0') return { why: 'the native backend is turned off (NNT_NATIVE=0)' };
   let load = loads.get(file);
   if (!load) loads.set(file, (load = tryLoad(file)));
   return load;
@@ -35,7 +36,6 @@ export function loadBlas(file = addonPath()): BlasLoad {
 const HOW = 'install a C compiler and a CBLAS (Debian/Ubuntu: apt-get install libopenblas-dev), then run npm run build:native';
 
 function tryLoad(file: string): BlasLoad {
-  if (process.env.NNT_NATIVE === '0') return { why: 'the native backend is turned off (NNT_NATIVE=0)' };
   if (!fs.existsSync(file)) return { why: `the native addon is not built (no ${file}): ${HOW}` };
   try {
     return { addon: withCoreType(() => require(file) as BlasAddon) };
