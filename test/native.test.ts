@@ -30,14 +30,18 @@ function native(threads: number): NativeKernels {
   return k;
 }
 
+/** Runs with NNT_NATIVE_ADDON = file (and NNT_NATIVE unset), as a machine where that is the addon's place. */
 function withAddon<T>(file: string, run: () => T): T {
-  const before = process.env.NNT_NATIVE_ADDON;
+  const before = { NNT_NATIVE_ADDON: process.env.NNT_NATIVE_ADDON, NNT_NATIVE: process.env.NNT_NATIVE };
   process.env.NNT_NATIVE_ADDON = file;
+  delete process.env.NNT_NATIVE;
   try {
     return run();
   } finally {
-    if (before === undefined) delete process.env.NNT_NATIVE_ADDON;
-    else process.env.NNT_NATIVE_ADDON = before;
+    for (const [key, value] of Object.entries(before)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
   }
 }
 
@@ -59,7 +63,7 @@ describe('without the addon', () => {
 
   test('nnt train --backend native: one line on stderr, exit code 1, no stack trace', () => {
     const run = spawnSync(process.execPath, [join(ROOT, 'bin', 'nnt'), 'train', '--backend', 'native', '--limit', '100', '--epochs', '1', '-q'], {
-      encoding: 'utf8', env: { ...process.env, NNT_NATIVE_ADDON: MISSING },
+      encoding: 'utf8', env: { ...process.env, NNT_NATIVE_ADDON: MISSING, NNT_NATIVE: undefined },
     });
     expect(run.stderr).toMatch(/^nnt: .*backend native: the native addon is not built .*npm run build:native\n$/);
     expect(run.status).toBe(1);
