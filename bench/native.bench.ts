@@ -80,8 +80,9 @@ function gflops(kernels: Kernels): number[] {
 
 interface ChildResult { name: string; gflops: number[]; twoLayer: number[]; wide: number[] }
 
-async function child(backend: 'wasm' | 'native', threads: number): Promise<void> {
-  const kernels = createKernels(backend, { threads });
+/** threads 0: the backend's default (auto: one CBLAS thread, the cores for wasm). */
+async function child(backend: 'wasm' | 'native' | 'auto', threads: number): Promise<void> {
+  const kernels = createKernels(backend, threads ? { threads } : {});
   const result: ChildResult = { name: kernels.name, gflops: gflops(kernels), twoLayer: [], wide: [] };
   result.twoLayer = (await timedEpochs(twoLayerConfig(EPOCHS, outDir), kernels)).times;
   result.wide = (await timedEpochs(wideConfig(EPOCHS), kernels)).times;
@@ -103,6 +104,7 @@ function runChild(backend: string, threads: number, keepCoreType = false): Child
   if (child.status !== 0) throw new Error(`the ${backend} ×${threads} run failed`);
   const result = JSON.parse(child.stdout) as ChildResult;
   if (keepCoreType) result.name += ` (OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE} kept)`;
+  if (backend === 'auto') result.name = `default (auto): ${result.name}`;
   return result;
 }
 
@@ -120,8 +122,9 @@ async function main(): Promise<void> {
   }
   const shapes = JSON.stringify(SHAPES.map(([form, m, k, n]) => [form, m, k, n]));
   const numpyGemm = [1, 2].map((t) => numpy(['gemm', shapes], t));
-  const specs: [string, number, boolean?][] = [['wasm', 1], ['wasm', 2], ['native', 1], ['native', 2]];
+  const specs: [string, number, boolean?][] = [['wasm', 1], ['wasm', 2], ['native', 1], ['native', 2], ['auto', 0]];
   if (process.env.OPENBLAS_CORETYPE) specs.push(['native', 1, true]);
+  if (process.env.OPENBLAS_CORETYPE) console.log(`(OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE} and OPENBLAS_L2_SIZE are dropped for every run but the one that says it kept them)`);
   const runs = specs.map(([b, t, keep]) => runChild(b, t, keep));
   const np2 = numpy(['mlp', dataDir, '50', '100', '60000', String(EPOCHS)], 1);
   const npWide = numpy(['mlp', dataDir, '512,512', '128', String(limit), String(EPOCHS)], 1);
@@ -146,5 +149,5 @@ async function main(): Promise<void> {
   rmSync(outDir, { recursive: true, force: true });
 }
 
-if (process.argv.length > 2) void child(process.argv[2] as 'wasm' | 'native', Number(process.argv[3]));
+if (process.argv.length > 2) void child(process.argv[2] as 'wasm' | 'native' | 'auto', Number(process.argv[3]));
 else void main();
