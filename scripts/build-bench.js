@@ -11,6 +11,7 @@
  *   configs/        linked (src/cli/train.ts: the default config)
  *   dist/           linked (src/core/backend.ts: dist/wasm/*.wasm)
  *   node_modules/   linked (bench/epoch.bench.ts: the MNIST files, for numpy)
+ *   native/         linked (src/core/native.ts: the addon native/build/Release/nnt_blas.node)
  *   bench/*.py      copied, with every other file of bench/ that is not TypeScript
  *
  * Rebuilt from scratch each time (a few seconds), so a bench deleted from bench/ never runs
@@ -36,7 +37,7 @@ run(require.resolve('typescript/bin/tsc'), ['-p', path.join(root, 'tsconfig.benc
 
 fs.copyFileSync(path.join(root, 'package.json'), path.join(out, 'package.json'));
 // Junctions on Windows need no special rights; elsewhere the type is ignored.
-for (const dir of ['configs', 'dist', 'node_modules']) fs.symlinkSync(path.join(root, dir), path.join(out, dir), 'junction');
+for (const dir of ['configs', 'dist', 'node_modules', 'native']) fs.symlinkSync(path.join(root, dir), path.join(out, dir), 'junction');
 for (const file of fs.readdirSync(path.join(root, 'bench'))) {
   if (!file.endsWith('.ts')) fs.copyFileSync(path.join(root, 'bench', file), path.join(out, 'bench', file));
 }

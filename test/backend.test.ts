@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createKernels, defaultThreads, wasmSupport } from '../src/core/backend';
+import { loadBlas } from '../src/core/native';
 import { tsKernels } from '../src/core/ts-kernels';
 import { Rng } from '../src/core/rng';
 import { buildNetwork, twoLayerSpec } from '../src/net/build';
@@ -26,7 +27,11 @@ describe('createKernels', () => {
     expect(wasmSupport()).toContain('simd');
     const best = wasmSupport()[0];
     const threads = defaultThreads();
-    expect(make('auto').name).toBe(`wasm-${best} ×${threads} thread${threads > 1 ? 's' : ''}`);
+    const wasm = `wasm-${best} ×${threads} thread${threads > 1 ? 's' : ''}`;
+    // With the native addon built on OpenBLAS, auto is native (test/native.test.ts), one CBLAS thread by default.
+    const native = loadBlas().addon?.library().startsWith('openblas ');
+    expect(make('auto').name).toBe(native ? make('native').name : wasm);
+    if (native) expect(make('auto').name).toMatch(new RegExp(`^native-openblas-\\w+ ×1 thread, ${wasm} for the rest$`));
     expect(make('wasm', { threads: 1, variant: 'simd' }).name).toBe('wasm-simd ×1 thread');
   });
 

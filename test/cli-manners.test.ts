@@ -201,7 +201,7 @@ describe('nnt completion', () => {
     for (const c of spec.commands) expect(complete('nnt', c.name, '--')).toEqual(expect.arrayContaining(c.flags.map((f) => f.long)));
     expect(complete('nnt', 'train', '--ep')).toEqual(['--epochs']);
     expect(complete('nnt', 'train', '--config', 'two')).toEqual(expect.arrayContaining(['two-layer', 'two-layer-sigmoid']));
-    expect(complete('nnt', 'train', '--backend', '')).toEqual(['auto', 'wasm', 'ts']);
+    expect(complete('nnt', 'train', '--backend', '')).toEqual(['auto', 'wasm', 'native', 'ts']);
     expect(complete('nnt', 'completion', 'z')).toEqual(['zsh']);
     expect(complete('nnt', 'train', '--epochs', '')).toEqual(['']); // a number: no file names offered
     expect(complete('nnt', 'train', '--out', 'nnt.b')).toEqual(['nnt.bash']); // a file: file names

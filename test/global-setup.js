@@ -24,7 +24,16 @@ function lastBuild() {
   return outputs.every(fs.existsSync) ? Math.min(...outputs.map((f) => fs.statSync(f).mtimeMs)) : -1;
 }
 
+/** The optional native addon: rebuilt when its sources are newer (or, where CI expects it, missing), as npm ci would. */
+function buildNative() {
+  const addon = path.join(root, 'native', 'build', 'Release', 'nnt_blas.node');
+  const changed = Math.max(...['native/nnt_blas.c', 'native/binding.gyp', 'scripts/build-native.js'].map((f) => newest(path.join(root, f))));
+  const stale = fs.existsSync(addon) ? changed > fs.statSync(addon).mtimeMs : process.env.NNT_EXPECT_NATIVE === '1';
+  if (stale) execFileSync(process.execPath, [path.join(root, 'scripts', 'build-native.js')], { cwd: root, stdio: 'inherit' });
+}
+
 module.exports = function globalSetup() {
+  buildNative();
   const built = Math.max(lastBuild(), fs.existsSync(stamp) ? fs.statSync(stamp).mtimeMs : -1);
   const changed = Math.max(...sources.map((s) => path.join(root, s)).filter(fs.existsSync).map(newest));
   if (changed <= built) return;

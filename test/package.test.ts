@@ -15,7 +15,7 @@ function packedFiles(): string[] {
   return JSON.parse(out)[0].files.map((f: { path: string }) => f.path);
 }
 
-test('npm pack ships exactly bin, dist, the configs, data, the templates, the page, the license and the README: no runs', () => {
+test('npm pack ships exactly bin, dist, the configs, data, the templates, the page, the native sources, the license and the README: no runs', () => {
   // A run written from inside configs/ must not ship (it did: `files` named the whole folder).
   const stray = join(root, 'configs', 'runs', `package-test-${process.pid}`);
   mkdirSync(stray, { recursive: true });
@@ -26,11 +26,13 @@ test('npm pack ships exactly bin, dist, the configs, data, the templates, the pa
   } finally {
     rmSync(stray, { recursive: true, force: true });
   }
-  for (const f of files) expect(f).toMatch(/^(bin\/nnt|dist\/.+\.(js|d\.ts|js\.map|d\.ts\.map|wasm)|configs\/[^/]+\.(json|yaml)|data\/.+|templates\/pytorch\/.+|src\/serve\/page\/[^/]+|LICENSE|README\.md|package\.json)$/);
+  for (const f of files) expect(f).toMatch(/^(bin\/nnt|dist\/.+\.(js|d\.ts|js\.map|d\.ts\.map|wasm)|configs\/[^/]+\.(json|yaml)|data\/.+|templates\/pytorch\/.+|src\/serve\/page\/[^/]+|native\/(binding\.gyp|nnt_blas\.c)|scripts\/build-native\.js|LICENSE|README\.md|package\.json)$/);
   expect(files.filter((f) => /(^|\/)runs\/|\.tgz$/.test(f))).toEqual([]);
   const configs = readdirSync(join(root, 'configs')).filter((f) => /\.(json|yaml)$/.test(f));
   expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'bin/nnt', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'data/README.md', ...configs.map((c) => `configs/${c}`)]));
   expect(files.filter((f) => f.endsWith('.wasm')).length).toBeGreaterThan(0);
+  // The native addon ships as sources, built at install (never a built .node of this machine).
+  expect(files).toEqual(expect.arrayContaining(['native/binding.gyp', 'native/nnt_blas.c', 'scripts/build-native.js']));
   // Every `files` entry names something that exists (no promised folder that is not there).
   for (const entry of pkg.files.filter((e: string) => !e.startsWith('!'))) {
     const prefix = entry.replace(/\*.*$/, '');

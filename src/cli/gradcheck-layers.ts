@@ -9,7 +9,7 @@ interface Options {
   seed: number;
   threshold?: number;
   json?: boolean;
-  backend?: 'auto' | 'wasm' | 'ts';
+  backend?: 'auto' | 'wasm' | 'native' | 'ts';
   config?: string;
 }
 
@@ -45,6 +45,14 @@ export function run(opts: Options): void {
 /** ts and every WebAssembly build this engine runs (one thread: the batches here are tiny), or the one asked for. */
 function chosenBackends(backend: Options['backend']): Kernels[] {
   if (backend === 'ts') return [tsKernels];
+  if (backend === 'native') {
+    const { UserError } = require('../errors') as typeof import('../errors');
+    try {
+      return [createKernels('native', { threads: 1 })];
+    } catch (error) {
+      throw new UserError(`backend native: ${(error as Error).message}`);
+    }
+  }
   const wasm = wasmSupport().map((variant) => createKernels('wasm', { variant, threads: 1 }));
   if (backend === 'wasm') {
     const { UserError } = require('../errors') as typeof import('../errors');

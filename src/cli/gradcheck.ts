@@ -20,7 +20,7 @@ interface Options {
   entries?: number | 'all';
   threshold?: number;
   json?: boolean;
-  backend?: 'auto' | 'wasm' | 'ts';
+  backend?: 'auto' | 'wasm' | 'native' | 'ts';
   layers?: boolean;
 }
 

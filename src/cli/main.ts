@@ -37,7 +37,7 @@ export function buildProgram(): Command {
   )
     .option('-o, --out <file>', 'weights file; metrics and checkpoint go beside it')
     .option('--resume <checkpoint>', 'continue an interrupted run from its checkpoint')
-    .addOption(new Option('--backend <name>', 'kernels: wasm (SIMD), ts (reference), auto (wasm when it works)').choices(['auto', 'wasm', 'ts']))
+    .addOption(new Option('--backend <name>', 'kernels: wasm (SIMD), native (wasm + the system\'s CBLAS, if built), ts (reference), auto (wasm when it works)').choices(['auto', 'wasm', 'native', 'ts']))
     .option('--threads <n>', 'threads for the wasm kernels (default: the number of cores)', positiveInt)
     .option('-q, --quiet', 'print only the epoch lines (no progress, header or summary)')
     .option('--json', 'print one JSON document when the run ends (status, files, every epoch\'s metrics), nothing else')
@@ -77,7 +77,7 @@ export function buildProgram(): Command {
     .option('--entries <n>', 'check at most N entries of each parameter, chosen at random (default 200); "all" checks every entry', entriesOption)
     .option('--threshold <x>', 'largest relative error that passes', positiveNumber)
     .option('--json', 'print the rows as JSON')
-    .addOption(new Option('--backend <name>', 'kernels to check (default: the config\'s, as training uses them)').choices(['auto', 'wasm', 'ts']))
+    .addOption(new Option('--backend <name>', 'kernels to check (default: the config\'s, as training uses them)').choices(['auto', 'wasm', 'native', 'ts']))
     .option('--layers', 'check every layer type on its own, on every backend, in one table')
     .action((opts) => (require('./gradcheck') as typeof import('./gradcheck')).run(opts));
 
@@ -133,7 +133,7 @@ export function buildProgram(): Command {
     .option('--epochs <n>', 'number of epochs of the Train panel\'s run', positiveInt)
     .option('--limit <n>', 'train on the first N training and test samples (quick runs)', positiveInt)
     .option('-o, --out <file>', 'weights file of the Train panel\'s run; metrics and checkpoint go beside it')
-    .addOption(new Option('--backend <name>', 'kernels for training: wasm, ts, auto').choices(['auto', 'wasm', 'ts']))
+    .addOption(new Option('--backend <name>', 'kernels for training: wasm, native, ts, auto').choices(['auto', 'wasm', 'native', 'ts']))
     .option('--threads <n>', 'threads for the wasm kernels', positiveInt)
     .action((opts) => (require('./serve') as typeof import('./serve')).run(opts));
 

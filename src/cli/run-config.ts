@@ -14,7 +14,7 @@ export interface TrainOptions {
   out?: string;
   limit?: number;
   resume?: string;
-  backend?: 'auto' | 'wasm' | 'ts';
+  backend?: 'auto' | 'wasm' | 'native' | 'ts';
   threads?: number;
   quiet?: boolean;
   json?: boolean;

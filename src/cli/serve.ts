@@ -14,7 +14,7 @@ export interface ServeFlags {
   epochs?: number;
   limit?: number;
   out?: string;
-  backend?: 'auto' | 'wasm' | 'ts';
+  backend?: 'auto' | 'wasm' | 'native' | 'ts';
   threads?: number;
 }
 

@@ -1,15 +1,22 @@
 import os from 'node:os';
 import type { Kernels } from './kernels';
+import { loadBlas } from './native';
+import { NativeKernels } from './native-kernels';
 import { tsKernels } from './ts-kernels';
 import { WasmKernels } from './wasm-kernels';
 import { loadKernelModule, type WasmVariant } from './wasm-module';
 
 export { wasmSupport, type WasmVariant } from './wasm-module';
 
-export type BackendName = 'auto' | 'wasm' | 'ts';
+export type BackendName = 'auto' | 'wasm' | 'native' | 'ts';
 
 export interface BackendOptions {
-  /** Threads for the matrix products, the caller's included (default: the number of cores; 1 = no workers). */
+  /**
+   * Threads for the matrix products, the caller's included (default: the number of cores; 1 =
+   * no workers). The native backend's CBLAS uses this many too, but only when it is given: by
+   * default one, since its sums, unlike wasm's, depend on the thread count, so its threads
+   * cannot be switched off while a run goes on when the machine is busy.
+   */
   threads?: number;
   /** Force the plain-SIMD module even where fused multiply-add (relaxed SIMD) is available. */
   variant?: WasmVariant;
@@ -18,20 +25,31 @@ export interface BackendOptions {
 /**
  * The kernels to build a network on. `ts` is the readable reference; `wasm` is WebAssembly
  * SIMD with fused multiply-add when the engine has relaxed SIMD, plain SIMD otherwise, and
- * throws when neither works; `auto` is `wasm` when it works, `ts` otherwise. The result's
- * `name` says what was picked, e.g. "wasm-relaxed-simd ×2 threads". Call `dispose()` on it
+ * throws when neither works; `native` is `wasm` with its dense products done by the system's
+ * CBLAS through the optional addon (native/), and throws, saying why, when the addon is not
+ * built; `auto` is `native` when the addon loads and runs on OpenBLAS, else `wasm` when it
+ * works, else `ts`. The result's `name` says what was picked, e.g. "wasm-relaxed-simd ×2
+ * threads". Call `dispose()` on it
  * (when present) to stop its worker threads early; they never keep the process alive.
  */
 export function createKernels(name: BackendName = 'auto', options: BackendOptions = {}): Kernels {
   if (name === 'ts') return tsKernels;
-  if (name !== 'wasm' && name !== 'auto') throw new RangeError(`unknown backend "${name}" (expected auto, wasm or ts)`);
+  if (name !== 'wasm' && name !== 'auto' && name !== 'native') throw new RangeError(`unknown backend "${name}" (expected auto, wasm, native or ts)`);
   const threads = options.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
   try {
     const { module, variant } = loadKernelModule(options.variant);
+    if (name !== 'wasm') {
+      const blas = loadBlas();
+      if (name === 'native' && !blas.addon) throw new Error(blas.why);
+      // auto: only on OpenBLAS, measured faster than wasm on every shape (README); another CBLAS may be the unoptimised reference.
+      if (blas.addon && (name === 'native' || blas.addon.library().startsWith('openblas '))) {
+        return new NativeKernels(module, variant, threads, options.threads ?? 1, blas.addon);
+      }
+    }
     return new WasmKernels(module, variant, threads);
   } catch (error) {
-    if (name === 'wasm') throw error;
+    if (name !== 'auto') throw error;
     return tsKernels;
   }
 }

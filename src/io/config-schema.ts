@@ -145,7 +145,7 @@ export const trainingSchema = z.strictObject({
   clipNorm: positiveNumber.optional().describe('scale the gradients down when their global norm exceeds this'),
   earlyStopping: earlyStoppingSchema.optional(),
   seed: nonNegativeInt.max(0xffffffff, { error: 'must be an integer from 0 to 4294967295' }).default(1),
-  backend: z.enum(['auto', 'wasm', 'ts'], { error: 'must be "auto", "wasm" or "ts"' }).default('auto'),
+  backend: z.enum(['auto', 'wasm', 'native', 'ts'], { error: 'must be "auto", "wasm", "native" or "ts"' }).default('auto'),
   threads: positiveInt.optional().describe('worker threads for the wasm backend; default: the number of cores'),
 }).transform((t) => ({ ...t, learningRate: t.learningRate ?? defaultLearningRates[t.optimizer.type] }));
 

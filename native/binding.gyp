@@ -1,0 +1,19 @@
+# The optional native backend (nnt_blas.c over CBLAS). Built by scripts/build-native.js, which
+# finds the library and passes its flags as the variables below; never built by npm itself.
+{
+  "variables": {
+    "blas_cflags%": "",
+    "blas_libs%": "-lopenblas",
+    "blas_define%": "NNT_OPENBLAS"
+  },
+  "targets": [
+    {
+      "target_name": "nnt_blas",
+      "sources": ["nnt_blas.c"],
+      "defines": ["NAPI_VERSION=8", "<(blas_define)"],
+      "cflags": ["-O2", "<@(blas_cflags)"],
+      "libraries": ["<@(blas_libs)"],
+      "xcode_settings": { "OTHER_CFLAGS": ["<@(blas_cflags)"] }
+    }
+  ]
+}

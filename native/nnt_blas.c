@@ -1,0 +1,157 @@
+/*
+ * nnt's optional native backend: the three dense products of the Kernels interface
+ * (src/core/kernels.ts) as calls of the system's CBLAS dgemm, on Float64Arrays in place
+ * (plain ones or views of the WebAssembly backend's shared memory), plus OpenBLAS's thread
+ * count. Plain C Node-API (node_api.h), no C++ wrapper.
+ *
+ * Every size is checked against the arrays' lengths here, in C: dgemm writes through raw
+ * pointers, so a wrong call must throw before it can write out of bounds.
+ */
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <node_api.h>
+#include <cblas.h>
+
+#define CHECK(call) do { if ((call) != napi_ok) return throw_last(env); } while (0)
+
+static napi_value throw_last(napi_env env) {
+  const napi_extended_error_info *info = NULL;
+  napi_get_last_error_info(env, &info);
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) napi_throw_error(env, NULL, info && info->error_message ? info->error_message : "node-api call failed");
+  return NULL;
+}
+
+/* A size argument: a whole number in [0, INT_MAX] (CBLAS takes int). Returns 0 after throwing. */
+static int get_size(napi_env env, napi_value value, const char *what, int *out) {
+  double d;
+  if (napi_get_value_double(env, value, &d) != napi_ok || !(d >= 0 && d <= INT_MAX) || d != (double)(int)d) {
+    char message[96];
+    snprintf(message, sizeof message, "%s must be a whole number from 0 to %d", what, INT_MAX);
+    napi_throw_range_error(env, NULL, message);
+    return 0;
+  }
+  *out = (int)d;
+  return 1;
+}
+
+/* A Float64Array with at least `need` values: its data (byte offset included). Returns 0 after throwing. */
+static int get_doubles(napi_env env, napi_value value, const char *what, uint64_t need, double **out) {
+  bool is_typed = false;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *data = NULL;
+  char message[128];
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, value, &type, &length, &data, NULL, NULL) != napi_ok || type != napi_float64_array) {
+    snprintf(message, sizeof message, "%s must be a Float64Array", what);
+    napi_throw_type_error(env, NULL, message);
+    return 0;
+  }
+  if ((uint64_t)length < need || (need > 0 && data == NULL)) {
+    snprintf(message, sizeof message, "%s has %zu values, the kernel needs %llu", what, length, (unsigned long long)need);
+    napi_throw_range_error(env, NULL, message);
+    return 0;
+  }
+  *out = (double *)data;
+  return 1;
+}
+
+static int overlap(const double *p, uint64_t n, const double *q, uint64_t m) {
+  return n > 0 && m > 0 && p < q + m && q < p + n;
+}
+
+/*
+ * C (M×N) = op(A) · op(B), row-major, op(X) = X or Xᵀ, with the arguments (a, b, c, and
+ * three sizes) in the Kernels interface's order.
+ */
+static napi_value product(napi_env env, napi_callback_info info, int trans_a, int trans_b) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 6) {
+    napi_throw_type_error(env, NULL, "expected (a, b, c, and three sizes)");
+    return NULL;
+  }
+  int s[3];
+  if (!get_size(env, argv[3], "m", &s[0])) return NULL;
+  if (!get_size(env, argv[4], trans_b ? "n" : "k", &s[1])) return NULL;
+  if (!get_size(env, argv[5], trans_b ? "k" : "n", &s[2])) return NULL;
+  /* matmul(a, b, c, m, k, n):       C m×n = A (m×k) · B (k×n)
+   * matmulTransA(a, b, c, m, k, n): C k×n = Aᵀ · B, A m×k, B m×n
+   * matmulTransB(a, b, c, m, n, k): C m×k = A (m×n) · Bᵀ, B k×n */
+  int M = trans_a ? s[1] : s[0], K = trans_a ? s[0] : s[1], N = s[2];
+  uint64_t na = (uint64_t)M * K, nb = (uint64_t)K * N, nc = (uint64_t)M * N;
+  double *a, *b, *c;
+  if (!get_doubles(env, argv[0], "A", na, &a) || !get_doubles(env, argv[1], "B", nb, &b) ||
+      !get_doubles(env, argv[2], "C", nc, &c)) return NULL;
+  if (overlap(c, nc, a, na) || overlap(c, nc, b, nb)) {
+    napi_throw_range_error(env, NULL, "C overlaps A or B");
+    return NULL;
+  }
+  if (nc == 0) return NULL;
+  if (K == 0) { /* an empty sum; CBLAS would refuse lda = 0 */
+    memset(c, 0, nc * sizeof(double));
+    return NULL;
+  }
+  cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
+              M, N, K, 1.0, a, trans_a ? M : K, b, trans_b ? K : N, 0.0, c, N);
+  return NULL;
+}
+
+static napi_value matmul(napi_env env, napi_callback_info info) { return product(env, info, 0, 0); }
+static napi_value matmul_trans_a(napi_env env, napi_callback_info info) { return product(env, info, 1, 0); }
+static napi_value matmul_trans_b(napi_env env, napi_callback_info info) { return product(env, info, 0, 1); }
+
+/* setThreads(n): OpenBLAS's thread count (process-wide); returns the count it now uses, or 0
+ * when the library is not OpenBLAS (another CBLAS manages its own threads). */
+static napi_value set_threads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int n = 0;
+  if (argc < 1 || !get_size(env, argv[0], "threads", &n)) return NULL;
+  if (n < 1) {
+    napi_throw_range_error(env, NULL, "threads must be at least 1");
+    return NULL;
+  }
+#ifdef NNT_OPENBLAS
+  openblas_set_num_threads(n);
+  n = openblas_get_num_threads();
+#else
+  n = 0;
+#endif
+  CHECK(napi_create_int32(env, n, &result));
+  return result;
+}
+
+/* library(): which CBLAS this was built on, e.g. "openblas OpenBLAS 0.3.21 DYNAMIC_ARCH ... SkylakeX". */
+static napi_value library(napi_env env, napi_callback_info info) {
+  (void)info;
+  char text[512];
+#ifdef NNT_OPENBLAS
+  snprintf(text, sizeof text, "openblas %s %s", openblas_get_config(), openblas_get_corename());
+#else
+  snprintf(text, sizeof text, "cblas");
+#endif
+  napi_value result;
+  CHECK(napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &result));
+  return result;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    { "matmul", NULL, matmul, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "matmulTransA", NULL, matmul_trans_a, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "matmulTransB", NULL, matmul_trans_b, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "library", NULL, library, NULL, NULL, NULL, napi_enumerable, NULL },
+  };
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

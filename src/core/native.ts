@@ -1,0 +1,72 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * The optional native addon (native/nnt_blas.c): the dense products as CBLAS dgemm calls on
+ * Float64Arrays in place. Built at install by scripts/build-native.js when a compiler and a
+ * CBLAS are present; absent otherwise, and then loadBlas() says why.
+ */
+export interface BlasAddon {
+  matmul(a: Float64Array, b: Float64Array, c: Float64Array, m: number, k: number, n: number): void;
+  matmulTransA(a: Float64Array, b: Float64Array, c: Float64Array, m: number, k: number, n: number): void;
+  matmulTransB(a: Float64Array, b: Float64Array, c: Float64Array, m: number, n: number, k: number): void;
+  /** Sets OpenBLAS's (process-wide) thread count; returns the count it uses, 0 for a CBLAS without that knob. */
+  setThreads(threads: number): number;
+  /** e.g. "openblas OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY SkylakeX MAX_THREADS=64 SkylakeX", or "cblas". */
+  library(): string;
+}
+
+export type BlasLoad = { addon: BlasAddon; why?: undefined } | { addon?: undefined; why: string };
+
+/** Where the build puts the addon; NNT_NATIVE_ADDON names another file (the tests use it to see a missing one); NNT_NATIVE=0 turns it off. */
+export function addonPath(): string {
+  return process.env.NNT_NATIVE_ADDON || path.join(__dirname, '..', '..', 'native', 'build', 'Release', 'nnt_blas.node');
+}
+
+const loads = new Map<string, BlasLoad>();
+
+/** The addon, or one sentence saying why there is none and how to get it. Loaded once per file. */
+export function loadBlas(file = addonPath()): BlasLoad {
+  if (process.env.NNT_NATIVE === '0') return { why: 'the native backend is turned off (NNT_NATIVE=0)' };
+  let load = loads.get(file);
+  if (!load) loads.set(file, (load = tryLoad(file)));
+  return load;
+}
+
+const HOW = 'install a C compiler and a CBLAS (Debian/Ubuntu: apt-get install libopenblas-dev), then run npm run build:native';
+
+function tryLoad(file: string): BlasLoad {
+  if (!fs.existsSync(file)) return { why: `the native addon is not built (no ${file}): ${HOW}` };
+  try {
+    return { addon: withCoreType(() => require(file) as BlasAddon) };
+  } catch (error) {
+    return { why: `the native addon ${file} does not load (${String((error as Error).message).split('\n')[0]}): ${HOW}` };
+  }
+}
+
+/**
+ * OpenBLAS before 0.3.22 does not know AMD Zen 4 and runs its AVX2 (Haswell) kernels there,
+ * at about two thirds of the AVX-512 (SkylakeX) ones' speed measured on this project's
+ * machine. On a CPU that has every AVX-512 subset those kernels use, and unless the user chose
+ * a core type, OPENBLAS_CORETYPE=SkylakeX is set while the library loads (it reads it once,
+ * then), and removed again so child processes do not inherit it.
+ */
+function withCoreType<T>(load: () => T): T {
+  if (process.env.OPENBLAS_CORETYPE !== undefined || !hasAvx512()) return load();
+  process.env.OPENBLAS_CORETYPE = 'SkylakeX';
+  try {
+    return load();
+  } finally {
+    delete process.env.OPENBLAS_CORETYPE;
+  }
+}
+
+function hasAvx512(): boolean {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return false;
+  try {
+    const flags = new Set(/^flags\s*:(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1].trim().split(/\s+/));
+    return ['avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl'].every((f) => flags.has(f));
+  } catch {
+    return false;
+  }
+}

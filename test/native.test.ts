@@ -1,0 +1,238 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { createKernels } from '../src/core/backend';
+import type { Kernels } from '../src/core/kernels';
+import { loadBlas, type BlasAddon } from '../src/core/native';
+import { NativeKernels } from '../src/core/native-kernels';
+import { Rng } from '../src/core/rng';
+import { tsKernels } from '../src/core/ts-kernels';
+import { loadKernelModule } from '../src/core/wasm-module';
+import { buildNetwork, twoLayerSpec } from '../src/net/build';
+import { randomLabels, randomTensor } from './helpers';
+import { kernelSuite } from './kernel-suite';
+
+/**
+ * The native backend (native/nnt_blas.c over CBLAS). Where the addon is not built, these tests
+ * check that `--backend native` says so in one line and that auto falls back to wasm; CI sets
+ * NNT_EXPECT_NATIVE=1 (and installs libopenblas-dev) so that there a missing addon fails.
+ */
+const load = loadBlas();
+const blas = load.addon;
+const ROOT = join(__dirname, '..');
+const MISSING = join(ROOT, 'native', 'no-such-addon.node');
+
+const made: Kernels[] = [];
+afterAll(() => made.forEach((k) => k.dispose?.()));
+function native(threads: number): NativeKernels {
+  const { module, variant } = loadKernelModule();
+  const k = new NativeKernels(module, variant, threads, threads, blas!);
+  made.push(k);
+  return k;
+}
+
+/** Runs with NNT_NATIVE_ADDON = file (and NNT_NATIVE unset), as a machine where that is the addon's place. */
+function withAddon<T>(file: string, run: () => T): T {
+  const before = { NNT_NATIVE_ADDON: process.env.NNT_NATIVE_ADDON, NNT_NATIVE: process.env.NNT_NATIVE };
+  process.env.NNT_NATIVE_ADDON = file;
+  delete process.env.NNT_NATIVE;
+  try {
+    return run();
+  } finally {
+    for (const [key, value] of Object.entries(before)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}
+
+test('the addon is built where CI expects it (NNT_EXPECT_NATIVE=1), else its absence is explained', () => {
+  if (process.env.NNT_EXPECT_NATIVE === '1') expect(load.why).toBeUndefined();
+  if (!blas) expect(load.why).toMatch(/^the native (addon|backend) .*(npm run build:native|NNT_NATIVE=0)/);
+  else expect(blas.library()).toMatch(/^(openblas OpenBLAS|cblas)/);
+});
+
+describe('without the addon', () => {
+  test('--backend native is one line saying why and how to get it; auto falls back to wasm', () => {
+    withAddon(MISSING, () => {
+      expect(() => createKernels('native', { threads: 1 })).toThrow(/^the native addon is not built \(no .*no-such-addon\.node\): .*libopenblas-dev.*npm run build:native$/);
+      const auto = createKernels('auto', { threads: 1 });
+      made.push(auto);
+      expect(auto.name).toMatch(/^wasm-/);
+    });
+  });
+
+  test('nnt train --backend native: one line on stderr, exit code 1, no stack trace', () => {
+    const run = spawnSync(process.execPath, [join(ROOT, 'bin', 'nnt'), 'train', '--backend', 'native', '--limit', '100', '--epochs', '1', '-q'], {
+      encoding: 'utf8', env: { ...process.env, NNT_NATIVE_ADDON: MISSING, NNT_NATIVE: undefined },
+    });
+    expect(run.stderr).toMatch(/^nnt: .*backend native: the native addon is not built .*npm run build:native\n$/);
+    expect(run.status).toBe(1);
+  }, 300_000);
+
+  test('the build script skips with one line and exit code 0 without a compiler, or when turned off', () => {
+    for (const env of [{ CC: join(ROOT, 'no-such-cc') }, { NNT_NATIVE: '0' }]) {
+      const run = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-native.js')], { encoding: 'utf8', env: { ...process.env, ...env } });
+      expect(run.stdout).toMatch(/^nnt: native backend skipped: (no C compiler \(.*no-such-cc\)|NNT_NATIVE=0); nnt runs on WebAssembly\n$/);
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+    }
+  }, 120_000);
+});
+
+/** Random m×k, k×n, … operands; some entries zero, as in ReLU nets. */
+function operands(rng: Rng, sizes: number[]): Float64Array[] {
+  return sizes.map((size) => Float64Array.from({ length: size }, () => (rng.uniform() < 0.2 ? 0 : rng.uniform() * 2 - 1)));
+}
+
+/** |A|·|B| entry by entry (for C = A·B as the reference computes it): the scale of each entry's rounding. */
+function absProduct(a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array {
+  const c = new Float64Array(m * n);
+  tsKernels.matmul(a.map(Math.abs), b.map(Math.abs), c, m, k, n);
+  return c;
+}
+
+/** A product's three forms, each as (kernels, A, B, C) → C, with A·B's A (m×k), B (k×n) re-laid out as each form needs. */
+const FORMS = {
+  matmul: (k: Kernels, a: Float64Array, b: Float64Array, c: Float64Array, m: number, p: number, n: number) => k.matmul(a, b, c, m, p, n),
+  // Aᵀ·B with Aᵀ = the m×p operand: A is its transpose (p×m).
+  matmulTransA: (k: Kernels, a: Float64Array, b: Float64Array, c: Float64Array, m: number, p: number, n: number) => k.matmulTransA(transpose(a, m, p), b, c, p, m, n),
+  // A·Bᵀ with Bᵀ = the p×n operand: B is its transpose (n×p).
+  matmulTransB: (k: Kernels, a: Float64Array, b: Float64Array, c: Float64Array, m: number, p: number, n: number) => k.matmulTransB(a, transpose(b, p, n), c, m, p, n),
+};
+
+function transpose(x: Float64Array, rows: number, cols: number): Float64Array {
+  const t = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = x[r * cols + c];
+  return t;
+}
+
+const SHAPES: [number, number, number][] = [[1, 1, 1], [3, 5, 2], [7, 1, 9], [100, 50, 10], [100, 784, 50], [128, 512, 33], [0, 4, 3], [4, 0, 3], [4, 3, 0]];
+
+// Without the addon there is nothing to run these on: the tests above cover that case, and
+// where the addon is expected (CI) its absence fails the first test instead.
+if (blas) describe('native ×2: the kernel suite (dense products to 1e-12, the rest the wasm kernels)', () => kernelSuite(native(2)));
+if (blas) describe('with the addon', () => {
+  test.each(Object.keys(FORMS) as (keyof typeof FORMS)[])('%s agrees with the reference to 1e-15·k·(|A|·|B|), entry by entry', (form) => {
+    const kernels = native(1);
+    const rng = new Rng(3);
+    for (const [m, k, n] of SHAPES) {
+      const [a, b] = operands(rng, [m * k, k * n]);
+      const expected = new Float64Array(m * n);
+      FORMS[form](tsKernels, a, b, expected, m, k, n);
+      const c = new Float64Array(m * n).fill(NaN); // dgemm with β = 0 must not read C
+      FORMS[form](kernels, a, b, c, m, k, n);
+      const scale = absProduct(a, b, m, k, n);
+      const worst = Math.max(0, ...c.map((v, i) => Math.abs(v - expected[i]) - 1e-15 * k * scale[i]));
+      expect(worst).toBe(0);
+    }
+  });
+
+  test('works in place on the WebAssembly memory (a SharedArrayBuffer), at byte offsets, also after it grows', () => {
+    const kernels = native(1);
+    const [m, k, n] = [6, 5, 4];
+    const rng = new Rng(4);
+    const [a0, b0] = operands(rng, [m * k, k * n]);
+    const block = kernels.alloc(m * k + k * n + m * n + 3);
+    expect(block.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const a = block.subarray(1, 1 + m * k), b = block.subarray(2 + m * k, 2 + m * k + k * n), c = block.subarray(3 + m * k + k * n);
+    a.set(a0);
+    b.set(b0);
+    const expected = new Float64Array(m * n);
+    tsKernels.matmul(a0, b0, expected, m, k, n);
+    kernels.matmul(a, b, c, m, k, n);
+    expect(maxDiff(c, expected)).toBeLessThan(1e-14);
+    kernels.alloc(4_000_000); // grows the memory: the old views stay valid
+    c.fill(0);
+    kernels.matmul(a, b, c, m, k, n);
+    expect(maxDiff(c, expected)).toBeLessThan(1e-14);
+    expect(block[0]).toBe(0); // the guards between the operands are untouched
+    expect(block[1 + m * k]).toBe(0);
+    expect(block[2 + m * k + k * n]).toBe(0);
+  });
+
+  test('auto picks native on OpenBLAS, one CBLAS thread unless threads are given; NNT_NATIVE=0 turns it off', () => {
+    const openblas = blas!.library().startsWith('openblas ');
+    const auto = createKernels('auto', { variant: 'simd' });
+    made.push(auto);
+    expect(auto.name).toMatch(openblas ? /^native-openblas-\w+ ×1 thread, wasm-simd ×\d+ threads? for the rest$/ : /^wasm-simd/);
+    const two = createKernels('native', { threads: 2, variant: 'simd' });
+    made.push(two);
+    expect(two.name).toMatch(/^native-\S+ ×2 threads, wasm-simd ×2 threads for the rest$/);
+    process.env.NNT_NATIVE = '0';
+    try {
+      const off = createKernels('auto', { threads: 1, variant: 'simd' });
+      made.push(off);
+      expect(off.name).toBe('wasm-simd ×1 thread');
+      expect(() => createKernels('native')).toThrow(/^the native backend is turned off \(NNT_NATIVE=0\)$/);
+    } finally {
+      delete process.env.NNT_NATIVE;
+    }
+  });
+
+  test('a wrong call throws and writes nothing: short arrays, bad sizes, wrong types, overlapping C', () => {
+    const addon = blas as BlasAddon;
+    const guard = new Float64Array(20).fill(7);
+    const c = guard.subarray(0, 6);
+    const a = new Float64Array(6).fill(1), b = new Float64Array(6).fill(1);
+    expect(() => addon.matmul(a, b, c, 2, 3, 3)).toThrow(/^B has 6 values, the kernel needs 9$/);
+    expect(() => addon.matmul(a, b, c, 3, 2, 3)).toThrow(/^C has 6 values, the kernel needs 9$/);
+    expect(() => addon.matmulTransA(a, b, c, 2, 4, 3)).toThrow(/^A has 6 values, the kernel needs 8$/);
+    expect(() => addon.matmulTransB(a, b, c, 2, 3, 4)).toThrow(/^B has 6 values, the kernel needs 12$/);
+    expect(() => addon.matmul(a, b, c, -1, 3, 2)).toThrow(/^m must be a whole number/);
+    expect(() => addon.matmul(a, b, c, 2, 1.5, 2)).toThrow(/^k must be a whole number/);
+    expect(() => addon.matmul(a, b, c, 2, 3, 2 ** 31)).toThrow(/^n must be a whole number/);
+    expect(() => addon.matmul(a, b, new Float32Array(6) as unknown as Float64Array, 2, 3, 2)).toThrow(/^C must be a Float64Array$/);
+    expect(() => addon.matmul(a, b, a, 2, 3, 2)).toThrow(/^C overlaps A or B$/);
+    expect(() => (addon.matmul as (...x: unknown[]) => void)(a, b, c)).toThrow(/three sizes/);
+    expect(Array.from(guard)).toEqual(new Array(20).fill(7));
+  });
+
+  test('reruns give the same bits, per thread count; 1 and 2 threads agree to rounding', () => {
+    const [m, k, n] = [128, 512, 96];
+    const [a, b] = operands(new Rng(9), [m * k, k * n]);
+    const run = (threads: number) => {
+      const c = new Float64Array(m * n);
+      native(threads).matmul(a, b, c, m, k, n);
+      return c;
+    };
+    const one = run(1), two = run(2);
+    expect(run(1)).toEqual(one);
+    expect(run(2)).toEqual(two);
+    expect(run(1)).toEqual(one); // after switching back: the thread count is set again
+    const scale = absProduct(a, b, m, k, n);
+    expect(Math.max(...two.map((v, i) => Math.abs(v - one[i]) - 2e-15 * k * scale[i]))).toBeLessThanOrEqual(0);
+  });
+
+  test('a two-layer net learns on native, close to the reference', () => {
+    function train(kernels: Kernels): number[] {
+      const rng = new Rng(5);
+      const net = buildNetwork(twoLayerSpec, kernels, new Rng(1));
+      const x = randomTensor([100, 784], rng, 0, 1);
+      const labels = randomLabels(100, 10, rng);
+      const losses: number[] = [];
+      for (let step = 0; step < 20; step++) {
+        losses.push(net.gradient(x, labels));
+        for (const p of net.params()) kernels.addScaled(p.value, p.grad, -0.1, p.value.length);
+      }
+      return losses;
+    }
+    const reference = train(tsKernels);
+    const losses = train(native(2));
+    expect(losses[19]).toBeLessThan(losses[0] - 0.01); // random labels: 2.30 → 2.26 in 20 steps
+    losses.forEach((loss, i) => expect(Math.abs(loss - reference[i])).toBeLessThan(1e-9));
+    expect(train(native(2))).toEqual(losses);
+  });
+
+  test('nnt train --backend native --verbose names the library, its core and threads', () => {
+    const run = spawnSync(process.execPath, [join(ROOT, 'bin', 'nnt'), 'train', '--backend', 'native', '--threads', '2', '--limit', '300', '--epochs', '1', '--verbose', '-o', join(ROOT, 'test-output', 'native', 'w.json')], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^backend: native-(openblas-\w+|cblas) ×2 threads, wasm-[a-z-]+ ×2 threads for the rest$/m);
+    expect(run.stderr).toMatch(/^backend native-.*: no slow paths/m);
+  }, 300_000);
+});
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
