@@ -126,5 +126,6 @@ function main(): void {
   rmSync(outDir, { recursive: true, force: true });
 }
 
-if (process.argv.length > 2) void child(process.argv.slice(2));
+if (process.argv[2] === 'profile') for (const line of layerProfile()) console.log(line);
+else if (process.argv.length > 2) void child(process.argv.slice(2));
 else main();

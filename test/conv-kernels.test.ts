@@ -16,6 +16,12 @@ const geometries: Window[] = [
   { n: 2, c: 3, h: 6, w: 5, fh: 3, fw: 2, stride: 1, pad: 1 },
   { n: 5, c: 4, h: 8, w: 8, fh: 2, fw: 2, stride: 2, pad: 0 },
   { n: 1, c: 1, h: 28, w: 28, fh: 5, fw: 5, stride: 1, pad: 0 },
+  // An odd number of 2×2 outputs a row (the pair kernels' last one alone).
+  { n: 3, c: 2, h: 6, w: 10, fh: 2, fw: 2, stride: 2, pad: 0 },
+  // Large enough to be split over two threads (by images, by planes).
+  { n: 4, c: 1, h: 28, w: 28, fh: 5, fw: 5, stride: 1, pad: 0 },
+  { n: 10, c: 3, h: 24, w: 24, fh: 2, fw: 2, stride: 2, pad: 0 },
+  { n: 6, c: 4, h: 12, w: 12, fh: 3, fw: 3, stride: 1, pad: 1 },
 ];
 const name = (g: Window) => `${g.n}×${g.c}×${g.h}×${g.w}, ${g.fh}×${g.fw} stride ${g.stride} pad ${g.pad}`;
 
@@ -60,6 +66,27 @@ function convSuite(kernels: Kernels) {
       expect(dx).toEqual(expectedDx);
     }
   });
+
+  test.each([geometries[3], geometries[5], geometries[7]].map((g) => [name(g), g] as const))(
+    'max pooling of NaN, ±Infinity and ±0, all-NaN windows included, as the reference: %s',
+    (_, g) => {
+      const specials = [NaN, Infinity, -Infinity, 0, -0, 1, -1];
+      const outputs = g.n * g.c * outHeight(g) * outWidth(g);
+      const x = kernels.alloc(g.n * g.c * g.h * g.w), dout = kernels.alloc(outputs);
+      x.forEach((_, i) => (x[i] = i < 8 ? NaN : specials[rng.int(specials.length)]));
+      dout.forEach((_, i) => (dout[i] = specials[rng.int(specials.length)]));
+      const out = kernels.alloc(outputs), argmax = kernels.allocIndices(outputs), dx = kernels.alloc(x.length).fill(7);
+      const expected = [new Float64Array(outputs), new Int32Array(outputs), new Float64Array(x.length)] as const;
+      kernels.maxPoolForward(x, out, argmax, g);
+      tsKernels.maxPoolForward(x, expected[0], expected[1], g);
+      kernels.maxPoolBackward(dout, argmax, dx, g);
+      tsKernels.maxPoolBackward(dout, expected[1], expected[2], g);
+      // Bit for bit: toEqual would not tell −0 from +0.
+      expect(new Uint8Array(out.buffer, out.byteOffset, out.byteLength)).toEqual(new Uint8Array(expected[0].buffer));
+      expect(argmax).toEqual(expected[1]);
+      expect(new Uint8Array(dx.buffer, dx.byteOffset, dx.byteLength)).toEqual(new Uint8Array(expected[2].buffer));
+    },
+  );
 
   test('transposeBatch: each block transposed', () => {
     for (const home of homes) {
