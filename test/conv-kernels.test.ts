@@ -7,7 +7,8 @@ import { tsKernels } from '../src/core/ts-kernels';
 /**
  * The window kernels of every backend against the reference (im2col.ts, tsKernels): they copy,
  * compare and add in the same order, so the results must be identical, bit for bit, with the
- * arrays in the backend's memory or outside it. (The reference itself is checked against a
+ * arrays in the backend's memory or outside it, and on two threads (the larger geometries are
+ * split by images or planes) as on one. (The reference itself is checked against a
  * nested-loop convolution in conv.test.ts.)
  */
 const geometries: Window[] = [
@@ -63,6 +64,21 @@ function convSuite(kernels: Kernels) {
       const dx = home(x.length).fill(NaN), expectedDx = new Float64Array(x.length);
       kernels.maxPoolBackward(dout, argmax, dx, g);
       tsKernels.maxPoolBackward(dout, expectedArgmax, expectedDx, g);
+      expect(dx).toEqual(expectedDx);
+    }
+  });
+
+  test.each(geometries.map((g) => [name(g), g] as const))('avgPoolForward and avgPoolBackward: %s', (_, g) => {
+    const outputs = g.n * g.c * outHeight(g) * outWidth(g);
+    for (const home of homes) {
+      const x = filled(home, g.n * g.c * g.h * g.w), dout = filled(home, outputs);
+      const out = home(outputs).fill(NaN), expectedOut = new Float64Array(outputs);
+      kernels.avgPoolForward(x, out, g);
+      tsKernels.avgPoolForward(x, expectedOut, g);
+      expect(out).toEqual(expectedOut);
+      const dx = home(x.length).fill(NaN), expectedDx = new Float64Array(x.length);
+      kernels.avgPoolBackward(dout, dx, g);
+      tsKernels.avgPoolBackward(dout, expectedDx, g);
       expect(dx).toEqual(expectedDx);
     }
   });

@@ -1184,4 +1184,67 @@
       (local.set $i (i32.add (local.get $i) (i32.shl (local.get $w) (i32.const 1))))
       (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
       (br $eachRow))))
+
+  ;; Average pooling over planes p0 .. p1−1 (the reference's loops: padding counts as zeros,
+  ;; each window's sum in row order, then divided by fh·fw). Forward ($back = 0): $out[o] = the
+  ;; mean of window o of the planes at $x. Backward ($back = 1): the planes of $x (dx) are
+  ;; zeroed, then each input of window o gets += $out[o] / (fh·fw), in output order. $out
+  ;; points at plane p0's first output.
+  (func $avgPool (param $x i32) (param $out i32) (param $p0 i32) (param $p1 i32) (param $h i32) (param $w i32)
+      (param $fh i32) (param $fw i32) (param $stride i32) (param $pad i32) (param $back i32)
+    (local $oh i32) (local $ow i32) (local $p i32) (local $plane i32) (local $oy i32) (local $ox i32)
+    (local $ky i32) (local $kx i32) (local $at i32) (local $sum f64) (local $size f64)
+    (local.set $oh (i32.add (i32.div_u (i32.sub (i32.add (local.get $h) (i32.shl (local.get $pad) (i32.const 1))) (local.get $fh)) (local.get $stride)) (i32.const 1)))
+    (local.set $ow (i32.add (i32.div_u (i32.sub (i32.add (local.get $w) (i32.shl (local.get $pad) (i32.const 1))) (local.get $fw)) (local.get $stride)) (i32.const 1)))
+    (local.set $size (f64.convert_i32_u (i32.mul (local.get $fh) (local.get $fw))))
+    (if (local.get $back)
+      (then (memory.fill (i32.add (local.get $x) (i32.shl (i32.mul (local.get $p0) (i32.mul (local.get $h) (local.get $w))) (i32.const 3)))
+        (i32.const 0) (i32.shl (i32.mul (i32.sub (local.get $p1) (local.get $p0)) (i32.mul (local.get $h) (local.get $w))) (i32.const 3)))))
+    (local.set $p (local.get $p0))
+    (block $doneP (loop $eachP
+      (br_if $doneP (i32.ge_u (local.get $p) (local.get $p1)))
+      (local.set $plane (i32.add (local.get $x) (i32.shl (i32.mul (local.get $p) (i32.mul (local.get $h) (local.get $w))) (i32.const 3))))
+      (local.set $oy (i32.const 0))
+      (block $doneY (loop $eachY
+        (br_if $doneY (i32.ge_u (local.get $oy) (local.get $oh)))
+        (local.set $ox (i32.const 0))
+        (block $doneX (loop $eachX
+          (br_if $doneX (i32.ge_u (local.get $ox) (local.get $ow)))
+          (local.set $sum (if (result f64) (local.get $back)
+            (then (f64.div (f64.load (local.get $out)) (local.get $size))) (else (f64.const 0))))
+          (local.set $ky (i32.const 0))
+          (block $doneKy (loop $eachKy
+            (br_if $doneKy (i32.ge_u (local.get $ky) (local.get $fh)))
+            (local.set $kx (i32.const 0))
+            (block $doneKx (loop $eachKx
+              (br_if $doneKx (i32.ge_u (local.get $kx) (local.get $fw)))
+              (local.set $at (call $pixelAt (local.get $plane)
+                (i32.sub (i32.add (i32.mul (local.get $oy) (local.get $stride)) (local.get $ky)) (local.get $pad))
+                (i32.sub (i32.add (i32.mul (local.get $ox) (local.get $stride)) (local.get $kx)) (local.get $pad)) (local.get $h) (local.get $w)))
+              (if (i32.ge_s (local.get $at) (i32.const 0))
+                (then (if (local.get $back)
+                  (then (f64.store (local.get $at) (f64.add (f64.load (local.get $at)) (local.get $sum))))
+                  (else (local.set $sum (f64.add (local.get $sum) (f64.load (local.get $at))))))))
+              (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+              (br $eachKx)))
+            (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+            (br $eachKy)))
+          (if (i32.eqz (local.get $back)) (then (f64.store (local.get $out) (f64.div (local.get $sum) (local.get $size)))))
+          (local.set $out (i32.add (local.get $out) (i32.const 8)))
+          (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+          (br $eachX)))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (br $eachY)))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br $eachP))))
+
+  (func (export "avg_pool_forward") (param $x i32) (param $out i32) (param $p0 i32) (param $p1 i32) (param $h i32) (param $w i32)
+      (param $fh i32) (param $fw i32) (param $stride i32) (param $pad i32)
+    (call $avgPool (local.get $x) (local.get $out) (local.get $p0) (local.get $p1) (local.get $h) (local.get $w)
+      (local.get $fh) (local.get $fw) (local.get $stride) (local.get $pad) (i32.const 0)))
+
+  (func (export "avg_pool_backward") (param $dout i32) (param $dx i32) (param $p0 i32) (param $p1 i32) (param $h i32) (param $w i32)
+      (param $fh i32) (param $fw i32) (param $stride i32) (param $pad i32)
+    (call $avgPool (local.get $dx) (local.get $dout) (local.get $p0) (local.get $p1) (local.get $h) (local.get $w)
+      (local.get $fh) (local.get $fw) (local.get $stride) (local.get $pad) (i32.const 1)))
 )

@@ -25,10 +25,12 @@ const POOL_FUNCTIONS = [
   'gemm', 'sparse_matmul', 'gather_rows', 'gather_lists', 'add_scaled_bits',
   'momentum_step', 'nesterov_step', 'adagrad_step', 'rmsprop_step', 'adam_step',
   'im2col', 'col2im', 'max_pool_forward', 'max_pool_backward', 'max_pool_2x2', 'max_pool_2x2_backward',
+  'avg_pool_forward', 'avg_pool_backward',
 ] as const;
 const GEMM = 0, SPARSE_MATMUL = 1, GATHER_ROWS = 2, GATHER_LISTS = 3, ADD_SCALED = 4;
 /** The window operations (convolution, pooling), as numbers in POOL_FUNCTIONS. */
 const IM2COL = 10, COL2IM = 11, MAX_POOL = 12, MAX_POOL_BACKWARD = 13, MAX_POOL_2X2 = 14, MAX_POOL_2X2_BACKWARD = 15;
+const AVG_POOL = 16, AVG_POOL_BACKWARD = 17;
 /** The update rules' functions (Kernels.updateWeights), by rule, as numbers in POOL_FUNCTIONS. */
 const UPDATE_FUNCTION = { momentum: 5, nesterov: 6, adagrad: 7, rmsprop: 8, adam: 9 } as const;
 
@@ -205,9 +207,8 @@ export class WasmKernels implements Kernels {
   }
 
   /**
-   * The source bytes must be in the memory for the kernel to read them: a byte array from
-   * elsewhere (a data set read from a file) has its whole buffer copied in the first time,
-   * and the copy is used from then on, so the bytes must not change afterwards.
+   * The kernel reads the source bytes in the memory: from a byte array elsewhere (a data set
+   * read from a file), the rows of this gather are copied in first (WasmPlacement.rowsInMemory).
    */
   gatherRows(
     src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number,
@@ -219,7 +220,7 @@ export class WasmKernels implements Kernels {
     checkLength('out', out, rows * cols);
     const scratch = this.gatherScratch[0];
     const ids = (scratch.ids = this.place.rowIndices(src, indices, start, rows, cols, scratch.ids));
-    const srcOffset = this.place.bytesInMemory(src);
+    const srcOffset = this.place.rowsInMemory(src, ids, rows, cols);
     if (srcOffset < 0) {
       this.place.countSlowPath('gatherRows');
       return tsKernels.gatherRows(src, indices, start, rows, cols, table, out);
@@ -313,6 +314,24 @@ export class WasmKernels implements Kernels {
       const from = [at[0] + 8 * p0 * perPlane, at[1] + 4 * p0 * perPlane, at[2]];
       return tiles ? [...from, p0, p1, g.h, g.w] : [...from, (p1 - p0) * perPlane, p0 * pixels, (p1 - p0) * pixels];
     });
+  }
+
+  avgPoolForward(x: Float64Array, out: Float64Array, g: Window): void {
+    const at = this.place.offsets('avgPoolForward', x, out);
+    if (!at) return tsKernels.avgPoolForward(x, out, g);
+    const outputs = checkWindowArrays(g, x);
+    checkLength('out', out, outputs);
+    const perPlane = outputs / (g.n * g.c);
+    this.byPlanes(AVG_POOL, g, (p0, p1) => [at[0], at[1] + 8 * p0 * perPlane, p0, p1, g.h, g.w, g.fh, g.fw, g.stride, g.pad]);
+  }
+
+  avgPoolBackward(dout: Float64Array, dx: Float64Array, g: Window): void {
+    const at = this.place.offsets('avgPoolBackward', dout, dx);
+    if (!at) return tsKernels.avgPoolBackward(dout, dx, g);
+    const outputs = checkWindowArrays(g, dx);
+    checkLength('dout', dout, outputs);
+    const perPlane = outputs / (g.n * g.c);
+    this.byPlanes(AVG_POOL_BACKWARD, g, (p0, p1) => [at[0] + 8 * p0 * perPlane, at[1], p0, p1, g.h, g.w, g.fh, g.fw, g.stride, g.pad]);
   }
 
   transposeBatch(src: Float64Array, dst: Float64Array, batches: number, rows: number, cols: number): void {

@@ -40,6 +40,8 @@ export interface KernelExports {
   max_pool_backward(dout: number, argmax: number, dx: number, outputs: number, lo: number, size: number): void;
   max_pool_2x2(x: number, out: number, argmax: number, p0: number, p1: number, h: number, w: number): void;
   max_pool_2x2_backward(dout: number, argmax: number, dx: number, p0: number, p1: number, h: number, w: number): void;
+  avg_pool_forward(x: number, out: number, p0: number, p1: number, h: number, w: number, fh: number, fw: number, stride: number, pad: number): void;
+  avg_pool_backward(dout: number, dx: number, p0: number, p1: number, h: number, w: number, fh: number, fw: number, stride: number, pad: number): void;
   count_bytes(src: number, rows: number, cols: number): number;
   list_bytes(src: number, rows: number, cols: number, starts: number, entries: number, n0: number): number;
   gather_lists(
