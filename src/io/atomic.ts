@@ -17,14 +17,15 @@ export const atomicIo = {
  * atomic within one file system). On any failure the temporary file is removed, the target is
  * left as it was, and the error is a UserError naming the file and the cause.
  */
-export function writeFileAtomic(file: string, text: string | Uint8Array): void {
-  const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+export function writeFileAtomic(file: string, text: string | Uint8Array | readonly (string | Uint8Array)[]): void {
+  // Pieces are written one after the other (a large document need not be one string).
+  const pieces = Array.isArray(text) ? text : [text as string | Uint8Array];
   const temporary = temporaryName(file);
   try {
     mkdirSync(dirname(file), { recursive: true });
     const fd = openSync(temporary, 'w');
     try {
-      writeAll(fd, bytes);
+      for (const piece of pieces) writeAll(fd, typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
