@@ -25,7 +25,7 @@ export function writeFileAtomic(file: string, text: string | Uint8Array | readon
     mkdirSync(dirname(file), { recursive: true });
     const fd = openSync(temporary, 'w');
     try {
-      for (const piece of pieces) writeAll(fd, typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece);
+      for (const piece of pieces) writePiece(fd, piece);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -35,6 +35,19 @@ export function writeFileAtomic(file: string, text: string | Uint8Array | readon
     rmSync(temporary, { force: true });
     throw writeError(file, error);
   }
+}
+
+/** Long ASCII strings (a weights file's base64 data) go through one small buffer, in chunks: no copy of their size is made. */
+const CHUNK = 1 << 20;
+let chunk: Buffer | undefined;
+
+function writePiece(fd: number, piece: string | Uint8Array): void {
+  if (typeof piece !== 'string' || piece.length <= CHUNK || !/^[\x00-\x7f]*$/.test(piece)) {
+    writeAll(fd, typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece);
+    return;
+  }
+  chunk ??= Buffer.alloc(CHUNK);
+  for (let i = 0; i < piece.length; i += CHUNK) writeAll(fd, chunk.subarray(0, chunk.write(piece.slice(i, i + CHUNK), 'latin1')));
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {
