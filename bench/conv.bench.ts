@@ -9,12 +9,12 @@
  * time per batch × 600 over NNT_BENCH_BATCHES batches (default 600: one whole epoch; fewer
  * for a quick look), without evaluation. Then the peak RSS of the real command (data,
  * evaluation and weights file included), and, for the wasm backend on one thread and on all,
- * where the time of a batch goes: each layer's forward and backward, in CPU time (which other
- * processes on a loaded machine disturb less than wall time). Tables are markdown, ready for
- * the README.
+ * where the time of a batch goes: each layer's forward and backward (CPU time on one thread,
+ * which other processes on a loaded machine disturb less than wall time). Tables are
+ * markdown, ready for the README.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKernels, defaultThreads, wasmSupport, type WasmVariant } from '../src/core/backend';
@@ -77,8 +77,9 @@ function runPython(name: string, python: string, script: string, args: string[])
 }
 
 /**
- * CPU milliseconds per batch of each layer's forward and backward on the wasm backend, each
- * layer called as training calls it (the first layer's backward makes no dx), as markdown rows.
+ * Milliseconds per batch of each layer's forward and backward on the wasm backend (CPU time
+ * on one thread, wall time on more), each layer called as training calls it (the first
+ * layer's backward makes no dx), as markdown rows.
  */
 function layerProfile(threads: number): string[] {
   const kernels: Kernels = createKernels('wasm', { threads });
@@ -88,7 +89,8 @@ function layerProfile(threads: number): string[] {
   const rng = new Rng(2);
   for (let i = 0; i < x.data.length; i++) x.data[i] = rng.uniform() < 0.19 ? rng.uniform() : 0; // MNIST: ~19% nonzero
   const labels = Uint8Array.from({ length: 100 }, (_, i) => i % 10);
-  const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+  // On one thread CPU time (which other processes disturb less); on more, wall time (waiting workers may spin).
+  const cpu = threads > 1 ? () => performance.now() : () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
   const forward = new Map<string, number>(), backward = new Map<string, number>();
   const reps = 30;
   const first = net.layers[0] as Layer & Partial<InputLayer>;
@@ -125,11 +127,12 @@ function layerProfile(threads: number): string[] {
  */
 function realCommand(iterations: number): { rssMB: number; seconds: number } | string {
   if (!existsSync('/usr/bin/time')) return 'no /usr/bin/time';
-  const bin = join(root, 'bin', 'nnt');
+  // dist-bench/dist is a link to the repository's dist/, beside which bin/ is.
+  const bin = join(realpathSync(join(root, 'dist')), '..', 'bin', 'nnt');
   const args = ['train', '--config', 'simple-convnet', '--iterations', String(iterations), '-o', join(outDir, 'cli', 'weights.json'), '-q'];
   const t0 = performance.now();
   const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, bin, ...args], { encoding: 'utf8' });
-  if (r.status !== 0) return (r.stderr || 'failed').trim().split('\n').pop()!;
+  if (r.status !== 0) return (r.stderr || 'failed').trim().split('\n').slice(-2).join(' ');
   return { rssMB: Number(r.stderr.trim().split('\n').pop()) / 1024, seconds: (performance.now() - t0) / 1000 };
 }
 
@@ -158,7 +161,7 @@ function main(): void {
   console.log(`\nthe real command, nnt train --config simple-convnet --iterations ${batches} (${cores} threads; data, test-set evaluation and weights file included): ` +
     (typeof cli === 'string' ? `could not run (${cli})` : `peak RSS ${cli.rssMB.toFixed(0)} MB, ${cli.seconds.toFixed(1)} s`));
   for (const threads of cores > 1 ? [1, cores] : [1]) {
-    console.log(`\nwhere a batch goes (${wasmSupport()[0]}, ${threads} thread${threads > 1 ? 's' : ''}; CPU ms per batch of 100, all threads' CPU time):\n`);
+    console.log(`\nwhere a batch goes (${wasmSupport()[0]}, ${threads} thread${threads > 1 ? 's: wall' : ': CPU'} ms per batch of 100):\n`);
     console.log('| layer | forward ms | backward ms | both ms |');
     console.log('|---|--:|--:|--:|');
     for (const line of layerProfile(threads)) console.log(line);
@@ -166,6 +169,7 @@ function main(): void {
   rmSync(outDir, { recursive: true, force: true });
 }
 
-if (process.argv[2] === 'profile') for (const line of layerProfile(Number(process.argv[3] ?? 1))) console.log(line);
+if (process.argv[2] === 'real') console.log(realCommand(Number(process.argv[3] ?? batches)));
+else if (process.argv[2] === 'profile') for (const line of layerProfile(Number(process.argv[3] ?? 1))) console.log(line);
 else if (process.argv.length > 2) void child(process.argv.slice(2));
 else main();
