@@ -7,16 +7,19 @@
  *
  * Each run is a process of its own, so its peak RSS is its own. The time of an epoch is the
  * time per batch × 600 over NNT_BENCH_BATCHES batches (default 600: one whole epoch; fewer
- * for a quick look), without evaluation. Then, for the wasm backend on one thread, where
- * the time of a batch goes: each layer's forward and backward, in CPU time (which other
- * processes on a loaded machine disturb less than wall time).
+ * for a quick look), without evaluation. Then the peak RSS of the real command (data,
+ * evaluation and weights file included), and, for the wasm backend on one thread and on all,
+ * where the time of a batch goes: each layer's forward and backward (CPU time on one thread,
+ * which other processes on a loaded machine disturb less than wall time). Tables are
+ * markdown, ready for the README.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKernels, defaultThreads, wasmSupport, type WasmVariant } from '../src/core/backend';
 import type { Kernels } from '../src/core/kernels';
+import type { InputLayer, Layer } from '../src/layers/layer';
 import { Rng } from '../src/core/rng';
 import { loadConfig } from '../src/io/config';
 import { buildNetwork } from '../src/net/build';
@@ -73,18 +76,24 @@ function runPython(name: string, python: string, script: string, args: string[])
   return { name, secondsPerBatch: out.secondsPerBatch, rssMB: rssKB / 1024 };
 }
 
-/** CPU milliseconds per batch of each layer's forward and backward, wasm on one thread. */
-function layerProfile(): string[] {
-  const kernels: Kernels = createKernels('wasm', { threads: 1 });
+/**
+ * Milliseconds per batch of each layer's forward and backward on the wasm backend (CPU time
+ * on one thread, wall time on more), each layer called as training calls it (the first
+ * layer's backward makes no dx), as markdown rows.
+ */
+function layerProfile(threads: number): string[] {
+  const kernels: Kernels = createKernels('wasm', { threads });
   const c = config();
   const net = buildNetwork({ inputSize: 784, inputShape: [1, 28, 28], layers: c.layers }, kernels, new Rng(1));
   const x = { data: kernels.alloc(100 * 784), shape: [100, 784] };
   const rng = new Rng(2);
   for (let i = 0; i < x.data.length; i++) x.data[i] = rng.uniform() < 0.19 ? rng.uniform() : 0; // MNIST: ~19% nonzero
   const labels = Uint8Array.from({ length: 100 }, (_, i) => i % 10);
-  const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+  // On one thread CPU time (which other processes disturb less); on more, wall time (waiting workers may spin).
+  const cpu = threads > 1 ? () => performance.now() : () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
   const forward = new Map<string, number>(), backward = new Map<string, number>();
   const reps = 30;
+  const first = net.layers[0] as Layer & Partial<InputLayer>;
   for (let r = -3; r < reps; r++) {
     let out = x as { data: Float64Array; shape: number[] };
     for (const l of net.layers) {
@@ -94,12 +103,37 @@ function layerProfile(): string[] {
     net.lossLayer.forward(out, labels);
     let d = net.lossLayer.backward(1);
     for (let i = net.layers.length - 1; i >= 0; i--) {
-      const l = net.layers[i], t = cpu(); d = l.backward(d);
+      const l = net.layers[i], t = cpu();
+      if (i === 0 && first.backwardInput) first.backwardInput(d);
+      else d = l.backward(d);
       if (r >= 0) backward.set(l.name, (backward.get(l.name) ?? 0) + cpu() - t);
     }
   }
   kernels.dispose?.();
-  return net.layers.map((l) => `${l.name.padEnd(8)} forward ${(forward.get(l.name)! / reps).toFixed(2).padStart(6)} ms   backward ${(backward.get(l.name)! / reps).toFixed(2).padStart(6)} ms`);
+  const ms = (v: number) => (v / reps).toFixed(2);
+  let fSum = 0, bSum = 0;
+  const rows = net.layers.map((l) => {
+    const f = forward.get(l.name)!, b = backward.get(l.name)!;
+    fSum += f; bSum += b;
+    return `| ${l.name} | ${ms(f)} | ${ms(b)} | ${ms(f + b)} |`;
+  });
+  return [...rows, `| all layers | ${ms(fSum)} | ${ms(bSum)} | ${ms(fSum + bSum)} |`];
+}
+
+/**
+ * Peak RSS (MB, GNU time) and wall seconds of the real command, `nnt train --config
+ * configs/simple-convnet.yaml` (the default backend and threads), over `iterations` batches:
+ * its data loading, the evaluation on the test set and the weights file included.
+ */
+function realCommand(iterations: number): { rssMB: number; seconds: number } | string {
+  if (!existsSync('/usr/bin/time')) return 'no /usr/bin/time';
+  // dist-bench/dist is a link to the repository's dist/, beside which bin/ is.
+  const bin = join(realpathSync(join(root, 'dist')), '..', 'bin', 'nnt');
+  const args = ['train', '--config', 'simple-convnet', '--iterations', String(iterations), '-o', join(outDir, 'cli', 'weights.json'), '-q'];
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, bin, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) return (r.stderr || 'failed').trim().split('\n').slice(-2).join(' ');
+  return { rssMB: Number(r.stderr.trim().split('\n').pop()) / 1024, seconds: (performance.now() - t0) / 1000 };
 }
 
 function main(): void {
@@ -112,19 +146,30 @@ function main(): void {
   for (const t of [1, 2]) runs.push(runPython(`PyTorch CPU float64, ${t} thread${t > 1 ? 's' : ''}`, '/usr/bin/python3', 'torch_convnet.py', [String(t)]));
   runs.push(...specs.map(runNnt));
   const numpy = runs[0], torch = [runs[1], runs[2]];
-  console.log(`SimpleConvNet epoch (600 batches of 100) = seconds per batch × 600, over ${batches} batches; other processes may share the cores`);
-  console.log(`${'run'.padEnd(38)} ${'epoch s'.padStart(8)} ${'÷ numpy'.padStart(8)} ${'÷ torch'.padStart(8)} ${'peak RSS'.padStart(9)}`);
+  console.log(`SimpleConvNet epoch (600 batches of 100) = seconds per batch × 600, over ${batches} batches, without evaluation; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores at the start`);
+  console.log('peak RSS: of each run\'s own process (training only)\n');
+  console.log('| run | epoch s | ÷ numpy (1 thread) | ÷ PyTorch (same threads) | peak RSS |');
+  console.log('|---|--:|--:|--:|--:|');
   for (const r of runs) {
-    if (typeof r === 'string') { console.log(`(a yardstick could not run: ${r})`); continue; }
+    if (typeof r === 'string') { console.log(`| (a yardstick could not run: ${r}) | | | | |`); continue; }
     const threads = /×2 threads|2 threads/.test(r.name) ? 1 : 0;
     const base = torch[threads];
     const ratio = (b: Run | string) => (typeof b === 'string' ? '–' : (r.secondsPerBatch / b.secondsPerBatch).toFixed(2));
-    console.log(`${r.name.padEnd(38)} ${(r.secondsPerBatch * 600).toFixed(1).padStart(8)} ${ratio(numpy).padStart(8)} ${ratio(base).padStart(8)} ${r.rssMB.toFixed(0).padStart(6)} MB`);
+    console.log(`| ${r.name} | ${(r.secondsPerBatch * 600).toFixed(1)} | ${ratio(numpy)} | ${ratio(base)} | ${r.rssMB.toFixed(0)} MB |`);
   }
-  console.log('\nwhere a batch goes (wasm, 1 thread, CPU ms per batch of 100):');
-  for (const line of layerProfile()) console.log(line);
+  const cli = realCommand(batches);
+  console.log(`\nthe real command, nnt train --config simple-convnet --iterations ${batches} (${cores} threads; data, test-set evaluation and weights file included): ` +
+    (typeof cli === 'string' ? `could not run (${cli})` : `peak RSS ${cli.rssMB.toFixed(0)} MB, ${cli.seconds.toFixed(1)} s`));
+  for (const threads of cores > 1 ? [1, cores] : [1]) {
+    console.log(`\nwhere a batch goes (${wasmSupport()[0]}, ${threads} thread${threads > 1 ? 's: wall' : ': CPU'} ms per batch of 100):\n`);
+    console.log('| layer | forward ms | backward ms | both ms |');
+    console.log('|---|--:|--:|--:|');
+    for (const line of layerProfile(threads)) console.log(line);
+  }
   rmSync(outDir, { recursive: true, force: true });
 }
 
-if (process.argv.length > 2) void child(process.argv.slice(2));
+if (process.argv[2] === 'real') console.log(realCommand(Number(process.argv[3] ?? batches)));
+else if (process.argv[2] === 'profile') for (const line of layerProfile(Number(process.argv[3] ?? 1))) console.log(line);
+else if (process.argv.length > 2) void child(process.argv.slice(2));
 else main();

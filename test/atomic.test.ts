@@ -32,6 +32,16 @@ describe('writeFileAtomic', () => {
     expect(readdirSync(f.dir)).toEqual(['weights.json']);
   });
 
+  test('writes pieces in order: long ASCII ones in chunks, others whole; short writes mid-chunk resume', () => {
+    const f = withPrevious();
+    atomicIo.writeSync = (fd, bytes, offset, length) => realWrite(fd, bytes, offset, Math.min(length, 300_001));
+    const long = Array.from({ length: 2_500_000 }, (_, i) => String.fromCharCode(65 + (i % 26))).join('');
+    const pieces = ['{"a":"', long, '","b":"×é"}', Buffer.from('\n')];
+    writeFileAtomic(f.file, pieces);
+    expect(readFileSync(f.file, 'utf8')).toBe(`{"a":"${long}","b":"×é"}\n`);
+    expect(readdirSync(f.dir)).toEqual(['weights.json']);
+  });
+
   test('a short write that stops (a full device) leaves the previous file and says so', () => {
     const f = withPrevious();
     let calls = 0;

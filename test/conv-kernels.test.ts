@@ -7,7 +7,8 @@ import { tsKernels } from '../src/core/ts-kernels';
 /**
  * The window kernels of every backend against the reference (im2col.ts, tsKernels): they copy,
  * compare and add in the same order, so the results must be identical, bit for bit, with the
- * arrays in the backend's memory or outside it. (The reference itself is checked against a
+ * arrays in the backend's memory or outside it, and on two threads (the larger geometries are
+ * split by images or planes) as on one. (The reference itself is checked against a
  * nested-loop convolution in conv.test.ts.)
  */
 const geometries: Window[] = [
@@ -16,6 +17,12 @@ const geometries: Window[] = [
   { n: 2, c: 3, h: 6, w: 5, fh: 3, fw: 2, stride: 1, pad: 1 },
   { n: 5, c: 4, h: 8, w: 8, fh: 2, fw: 2, stride: 2, pad: 0 },
   { n: 1, c: 1, h: 28, w: 28, fh: 5, fw: 5, stride: 1, pad: 0 },
+  // An odd number of 2×2 outputs a row (the pair kernels' last one alone).
+  { n: 3, c: 2, h: 6, w: 10, fh: 2, fw: 2, stride: 2, pad: 0 },
+  // Large enough to be split over two threads (by images, by planes).
+  { n: 4, c: 1, h: 28, w: 28, fh: 5, fw: 5, stride: 1, pad: 0 },
+  { n: 10, c: 3, h: 24, w: 24, fh: 2, fw: 2, stride: 2, pad: 0 },
+  { n: 6, c: 4, h: 12, w: 12, fh: 3, fw: 3, stride: 1, pad: 1 },
 ];
 const name = (g: Window) => `${g.n}×${g.c}×${g.h}×${g.w}, ${g.fh}×${g.fw} stride ${g.stride} pad ${g.pad}`;
 
@@ -60,6 +67,42 @@ function convSuite(kernels: Kernels) {
       expect(dx).toEqual(expectedDx);
     }
   });
+
+  test.each(geometries.map((g) => [name(g), g] as const))('avgPoolForward and avgPoolBackward: %s', (_, g) => {
+    const outputs = g.n * g.c * outHeight(g) * outWidth(g);
+    for (const home of homes) {
+      const x = filled(home, g.n * g.c * g.h * g.w), dout = filled(home, outputs);
+      const out = home(outputs).fill(NaN), expectedOut = new Float64Array(outputs);
+      kernels.avgPoolForward(x, out, g);
+      tsKernels.avgPoolForward(x, expectedOut, g);
+      expect(out).toEqual(expectedOut);
+      const dx = home(x.length).fill(NaN), expectedDx = new Float64Array(x.length);
+      kernels.avgPoolBackward(dout, dx, g);
+      tsKernels.avgPoolBackward(dout, expectedDx, g);
+      expect(dx).toEqual(expectedDx);
+    }
+  });
+
+  test.each([geometries[3], geometries[5], geometries[7]].map((g) => [name(g), g] as const))(
+    'max pooling of NaN, ±Infinity and ±0, all-NaN windows included, as the reference: %s',
+    (_, g) => {
+      const specials = [NaN, Infinity, -Infinity, 0, -0, 1, -1];
+      const outputs = g.n * g.c * outHeight(g) * outWidth(g);
+      const x = kernels.alloc(g.n * g.c * g.h * g.w), dout = kernels.alloc(outputs);
+      x.forEach((_, i) => (x[i] = i < 8 ? NaN : specials[rng.int(specials.length)]));
+      dout.forEach((_, i) => (dout[i] = specials[rng.int(specials.length)]));
+      const out = kernels.alloc(outputs), argmax = kernels.allocIndices(outputs), dx = kernels.alloc(x.length).fill(7);
+      const expected = [new Float64Array(outputs), new Int32Array(outputs), new Float64Array(x.length)] as const;
+      kernels.maxPoolForward(x, out, argmax, g);
+      tsKernels.maxPoolForward(x, expected[0], expected[1], g);
+      kernels.maxPoolBackward(dout, argmax, dx, g);
+      tsKernels.maxPoolBackward(dout, expected[1], expected[2], g);
+      // Bit for bit: toEqual would not tell −0 from +0.
+      expect(new Uint8Array(out.buffer, out.byteOffset, out.byteLength)).toEqual(new Uint8Array(expected[0].buffer));
+      expect(argmax).toEqual(expected[1]);
+      expect(new Uint8Array(dx.buffer, dx.byteOffset, dx.byteLength)).toEqual(new Uint8Array(expected[2].buffer));
+    },
+  );
 
   test('transposeBatch: each block transposed', () => {
     for (const home of homes) {

@@ -181,14 +181,14 @@ describe('the memory preflight counts conv and pool layers', () => {
     expect(() => checkNetworkMemory(config, 784, 100, 'simple-convnet.yaml', [28, 28])).not.toThrow();
   });
 
-  test("a huge conv is refused before anything is allocated: by its filters' weights, or by the batch's activations and im2col", () => {
+  test("a huge conv is refused before anything is allocated: by its filters' weights, or by the batch's activations", () => {
     // 2e7 filters over the whole 28×28 image: 785 weights each, with gradients, two optimizer buffers and one image's dW.
     const wide = withLayers([{ type: 'conv', filters: 2e7, size: 28 }, { type: 'relu' }, { type: 'affine', units: 10 }]);
     expect(() => checkNetworkMemory(wide, 784, 1, 'c.json', [28, 28])).toThrow(/^c\.json: layers\[0\]\.filters: 20000000 filters of 1×28×28 need 630 GB for weights, gradients and optimizer state \(.* in all\), more than the .* nnt can use here$/);
     const big = withLayers([{ type: 'conv', filters: 30, size: 5 }, { type: 'relu' }, { type: 'conv', filters: 30, size: 5 }, { type: 'affine', units: 10 }]);
     expect(() => checkNetworkMemory(big, 784, 100, 'c.json', [28, 28])).not.toThrow();
-    // The second conv's im2col is 20×20 windows of 30·5·5 values a sample, col and dcol: 4.8 MB a sample.
-    expect(() => checkNetworkMemory(big, 784, 100_000, 'c.json', [28, 28])).toThrow(/^c\.json: data\.batchSize: 100000 samples a batch need 480 GB for the im2col matrices of layers\[2\] \(400 windows of 750 values a sample\)/);
+    // The batch's activations: 784 + 2·17280 + 12000 + 10 values a sample, forward and backward: 758 kB a sample.
+    expect(() => checkNetworkMemory(big, 784, 100_000, 'c.json', [28, 28])).toThrow(/^c\.json: data\.batchSize: 100000 samples a batch need 76 GB of activations/);
   });
 
   test('a layer that does not fit ends the count (the builder names it), instead of counting nonsense', () => {

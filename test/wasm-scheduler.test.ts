@@ -126,12 +126,17 @@ describe('slow paths', () => {
       k.maxPoolForward(input, out, argmax, g);
       k.maxPoolBackward(out, argmax, dx, g);
       k.transposeBatch(input, t, 2, 4, 4);
-      return [col, back, out, dx, t].map((a) => Array.from(a));
+      const avg = home(8), avgDx = home(32);
+      k.avgPoolForward(input, avg, g);
+      k.avgPoolBackward(avg, avgDx, g);
+      return [col, back, out, dx, t, avg, avgDx].map((a) => Array.from(a));
     };
     const reference = run(tsKernels, x, (n) => new Float64Array(n));
     expect(run(kernels, inMemory, (n) => kernels.alloc(n))).toEqual(reference);
     expect(kernels.stats().slowPaths).toEqual({});
     expect(run(kernels, x, (n) => new Float64Array(n))).toEqual(reference);
-    expect(kernels.stats().slowPaths).toEqual({ im2col: 1, col2im: 1, maxPoolForward: 1, maxPoolBackward: 1, transposeBatch: 1 });
+    expect(kernels.stats().slowPaths).toEqual({
+      im2col: 1, col2im: 1, maxPoolForward: 1, maxPoolBackward: 1, transposeBatch: 1, avgPoolForward: 1, avgPoolBackward: 1,
+    });
   });
 });

@@ -35,6 +35,15 @@ describe('weights file', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  test('the file is JSON.stringify of the document, written in pieces (the arrays\' data apart)', () => {
+    const file = join(dir, 'pieces.json');
+    const net = networkFromConfig(config, 4, 3, tsKernels, 'w.json');
+    // A metrics string that looks like array data stays what it is.
+    const doc = weightsDocument(net, config, 4, 3, { note: 'float64le', float64le: 'AAAA' });
+    saveWeights(file, doc);
+    expect(readFileSync(file, 'utf8')).toBe(`${JSON.stringify(doc)}\n`);
+  });
+
   const broken: [string, (text: string) => string, RegExp][] = [
     ['truncated', (t) => t.slice(0, t.length / 2), /not a JSON document \(truncated\?\)/],
     ['not nnt', () => '{"format":"keras"}', /not an nnt weights file/],

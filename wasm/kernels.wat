@@ -1445,11 +1445,14 @@
       (else (i32.const -1))))
 
   ;; im2col ($toCol = 1: col[r][(c, ky, kx)] = pixel) and col2im ($toCol = 0: pixel += col entry),
-  ;; rows r = (n, oy, ox) in order, as in the reference. col2im's caller zeroes x first.
+  ;; rows r = (n, oy, ox) in order, as in the reference. col2im's caller zeroes x first. A window
+  ;; row (fw pixels of one image row) that lies wholly inside the image, as every one does
+  ;; without padding, is copied (or added) two pixels at a time by $windowRow; only rows that
+  ;; cross the padding go pixel by pixel. Each pixel gets the same adds in the same order.
   (func $windows (param $x i32) (param $col i32) (param $n i32) (param $c i32) (param $h i32) (param $w i32)
       (param $fh i32) (param $fw i32) (param $stride i32) (param $pad i32) (param $toCol i32)
     (local $oh i32) (local $ow i32) (local $i i32) (local $oy i32) (local $ox i32) (local $ch i32)
-    (local $ky i32) (local $kx i32) (local $plane i32) (local $at i32) (local $y i32)
+    (local $ky i32) (local $kx i32) (local $plane i32) (local $at i32) (local $y i32) (local $x0 i32)
     (local.set $oh (i32.add (i32.div_u (i32.sub (i32.add (local.get $h) (i32.shl (local.get $pad) (i32.const 1))) (local.get $fh)) (local.get $stride)) (i32.const 1)))
     (local.set $ow (i32.add (i32.div_u (i32.sub (i32.add (local.get $w) (i32.shl (local.get $pad) (i32.const 1))) (local.get $fw)) (local.get $stride)) (i32.const 1)))
     (local.set $i (i32.const 0))
@@ -1461,6 +1464,7 @@
         (local.set $ox (i32.const 0))
         (block $doneX (loop $eachX
           (br_if $doneX (i32.ge_u (local.get $ox) (local.get $ow)))
+          (local.set $x0 (i32.sub (i32.mul (local.get $ox) (local.get $stride)) (local.get $pad)))
           (local.set $ch (i32.const 0))
           (block $doneC (loop $eachC
             (br_if $doneC (i32.ge_u (local.get $ch) (local.get $c)))
@@ -1470,19 +1474,25 @@
             (block $doneKy (loop $eachKy
               (br_if $doneKy (i32.ge_u (local.get $ky) (local.get $fh)))
               (local.set $y (i32.sub (i32.add (i32.mul (local.get $oy) (local.get $stride)) (local.get $ky)) (local.get $pad)))
-              (local.set $kx (i32.const 0))
-              (block $doneKx (loop $eachKx
-                (br_if $doneKx (i32.ge_u (local.get $kx) (local.get $fw)))
-                (local.set $at (call $pixelAt (local.get $plane) (local.get $y)
-                  (i32.sub (i32.add (i32.mul (local.get $ox) (local.get $stride)) (local.get $kx)) (local.get $pad)) (local.get $h) (local.get $w)))
-                (if (local.get $toCol)
-                  (then (f64.store (local.get $col)
-                    (if (result f64) (i32.ge_s (local.get $at) (i32.const 0)) (then (f64.load (local.get $at))) (else (f64.const 0)))))
-                  (else (if (i32.ge_s (local.get $at) (i32.const 0))
-                    (then (f64.store (local.get $at) (f64.add (f64.load (local.get $at)) (f64.load (local.get $col))))))))
-                (local.set $col (i32.add (local.get $col) (i32.const 8)))
-                (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
-                (br $eachKx)))
+              (if (i32.and (i32.lt_u (local.get $y) (local.get $h))
+                    (i32.and (i32.ge_s (local.get $x0) (i32.const 0)) (i32.le_s (i32.add (local.get $x0) (local.get $fw)) (local.get $w))))
+                (then
+                  (call $windowRow (i32.add (local.get $plane) (i32.shl (i32.add (i32.mul (local.get $y) (local.get $w)) (local.get $x0)) (i32.const 3)))
+                    (local.get $col) (local.get $fw) (local.get $toCol))
+                  (local.set $col (i32.add (local.get $col) (i32.shl (local.get $fw) (i32.const 3)))))
+                (else
+                  (local.set $kx (i32.const 0))
+                  (block $doneKx (loop $eachKx
+                    (br_if $doneKx (i32.ge_u (local.get $kx) (local.get $fw)))
+                    (local.set $at (call $pixelAt (local.get $plane) (local.get $y) (i32.add (local.get $x0) (local.get $kx)) (local.get $h) (local.get $w)))
+                    (if (local.get $toCol)
+                      (then (f64.store (local.get $col)
+                        (if (result f64) (i32.ge_s (local.get $at) (i32.const 0)) (then (f64.load (local.get $at))) (else (f64.const 0)))))
+                      (else (if (i32.ge_s (local.get $at) (i32.const 0))
+                        (then (f64.store (local.get $at) (f64.add (f64.load (local.get $at)) (f64.load (local.get $col))))))))
+                    (local.set $col (i32.add (local.get $col) (i32.const 8)))
+                    (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+                    (br $eachKx)))))
               (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
               (br $eachKy)))
             (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
@@ -1494,6 +1504,24 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $eachN))))
 
+  ;; $count doubles from the pixels at $px to col ($toCol = 1), or added from col onto them
+  ;; ($toCol = 0): two at a time, then a last one alone.
+  (func $windowRow (param $px i32) (param $col i32) (param $count i32) (param $toCol i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $px) (i32.shl (i32.and (local.get $count) (i32.const -2)) (i32.const 3))))
+    (block $done (loop $pairs
+      (br_if $done (i32.ge_u (local.get $px) (local.get $end)))
+      (if (local.get $toCol)
+        (then (v128.store (local.get $col) (v128.load (local.get $px))))
+        (else (v128.store (local.get $px) (f64x2.add (v128.load (local.get $px)) (v128.load (local.get $col))))))
+      (local.set $px (i32.add (local.get $px) (i32.const 16)))
+      (local.set $col (i32.add (local.get $col) (i32.const 16)))
+      (br $pairs)))
+    (if (i32.and (local.get $count) (i32.const 1))
+      (then (if (local.get $toCol)
+        (then (f64.store (local.get $col) (f64.load (local.get $px))))
+        (else (f64.store (local.get $px) (f64.add (f64.load (local.get $px)) (f64.load (local.get $col)))))))))
+
   (func (export "im2col") (param $x i32) (param $col i32) (param $n i32) (param $c i32) (param $h i32) (param $w i32)
       (param $fh i32) (param $fw i32) (param $stride i32) (param $pad i32)
     (call $windows (local.get $x) (local.get $col) (local.get $n) (local.get $c) (local.get $h) (local.get $w)
@@ -1504,17 +1532,18 @@
     (call $windows (local.get $x) (local.get $col) (local.get $n) (local.get $c) (local.get $h) (local.get $w)
       (local.get $fh) (local.get $fw) (local.get $stride) (local.get $pad) (i32.const 0)))
 
-  ;; Max pooling over $planes planes: out[o] = the largest pixel of window o (padding counts
-  ;; as 0), argmax[o] = its index in x (in doubles), -1 for padding; the first of equals wins.
-  (func (export "max_pool_forward") (param $x i32) (param $out i32) (param $argmax i32) (param $planes i32)
+  ;; Max pooling over planes p0 .. p1−1 of x: out[o] = the largest pixel of window o (padding
+  ;; counts as 0), argmax[o] = its index in x (in doubles), -1 for padding; the first of equals
+  ;; wins. out and argmax point at plane p0's first output (a thread's share of the planes).
+  (func (export "max_pool_forward") (param $x i32) (param $out i32) (param $argmax i32) (param $p0 i32) (param $p1 i32)
       (param $h i32) (param $w i32) (param $fh i32) (param $fw i32) (param $stride i32) (param $pad i32)
     (local $oh i32) (local $ow i32) (local $p i32) (local $plane i32) (local $oy i32) (local $ox i32)
     (local $ky i32) (local $kx i32) (local $y i32) (local $at i32) (local $best f64) (local $bestAt i32) (local $v f64)
     (local.set $oh (i32.add (i32.div_u (i32.sub (i32.add (local.get $h) (i32.shl (local.get $pad) (i32.const 1))) (local.get $fh)) (local.get $stride)) (i32.const 1)))
     (local.set $ow (i32.add (i32.div_u (i32.sub (i32.add (local.get $w) (i32.shl (local.get $pad) (i32.const 1))) (local.get $fw)) (local.get $stride)) (i32.const 1)))
-    (local.set $p (i32.const 0))
+    (local.set $p (local.get $p0))
     (block $doneP (loop $eachP
-      (br_if $doneP (i32.ge_u (local.get $p) (local.get $planes)))
+      (br_if $doneP (i32.ge_u (local.get $p) (local.get $p1)))
       (local.set $plane (i32.add (local.get $x) (i32.shl (i32.mul (local.get $p) (i32.mul (local.get $h) (local.get $w))) (i32.const 3))))
       (local.set $oy (i32.const 0))
       (block $doneY (loop $eachY
@@ -1560,17 +1589,202 @@
       (local.set $p (i32.add (local.get $p) (i32.const 1)))
       (br $eachP))))
 
-  ;; dx[argmax[o]] += dout[o] for the $outputs outputs (the caller zeroes dx); an index that is
-  ;; not below $size (dx's length; -1 is padding) is dropped, never written.
-  (func (export "max_pool_backward") (param $dout i32) (param $argmax i32) (param $dx i32) (param $outputs i32) (param $size i32)
+  ;; dx = the max pool's backward for planes p0 .. p1−1 (outputs o0 .. o0+outputs−1, which lie
+  ;; there; dout and argmax point at o0): dx[lo .. lo+size) is zeroed, then dx[argmax[o]] +=
+  ;; dout[o]. An index outside lo .. lo+size−1 (another thread's planes; -1 is padding) is
+  ;; dropped, never written.
+  (func (export "max_pool_backward") (param $dout i32) (param $argmax i32) (param $dx i32) (param $outputs i32)
+      (param $lo i32) (param $size i32)
     (local $o i32) (local $at i32) (local $to i32)
+    (memory.fill (i32.add (local.get $dx) (i32.shl (local.get $lo) (i32.const 3))) (i32.const 0) (i32.shl (local.get $size) (i32.const 3)))
     (block $done (loop $each
       (br_if $done (i32.ge_u (local.get $o) (local.get $outputs)))
       (local.set $at (i32.load (i32.add (local.get $argmax) (i32.shl (local.get $o) (i32.const 2)))))
-      (if (i32.lt_u (local.get $at) (local.get $size))
+      (if (i32.lt_u (i32.sub (local.get $at) (local.get $lo)) (local.get $size))
         (then
           (local.set $to (i32.add (local.get $dx) (i32.shl (local.get $at) (i32.const 3))))
           (f64.store (local.get $to) (f64.add (f64.load (local.get $to)) (f64.load (i32.add (local.get $dout) (i32.shl (local.get $o) (i32.const 3))))))))
       (local.set $o (i32.add (local.get $o) (i32.const 1)))
       (br $each))))
+
+  ;; The common 2×2 pool with stride 2 and no padding, max_pool_forward's results: two outputs
+  ;; at a time, a lane each. Lane j of A, B, C, D holds its window's pixels in the reference's
+  ;; order (top left, top right, bottom left, bottom right) and their indices; each in turn
+  ;; replaces the best so far where it is larger, so ties keep the first, as the reference's.
+  (func (export "max_pool_2x2") (param $x i32) (param $out i32) (param $argmax i32) (param $p0 i32) (param $p1 i32)
+      (param $h i32) (param $w i32)
+    (local $r0 i32) (local $r1 i32) (local $last i32) (local $i i32) (local $rows i32)
+    (local $a v128) (local $b v128) (local $c v128) (local $d v128) (local $best v128) (local $at v128)
+    (local $idx v128) (local $one v128) (local $wide v128) (local $wide1 v128)
+    (local.set $one (i64x2.splat (i64.const 1)))
+    (local.set $wide (i64x2.splat (i64.extend_i32_u (local.get $w))))
+    (local.set $wide1 (i64x2.add (local.get $wide) (local.get $one)))
+    (local.set $i (i32.mul (local.get $p0) (i32.mul (local.get $h) (local.get $w))))
+    (local.set $rows (i32.mul (i32.sub (local.get $p1) (local.get $p0)) (i32.shr_u (local.get $h) (i32.const 1))))
+    (block $done (loop $eachRow
+      (br_if $done (i32.eqz (local.get $rows)))
+      ;; One row of outputs: image rows r0 and r0 + w; indices i (of r0's first pixel) on.
+      (local.set $r0 (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 3))))
+      (local.set $last (i32.add (local.get $r0) (i32.shl (local.get $w) (i32.const 3))))
+      (local.set $r1 (local.get $last))
+      (local.set $idx (i64x2.replace_lane 1 (i64x2.splat (i64.extend_i32_u (local.get $i))) (i64.extend_i32_u (i32.add (local.get $i) (i32.const 2)))))
+      (block $rowDone (loop $pairs
+        (br_if $rowDone (i32.gt_u (i32.add (local.get $r0) (i32.const 32)) (local.get $last)))
+        (local.set $a (v128.load (local.get $r0)))
+        (local.set $b (v128.load offset=16 (local.get $r0)))
+        (local.set $c (v128.load (local.get $r1)))
+        (local.set $d (v128.load offset=16 (local.get $r1)))
+        (call $take (call $take (call $take (call $take (f64x2.splat (f64.const -inf)) (i64x2.splat (i64.const -1))
+                (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $a) (local.get $b)) (local.get $idx))
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $a) (local.get $b)) (i64x2.add (local.get $idx) (local.get $one)))
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $c) (local.get $d)) (i64x2.add (local.get $idx) (local.get $wide)))
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $c) (local.get $d)) (i64x2.add (local.get $idx) (local.get $wide1)))
+        (local.set $at) (local.set $best)
+        (v128.store (local.get $out) (local.get $best))
+        (i32.store (local.get $argmax) (i32.wrap_i64 (i64x2.extract_lane 0 (local.get $at))))
+        (i32.store offset=4 (local.get $argmax) (i32.wrap_i64 (i64x2.extract_lane 1 (local.get $at))))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $argmax (i32.add (local.get $argmax) (i32.const 8)))
+        (local.set $idx (i64x2.add (local.get $idx) (i64x2.splat (i64.const 4))))
+        (local.set $r0 (i32.add (local.get $r0) (i32.const 32)))
+        (local.set $r1 (i32.add (local.get $r1) (i32.const 32)))
+        (br $pairs)))
+      ;; An odd last output: the same steps in lane 0 alone.
+      (if (i32.lt_u (local.get $r0) (local.get $last))
+        (then
+          (call $take (call $take (call $take (call $take (f64x2.splat (f64.const -inf)) (i64x2.splat (i64.const -1))
+                  (v128.load64_splat (local.get $r0)) (local.get $idx))
+                (v128.load64_splat offset=8 (local.get $r0)) (i64x2.add (local.get $idx) (local.get $one)))
+              (v128.load64_splat (local.get $r1)) (i64x2.add (local.get $idx) (local.get $wide)))
+            (v128.load64_splat offset=8 (local.get $r1)) (i64x2.add (local.get $idx) (local.get $wide1)))
+          (local.set $at) (local.set $best)
+          (f64.store (local.get $out) (f64x2.extract_lane 0 (local.get $best)))
+          (i32.store (local.get $argmax) (i32.wrap_i64 (i64x2.extract_lane 0 (local.get $at))))
+          (local.set $out (i32.add (local.get $out) (i32.const 8)))
+          (local.set $argmax (i32.add (local.get $argmax) (i32.const 4)))))
+      (local.set $i (i32.add (local.get $i) (i32.shl (local.get $w) (i32.const 1))))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+      (br $eachRow))))
+
+  ;; One step of max_pool_2x2: where v > best (per lane), v and its index idx replace best and at.
+  (func $take (param $best v128) (param $at v128) (param $v v128) (param $idx v128) (result v128 v128)
+    (local $m v128)
+    (local.set $m (f64x2.gt (local.get $v) (local.get $best)))
+    (v128.bitselect (local.get $v) (local.get $best) (local.get $m))
+    (v128.bitselect (local.get $idx) (local.get $at) (local.get $m)))
+
+  ;; max_pool_backward for max_pool_2x2 (whose windows tile the planes, so every pixel gets
+  ;; one term or none): dx, planes p0 .. p1−1, written whole, = dout[o] + 0 at argmax[o] (the
+  ;; reference's 0 + dout[o]: the same bits, −0 made +0), 0 elsewhere. Two outputs at a time.
+  (func (export "max_pool_2x2_backward") (param $dout i32) (param $argmax i32) (param $dx i32) (param $p0 i32) (param $p1 i32)
+      (param $h i32) (param $w i32)
+    (local $r0 i32) (local $r1 i32) (local $last i32) (local $i i32) (local $rows i32)
+    (local $g v128) (local $am v128) (local $a v128) (local $b v128) (local $c v128) (local $d v128)
+    (local $idx v128) (local $one v128) (local $wide v128) (local $wide1 v128)
+    (local.set $one (i64x2.splat (i64.const 1)))
+    (local.set $wide (i64x2.splat (i64.extend_i32_u (local.get $w))))
+    (local.set $wide1 (i64x2.add (local.get $wide) (local.get $one)))
+    (local.set $i (i32.mul (local.get $p0) (i32.mul (local.get $h) (local.get $w))))
+    (local.set $rows (i32.mul (i32.sub (local.get $p1) (local.get $p0)) (i32.shr_u (local.get $h) (i32.const 1))))
+    (block $done (loop $eachRow
+      (br_if $done (i32.eqz (local.get $rows)))
+      (local.set $r0 (i32.add (local.get $dx) (i32.shl (local.get $i) (i32.const 3))))
+      (local.set $last (i32.add (local.get $r0) (i32.shl (local.get $w) (i32.const 3))))
+      (local.set $r1 (local.get $last))
+      (local.set $idx (i64x2.replace_lane 1 (i64x2.splat (i64.extend_i32_u (local.get $i))) (i64.extend_i32_u (i32.add (local.get $i) (i32.const 2)))))
+      (block $rowDone (loop $pairs
+        (br_if $rowDone (i32.gt_u (i32.add (local.get $r0) (i32.const 32)) (local.get $last)))
+        (local.set $g (f64x2.add (v128.load (local.get $dout)) (f64x2.splat (f64.const 0))))
+        (local.set $am (i64x2.extend_low_i32x4_s (v128.load64_zero (local.get $argmax))))
+        (local.set $a (v128.and (local.get $g) (i64x2.eq (local.get $am) (local.get $idx))))
+        (local.set $b (v128.and (local.get $g) (i64x2.eq (local.get $am) (i64x2.add (local.get $idx) (local.get $one)))))
+        (local.set $c (v128.and (local.get $g) (i64x2.eq (local.get $am) (i64x2.add (local.get $idx) (local.get $wide)))))
+        (local.set $d (v128.and (local.get $g) (i64x2.eq (local.get $am) (i64x2.add (local.get $idx) (local.get $wide1)))))
+        (v128.store (local.get $r0) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $a) (local.get $b)))
+        (v128.store offset=16 (local.get $r0) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $a) (local.get $b)))
+        (v128.store (local.get $r1) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $c) (local.get $d)))
+        (v128.store offset=16 (local.get $r1) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $c) (local.get $d)))
+        (local.set $dout (i32.add (local.get $dout) (i32.const 16)))
+        (local.set $argmax (i32.add (local.get $argmax) (i32.const 8)))
+        (local.set $idx (i64x2.add (local.get $idx) (i64x2.splat (i64.const 4))))
+        (local.set $r0 (i32.add (local.get $r0) (i32.const 32)))
+        (local.set $r1 (i32.add (local.get $r1) (i32.const 32)))
+        (br $pairs)))
+      ;; An odd last output: the same steps, lane 0 stored.
+      (if (i32.lt_u (local.get $r0) (local.get $last))
+        (then
+          (local.set $g (f64x2.add (v128.load64_splat (local.get $dout)) (f64x2.splat (f64.const 0))))
+          (local.set $am (i64x2.splat (i64.extend_i32_s (i32.load (local.get $argmax)))))
+          (f64.store (local.get $r0) (f64x2.extract_lane 0 (v128.and (local.get $g) (i64x2.eq (local.get $am) (local.get $idx)))))
+          (f64.store offset=8 (local.get $r0) (f64x2.extract_lane 0 (v128.and (local.get $g) (i64x2.eq (local.get $am) (i64x2.add (local.get $idx) (local.get $one))))))
+          (f64.store (local.get $r1) (f64x2.extract_lane 0 (v128.and (local.get $g) (i64x2.eq (local.get $am) (i64x2.add (local.get $idx) (local.get $wide))))))
+          (f64.store offset=8 (local.get $r1) (f64x2.extract_lane 0 (v128.and (local.get $g) (i64x2.eq (local.get $am) (i64x2.add (local.get $idx) (local.get $wide1))))))
+          (local.set $dout (i32.add (local.get $dout) (i32.const 8)))
+          (local.set $argmax (i32.add (local.get $argmax) (i32.const 4)))))
+      (local.set $i (i32.add (local.get $i) (i32.shl (local.get $w) (i32.const 1))))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+      (br $eachRow))))
+
+  ;; Average pooling over planes p0 .. p1−1 (the reference's loops: padding counts as zeros,
+  ;; each window's sum in row order, then divided by fh·fw). Forward ($back = 0): $out[o] = the
+  ;; mean of window o of the planes at $x. Backward ($back = 1): the planes of $x (dx) are
+  ;; zeroed, then each input of window o gets += $out[o] / (fh·fw), in output order. $out
+  ;; points at plane p0's first output.
+  (func $avgPool (param $x i32) (param $out i32) (param $p0 i32) (param $p1 i32) (param $h i32) (param $w i32)
+      (param $fh i32) (param $fw i32) (param $stride i32) (param $pad i32) (param $back i32)
+    (local $oh i32) (local $ow i32) (local $p i32) (local $plane i32) (local $oy i32) (local $ox i32)
+    (local $ky i32) (local $kx i32) (local $at i32) (local $sum f64) (local $size f64)
+    (local.set $oh (i32.add (i32.div_u (i32.sub (i32.add (local.get $h) (i32.shl (local.get $pad) (i32.const 1))) (local.get $fh)) (local.get $stride)) (i32.const 1)))
+    (local.set $ow (i32.add (i32.div_u (i32.sub (i32.add (local.get $w) (i32.shl (local.get $pad) (i32.const 1))) (local.get $fw)) (local.get $stride)) (i32.const 1)))
+    (local.set $size (f64.convert_i32_u (i32.mul (local.get $fh) (local.get $fw))))
+    (if (local.get $back)
+      (then (memory.fill (i32.add (local.get $x) (i32.shl (i32.mul (local.get $p0) (i32.mul (local.get $h) (local.get $w))) (i32.const 3)))
+        (i32.const 0) (i32.shl (i32.mul (i32.sub (local.get $p1) (local.get $p0)) (i32.mul (local.get $h) (local.get $w))) (i32.const 3)))))
+    (local.set $p (local.get $p0))
+    (block $doneP (loop $eachP
+      (br_if $doneP (i32.ge_u (local.get $p) (local.get $p1)))
+      (local.set $plane (i32.add (local.get $x) (i32.shl (i32.mul (local.get $p) (i32.mul (local.get $h) (local.get $w))) (i32.const 3))))
+      (local.set $oy (i32.const 0))
+      (block $doneY (loop $eachY
+        (br_if $doneY (i32.ge_u (local.get $oy) (local.get $oh)))
+        (local.set $ox (i32.const 0))
+        (block $doneX (loop $eachX
+          (br_if $doneX (i32.ge_u (local.get $ox) (local.get $ow)))
+          (local.set $sum (if (result f64) (local.get $back)
+            (then (f64.div (f64.load (local.get $out)) (local.get $size))) (else (f64.const 0))))
+          (local.set $ky (i32.const 0))
+          (block $doneKy (loop $eachKy
+            (br_if $doneKy (i32.ge_u (local.get $ky) (local.get $fh)))
+            (local.set $kx (i32.const 0))
+            (block $doneKx (loop $eachKx
+              (br_if $doneKx (i32.ge_u (local.get $kx) (local.get $fw)))
+              (local.set $at (call $pixelAt (local.get $plane)
+                (i32.sub (i32.add (i32.mul (local.get $oy) (local.get $stride)) (local.get $ky)) (local.get $pad))
+                (i32.sub (i32.add (i32.mul (local.get $ox) (local.get $stride)) (local.get $kx)) (local.get $pad)) (local.get $h) (local.get $w)))
+              (if (i32.ge_s (local.get $at) (i32.const 0))
+                (then (if (local.get $back)
+                  (then (f64.store (local.get $at) (f64.add (f64.load (local.get $at)) (local.get $sum))))
+                  (else (local.set $sum (f64.add (local.get $sum) (f64.load (local.get $at))))))))
+              (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+              (br $eachKx)))
+            (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+            (br $eachKy)))
+          (if (i32.eqz (local.get $back)) (then (f64.store (local.get $out) (f64.div (local.get $sum) (local.get $size)))))
+          (local.set $out (i32.add (local.get $out) (i32.const 8)))
+          (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+          (br $eachX)))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (br $eachY)))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br $eachP))))
+
+  (func (export "avg_pool_forward") (param $x i32) (param $out i32) (param $p0 i32) (param $p1 i32) (param $h i32) (param $w i32)
+      (param $fh i32) (param $fw i32) (param $stride i32) (param $pad i32)
+    (call $avgPool (local.get $x) (local.get $out) (local.get $p0) (local.get $p1) (local.get $h) (local.get $w)
+      (local.get $fh) (local.get $fw) (local.get $stride) (local.get $pad) (i32.const 0)))
+
+  (func (export "avg_pool_backward") (param $dout i32) (param $dx i32) (param $p0 i32) (param $p1 i32) (param $h i32) (param $w i32)
+      (param $fh i32) (param $fw i32) (param $stride i32) (param $pad i32)
+    (call $avgPool (local.get $dx) (local.get $dout) (local.get $p0) (local.get $p1) (local.get $h) (local.get $w)
+      (local.get $fh) (local.get $fw) (local.get $stride) (local.get $pad) (i32.const 1)))
 )

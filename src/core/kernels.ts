@@ -163,8 +163,14 @@ export interface Kernels {
   /** out (N×C×OH×OW) = the maximum of each window of x; argmax its index in x (−1: padding). Ties go to the first. */
   maxPoolForward(x: Float64Array, out: Float64Array, argmax: Int32Array, g: Window): void;
 
-  /** dx (N×C×H×W) = 0, plus dout at each output's argmax. */
+  /** dx (N×C×H×W) = 0, plus dout at each output's argmax (which must be maxPoolForward's for this window). */
   maxPoolBackward(dout: Float64Array, argmax: Int32Array, dx: Float64Array, g: Window): void;
+
+  /** out (N×C×OH×OW) = the mean of each FH×FW window of x (padding counted as zeros). */
+  avgPoolForward(x: Float64Array, out: Float64Array, g: Window): void;
+
+  /** dx (N×C×H×W) = 0, plus dout / (FH·FW) on every input of each output's window, in output order. */
+  avgPoolBackward(dout: Float64Array, dx: Float64Array, g: Window): void;
 
   /** dst = src with each of `batches` rows×cols blocks transposed (cols×rows). */
   transposeBatch(src: Float64Array, dst: Float64Array, batches: number, rows: number, cols: number): void;

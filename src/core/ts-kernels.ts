@@ -1,4 +1,4 @@
-import { col2im, im2col, maxPoolBackward, maxPoolForward, transposeBatch } from './im2col';
+import { avgPoolBackward, avgPoolForward, col2im, im2col, maxPoolBackward, maxPoolForward, transposeBatch } from './im2col';
 import { exp } from './exp';
 import { adamScales, type Kernels } from './kernels';
 import { CODE_BITS, checkSparseRoom, checkSparseShape, packEntry, type SparseLists, type SparseMatrix } from './sparse';
@@ -285,6 +285,8 @@ export const tsKernels: Kernels = {
   col2im,
   maxPoolForward,
   maxPoolBackward,
+  avgPoolForward,
+  avgPoolBackward,
   transposeBatch,
 };
 

@@ -26,14 +26,21 @@ const POOL_FUNCTIONS = [
   'gemm', 'sparse_matmul', 'gather_rows', 'gather_lists', 'add_scaled_bits',
   'momentum_step', 'nesterov_step', 'adagrad_step', 'rmsprop_step', 'adam_step',
   'sigmoid_backward', 'apply_mask', 'sigmoid_forward',
+  'im2col', 'col2im', 'max_pool_forward', 'max_pool_backward', 'max_pool_2x2', 'max_pool_2x2_backward',
+  'avg_pool_forward', 'avg_pool_backward',
 ] as const;
 const GEMM = 0, SPARSE_MATMUL = 1, GATHER_ROWS = 2, GATHER_LISTS = 3, ADD_SCALED = 4;
+/** The window operations (convolution, pooling), as numbers in POOL_FUNCTIONS. */
+const IM2COL = 13, COL2IM = 14, MAX_POOL = 15, MAX_POOL_BACKWARD = 16, MAX_POOL_2X2 = 17, MAX_POOL_2X2_BACKWARD = 18;
+const AVG_POOL = 19, AVG_POOL_BACKWARD = 20;
 /** The update rules' functions (Kernels.updateWeights), by rule, as numbers in POOL_FUNCTIONS. */
 const UPDATE_FUNCTION = { momentum: 5, nesterov: 6, adagrad: 7, rmsprop: 8, adam: 9 } as const;
 const SIGMOID_BACKWARD = 10, APPLY_MASK = 11, SIGMOID_FORWARD = 12;
 
 /** Below this many values a gather runs on the calling thread alone. */
 const MIN_GATHER_PER_THREAD = 20_000;
+/** Below this many values per thread a window operation (im2col, pooling) runs on the calling thread alone. */
+const MIN_WINDOW_PER_THREAD = 8_192;
 
 /** Scratch slots for operands that are not in the memory, and for gatherRows's byte-to-double table and the update rules' coefficients. */
 const SLOT_A = 0, SLOT_B = 1, SLOT_C = 2, SLOT_TABLE = 4, SLOT_RULE = 5;
@@ -281,9 +288,8 @@ export class WasmKernels implements Kernels {
   // --- end of the element-wise layers ---
 
   /**
-   * The source bytes must be in the memory for the kernel to read them: a byte array from
-   * elsewhere (a data set read from a file) has its whole buffer copied in the first time,
-   * and the copy is used from then on, so the bytes must not change afterwards.
+   * The kernel reads the source bytes in the memory: from a byte array elsewhere (a data set
+   * read from a file), the rows of this gather are copied in first (WasmPlacement.rowsInMemory).
    */
   gatherRows(
     src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number,
@@ -295,7 +301,7 @@ export class WasmKernels implements Kernels {
     checkLength('out', out, rows * cols);
     const scratch = this.gatherScratch[0];
     const ids = (scratch.ids = this.place.rowIndices(src, indices, start, rows, cols, scratch.ids));
-    const srcOffset = this.place.bytesInMemory(src);
+    const srcOffset = this.place.rowsInMemory(src, ids, rows, cols);
     if (srcOffset < 0) {
       this.place.countSlowPath('gatherRows');
       return tsKernels.gatherRows(src, indices, start, rows, cols, table, out);
@@ -343,14 +349,16 @@ export class WasmKernels implements Kernels {
     this.threads.finish();
   }
 
-  // The window operations of convolution and pooling (kernels.wat, on the calling thread:
-  // each is a pass over memory, small next to the products around it). Arrays from outside
-  // the memory go to the reference loops, counted as slow paths like the other kernels'.
+  // The window operations of convolution and pooling (kernels.wat). They only copy, compare
+  // and add in the reference's order, and each thread takes whole images (im2col, col2im) or
+  // planes (pooling), which no other thread writes: the results are the reference's, bit for
+  // bit, on any number of threads. Arrays from outside the memory go to the reference loops,
+  // counted as slow paths like the other kernels'.
   im2col(x: Float64Array, col: Float64Array, g: Window): void {
     const at = this.place.offsets('im2col', x, col);
     if (!at) return tsKernels.im2col(x, col, g);
     checkWindowArrays(g, x, col);
-    this.wasm.im2col(at[0], at[1], g.n, g.c, g.h, g.w, g.fh, g.fw, g.stride, g.pad);
+    this.byImages(IM2COL, at[0], at[1], col.length, g);
   }
 
   col2im(col: Float64Array, x: Float64Array, g: Window): void {
@@ -358,27 +366,53 @@ export class WasmKernels implements Kernels {
     if (!at) return tsKernels.col2im(col, x, g);
     checkWindowArrays(g, x, col);
     x.fill(0, 0, g.n * g.c * g.h * g.w);
-    this.wasm.col2im(at[0], at[1], g.n, g.c, g.h, g.w, g.fh, g.fw, g.stride, g.pad);
+    this.byImages(COL2IM, at[1], at[0], col.length, g);
   }
 
+  /** The 2×2 pool with stride 2 and no padding (the book's) has kernels of its own, two outputs at a time in SIMD. */
   maxPoolForward(x: Float64Array, out: Float64Array, argmax: Int32Array, g: Window): void {
     const at = this.place.offsets('maxPoolForward', x, out, argmax);
     if (!at) return tsKernels.maxPoolForward(x, out, argmax, g);
     const outputs = checkWindowArrays(g, x);
     checkLength('out', out, outputs);
     checkLength('argmax', argmax, outputs);
-    this.wasm.max_pool_forward(at[0], at[1], at[2], g.n * g.c, g.h, g.w, g.fh, g.fw, g.stride, g.pad);
+    const perPlane = outputs / (g.n * g.c), tiles = isTiled2x2(g);
+    this.byPlanes(tiles ? MAX_POOL_2X2 : MAX_POOL, g, (p0, p1) => {
+      const args = [at[0], at[1] + 8 * p0 * perPlane, at[2] + 4 * p0 * perPlane, p0, p1, g.h, g.w];
+      return tiles ? args : [...args, g.fh, g.fw, g.stride, g.pad];
+    });
   }
 
+  /** argmax must be what maxPoolForward gave for this window: each thread writes only its own planes of dx. */
   maxPoolBackward(dout: Float64Array, argmax: Int32Array, dx: Float64Array, g: Window): void {
     const at = this.place.offsets('maxPoolBackward', dout, argmax, dx);
     if (!at) return tsKernels.maxPoolBackward(dout, argmax, dx, g);
     const outputs = checkWindowArrays(g, dx);
     checkLength('dout', dout, outputs);
     checkLength('argmax', argmax, outputs);
-    const size = g.n * g.c * g.h * g.w;
-    dx.fill(0, 0, size);
-    this.wasm.max_pool_backward(at[0], at[1], at[2], outputs, size);
+    const perPlane = outputs / (g.n * g.c), pixels = g.h * g.w, tiles = isTiled2x2(g);
+    this.byPlanes(tiles ? MAX_POOL_2X2_BACKWARD : MAX_POOL_BACKWARD, g, (p0, p1) => {
+      const from = [at[0] + 8 * p0 * perPlane, at[1] + 4 * p0 * perPlane, at[2]];
+      return tiles ? [...from, p0, p1, g.h, g.w] : [...from, (p1 - p0) * perPlane, p0 * pixels, (p1 - p0) * pixels];
+    });
+  }
+
+  avgPoolForward(x: Float64Array, out: Float64Array, g: Window): void {
+    const at = this.place.offsets('avgPoolForward', x, out);
+    if (!at) return tsKernels.avgPoolForward(x, out, g);
+    const outputs = checkWindowArrays(g, x);
+    checkLength('out', out, outputs);
+    const perPlane = outputs / (g.n * g.c);
+    this.byPlanes(AVG_POOL, g, (p0, p1) => [at[0], at[1] + 8 * p0 * perPlane, p0, p1, g.h, g.w, g.fh, g.fw, g.stride, g.pad]);
+  }
+
+  avgPoolBackward(dout: Float64Array, dx: Float64Array, g: Window): void {
+    const at = this.place.offsets('avgPoolBackward', dout, dx);
+    if (!at) return tsKernels.avgPoolBackward(dout, dx, g);
+    const outputs = checkWindowArrays(g, dx);
+    checkLength('dout', dout, outputs);
+    const perPlane = outputs / (g.n * g.c);
+    this.byPlanes(AVG_POOL_BACKWARD, g, (p0, p1) => [at[0] + 8 * p0 * perPlane, at[1], p0, p1, g.h, g.w, g.fh, g.fw, g.stride, g.pad]);
   }
 
   transposeBatch(src: Float64Array, dst: Float64Array, batches: number, rows: number, cols: number): void {
@@ -387,6 +421,32 @@ export class WasmKernels implements Kernels {
     checkLength('src', src, batches * rows * cols);
     checkLength('dst', dst, batches * rows * cols);
     for (let b = 0; b < batches; b++) this.wasm.transpose(at[0] + 8 * b * rows * cols, at[1] + 8 * b * rows * cols, rows, cols);
+  }
+
+  /** im2col or col2im (kernels.wat: their source and destination first) with the images cut into a part per thread. */
+  private byImages(fn: number, x: number, col: number, values: number, g: Window): void {
+    const image = g.c * g.h * g.w, colImage = values / g.n;
+    this.split(fn, g.n, values, (i0, i1) => {
+      const xPart = x + 8 * i0 * image, colPart = col + 8 * i0 * colImage;
+      return [...(fn === IM2COL ? [xPart, colPart] : [colPart, xPart]), i1 - i0, g.c, g.h, g.w, g.fh, g.fw, g.stride, g.pad];
+    });
+  }
+
+  private byPlanes(fn: number, g: Window, args: (p0: number, p1: number) => number[]): void {
+    this.split(fn, g.n * g.c, g.n * g.c * g.h * g.w, args);
+  }
+
+  /**
+   * Runs POOL_FUNCTIONS[fn] on `count` items (images, planes) cut into equal parts, a part per
+   * thread when `values` (the memory it passes over) is worth it; args gives a part's arguments.
+   */
+  private split(fn: number, count: number, values: number, args: (from: number, to: number) => number[]): void {
+    if (count === 0) return;
+    const threads = this.threads.threadsFor(values, count, MIN_WINDOW_PER_THREAD);
+    const at = (t: number) => Math.floor((count * t) / threads);
+    for (let t = 1; t < threads; t++) this.threads.start(t - 1, fn, args(at(t), at(t + 1)));
+    (this.wasm[POOL_FUNCTIONS[fn]] as (...a: number[]) => void)(...args(0, at(1)));
+    for (let t = 1; t < threads; t++) this.threads.wait(t - 1);
   }
 
   /** Stops the worker threads. The kernels still work afterwards, on the calling thread only. */
@@ -557,6 +617,11 @@ function setArgs(
 ): void {
   args[0] = a0; args[1] = a1; args[2] = a2; args[3] = a3; args[4] = a4; args[5] = a5; args[6] = a6;
   args[7] = a7; args[8] = a8; args[9] = a9; args[10] = a10; args[11] = a11; args[12] = a12; args[13] = a13;
+}
+
+/** Whether the window is the 2×2 pool with stride 2 and no padding, whose windows tile the planes (max_pool_2x2). */
+function isTiled2x2(g: Window): boolean {
+  return g.fh === 2 && g.fw === 2 && g.stride === 2 && g.pad === 0;
 }
 
 /**

@@ -48,9 +48,13 @@ export interface KernelExports {
   im2col(x: number, col: number, n: number, c: number, h: number, w: number, fh: number, fw: number, stride: number, pad: number): void;
   col2im(col: number, x: number, n: number, c: number, h: number, w: number, fh: number, fw: number, stride: number, pad: number): void;
   max_pool_forward(
-    x: number, out: number, argmax: number, planes: number, h: number, w: number, fh: number, fw: number, stride: number, pad: number,
+    x: number, out: number, argmax: number, p0: number, p1: number, h: number, w: number, fh: number, fw: number, stride: number, pad: number,
   ): void;
-  max_pool_backward(dout: number, argmax: number, dx: number, outputs: number, size: number): void;
+  max_pool_backward(dout: number, argmax: number, dx: number, outputs: number, lo: number, size: number): void;
+  max_pool_2x2(x: number, out: number, argmax: number, p0: number, p1: number, h: number, w: number): void;
+  max_pool_2x2_backward(dout: number, argmax: number, dx: number, p0: number, p1: number, h: number, w: number): void;
+  avg_pool_forward(x: number, out: number, p0: number, p1: number, h: number, w: number, fh: number, fw: number, stride: number, pad: number): void;
+  avg_pool_backward(dout: number, dx: number, p0: number, p1: number, h: number, w: number, fh: number, fw: number, stride: number, pad: number): void;
   count_bytes(src: number, rows: number, cols: number): number;
   list_bytes(src: number, rows: number, cols: number, starts: number, entries: number, n0: number): number;
   gather_lists(

@@ -56,11 +56,11 @@ export function explainConv(options: { seed?: number } = {}): ConvTrace {
   layer.b.value[0] = oneDecimal();
   const dout = tensor([1, 1, O, O], Array.from({ length: O * O }, oneDecimal));
   const loss = () => {
-    const out = layer.forward(x, true).data;
+    const out = layer.forward(x).data;
     return out.reduce((s, v, i) => s + dout.data[i] * v, 0);
   };
   const lossValue = loss();
-  const out = toRows(layer.forward(x, true).data, O, O);
+  const out = toRows(layer.forward(x).data, O, O);
   const col = new Float64Array(O * O * F * F);
   tsKernels.im2col(x.data, col, { n: 1, c: 1, h: H, w: H, fh: F, fw: F, stride: 1, pad: 0 });
   const dx = Float64Array.from(layer.backward(dout).data);

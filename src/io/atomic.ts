@@ -17,14 +17,15 @@ export const atomicIo = {
  * atomic within one file system). On any failure the temporary file is removed, the target is
  * left as it was, and the error is a UserError naming the file and the cause.
  */
-export function writeFileAtomic(file: string, text: string | Uint8Array): void {
-  const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+export function writeFileAtomic(file: string, text: string | Uint8Array | readonly (string | Uint8Array)[]): void {
+  // Pieces are written one after the other (a large document need not be one string).
+  const pieces = Array.isArray(text) ? text : [text as string | Uint8Array];
   const temporary = temporaryName(file);
   try {
     mkdirSync(dirname(file), { recursive: true });
     const fd = openSync(temporary, 'w');
     try {
-      writeAll(fd, bytes);
+      for (const piece of pieces) writePiece(fd, piece);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -34,6 +35,19 @@ export function writeFileAtomic(file: string, text: string | Uint8Array): void {
     rmSync(temporary, { force: true });
     throw writeError(file, error);
   }
+}
+
+/** Long ASCII strings (a weights file's base64 data) go through one small buffer, in chunks: no copy of their size is made. */
+const CHUNK = 1 << 20;
+let chunk: Buffer | undefined;
+
+function writePiece(fd: number, piece: string | Uint8Array): void {
+  if (typeof piece !== 'string' || piece.length <= CHUNK || !/^[\x00-\x7f]*$/.test(piece)) {
+    writeAll(fd, typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece);
+    return;
+  }
+  chunk ??= Buffer.alloc(CHUNK);
+  for (let i = 0; i < piece.length; i += CHUNK) writeAll(fd, chunk.subarray(0, chunk.write(piece.slice(i, i + CHUNK), 'latin1')));
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { endianness } from 'node:os';
 import { basename } from 'node:path';
 import { UserError } from '../errors';
 import { sameShape, sizeOf } from '../core/tensor';
@@ -49,9 +50,12 @@ export interface WeightsDocument {
   checkpoint?: unknown;
 }
 
+const LITTLE_ENDIAN = endianness() === 'LE';
+
 export function encodeArray(name: string, shape: number[], values: Float64Array): EncodedArray {
-  const bytes = Buffer.alloc(values.length * 8);
-  for (let i = 0; i < values.length; i++) bytes.writeDoubleLE(values[i], i * 8);
+  // On a little-endian machine the array's own bytes are float64le: read in place, not copied.
+  const bytes = LITTLE_ENDIAN ? Buffer.from(values.buffer, values.byteOffset, values.byteLength) : Buffer.alloc(values.length * 8);
+  if (!LITTLE_ENDIAN) for (let i = 0; i < values.length; i++) bytes.writeDoubleLE(values[i], i * 8);
   return { name, shape: [...shape], float64le: bytes.toString('base64'), sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
@@ -91,7 +95,30 @@ export function weightsDocument(
 }
 
 export function saveWeights(file: string, doc: WeightsDocument): void {
-  writeFileAtomic(file, `${JSON.stringify(doc)}\n`);
+  writeFileAtomic(file, jsonPieces(doc));
+}
+
+/**
+ * JSON.stringify(doc) and a newline, in pieces: the arrays' base64 data (most of the text)
+ * each a piece of its own, between the pieces of the rest, so the whole text is never one
+ * string in memory (a checkpoint of SimpleConvNet holds ~14 MB of it, and its UTF-8 bytes
+ * as much again).
+ */
+function jsonPieces(doc: WeightsDocument): string[] {
+  const data: string[] = [];
+  const marker = `nnt-array-data-${process.pid}-${Date.now()}`;
+  const text = JSON.stringify(doc, (key, value) => {
+    if (key !== 'float64le' || typeof value !== 'string') return value;
+    data.push(value);
+    return marker;
+  });
+  const rest = text.split(`"${marker}"`);
+  // Only if the marker stood for the data alone (no other string in the document holds it).
+  if (rest.length !== data.length + 1) return [`${JSON.stringify(doc)}\n`];
+  const pieces = [rest[0]];
+  for (let i = 0; i < data.length; i++) pieces.push('"', data[i], `"${rest[i + 1]}`);
+  pieces.push('\n');
+  return pieces;
 }
 
 /** Reads and checks the document's envelope; arrays are decoded by `loadInto`. */

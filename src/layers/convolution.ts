@@ -13,12 +13,16 @@ export type ImageShape = [c: number, h: number, w: number];
  *
  *   forward:  out_n = W · col_nᵀ + b       (FN × OH·OW: image n's output channels, N×FN×OH×OW in all)
  *   backward: db = Σ_n the row sums of dout_n,  dW = Σ_n dout_n · col_n,
- *             dcol_n = dout_nᵀ · W,  dx = col2im(dcol)
+ *             dcol_n = dout_nᵀ · W,  dx_n = col2im(dcol_n)
  *
- * which is the Affine layer's algebra with col as its input. The book multiplies the whole
- * batch's col at once and transposes the result to N×FN×OH×OW; taking one image at a time
- * gives that layout directly and keeps each product's operands in cache. The sums are the
- * same; only the order in which dW adds up the images differs.
+ * which is the Affine layer's algebra with col as its input. The book makes the whole batch's
+ * col at once, multiplies it and transposes the result to N×FN×OH×OW; taking one image at a
+ * time gives that layout directly and keeps each product's operands in cache. The sums are
+ * the same; only the order in which dW adds up the images differs.
+ *
+ * The book's forward caches col for backward. Here forward caches x, and backward makes each
+ * image's col again: col is FH·FW times the size of x (11 MB for a batch of SimpleConvNet),
+ * and one image's col is made in far less time than its products take.
  *
  * W is stored FN×C×FH×FW, b FN. The input may be given flat (N × C·H·W, as batches
  * arrive): it is read as N×C×H×W.
@@ -28,13 +32,13 @@ export class Convolution implements Layer, InputLayer {
   readonly inputForm: InputForm = 'dense';
   readonly W: Param;
   readonly b: Param;
-  /** What forward caches for backward: the batch's window geometry and its im2col matrix. */
+  /** What forward caches for backward: the input and the batch's window geometry. */
+  private x?: Tensor;
   private g?: Window;
+  /** One image's im2col matrix (OH·OW × C·FH·FW), and its gradient. */
   private col?: Tensor;
-  /** One image's col, for evaluation. */
-  private imageCol?: Tensor;
-  private out?: Tensor;
   private dcol?: Tensor;
+  private out?: Tensor;
   private dx?: Tensor;
   /** One image's share of dW, before it is added to the sum. */
   private readonly dWImage: Float64Array;
@@ -59,26 +63,18 @@ export class Convolution implements Layer, InputLayer {
     return [this.filters, outHeight(g), outWidth(g)];
   }
 
-  /**
-   * In training the whole batch's col is kept for backward; in evaluation (no backward
-   * follows) each image's col is made in turn in one image's room, which keeps the memory of
-   * large evaluation batches down (col is FH·FW times the size of the input).
-   */
-  forward(x: Tensor, training = true): Tensor {
+  forward(x: Tensor): Tensor {
     const n = x.shape[0];
     checkInput(this.name, x, this.inputShape);
-    const g = (this.g = this.window(n));
-    const [rows, k] = colShape(g), fn = this.filters, [, oh, ow] = this.outputShape, p = oh * ow;
-    const col = training ? (this.col = reuse(this.kernels, this.col, [rows, k])) : (this.imageCol = reuse(this.kernels, this.imageCol, [p, k]));
-    if (training) this.kernels.im2col(x.data, col.data, g);
+    this.x = x;
+    this.g = this.window(n);
+    const fn = this.filters, [, oh, ow] = this.outputShape, p = oh * ow, k = colShape(this.window(1))[1];
     const out = (this.out = reuse(this.kernels, this.out, [n, fn, oh, ow]));
-    const pixels = sizeOf(this.inputShape);
     for (let i = 0; i < n; i++) {
-      if (!training) this.kernels.im2col(x.data.subarray(i * pixels, (i + 1) * pixels), col.data, this.window(1));
-      const colImage = training ? col.data.subarray(i * p * k, (i + 1) * p * k) : col.data;
+      const col = this.imageCol(i);
       // out_i(f, r) = Σ_k W(f, k) · col_i(r, k): filter f against the window of position r.
       const outImage = out.data.subarray(i * fn * p, (i + 1) * fn * p);
-      this.kernels.matmulTransB(this.W.value, colImage, outImage, fn, k, p);
+      this.kernels.matmulTransB(this.W.value, col, outImage, fn, k, p);
       addToRows(outImage, this.b.value, fn, p);
     }
     return out;
@@ -86,42 +82,49 @@ export class Convolution implements Layer, InputLayer {
 
   /** As the network's first layer: the batch (dense N × C·H·W) read as N×C×H×W. */
   forwardInput(x: InputBatch, training: boolean): Tensor {
-    return this.forward(x.tensor(), training);
+    return this.forward(x.tensor());
   }
 
   /** As the network's first layer: dW and db only; dx (col2im) would be the gradient of the data, which nothing uses. */
   backwardInput(dout: Tensor): void {
-    this.paramGradients(dout);
+    this.gradients(dout, false);
   }
 
   backward(dout: Tensor): Tensor {
-    this.paramGradients(dout);
-    const g = this.g!, fn = this.filters, n = g.n;
-    const [rows, k] = colShape(g), p = rows / n;
-    // dcol_i(r, k) = Σ_f dout_i(f, r) · W(f, k); then each pixel's gradient is the sum over the windows that saw it.
-    const dcol = (this.dcol = reuse(this.kernels, this.dcol, [rows, k]));
-    for (let i = 0; i < n; i++) {
-      const doutImage = dout.data.subarray(i * fn * p, (i + 1) * fn * p);
-      this.kernels.matmulTransA(doutImage, this.W.value, dcol.data.subarray(i * p * k, (i + 1) * p * k), fn, p, k);
-    }
-    const dx = (this.dx = reuse(this.kernels, this.dx, [n, ...this.inputShape]));
-    this.kernels.col2im(dcol.data, dx.data, g);
-    return dx;
+    const g = this.g!;
+    this.dx = reuse(this.kernels, this.dx, [g.n, ...this.inputShape]);
+    this.gradients(dout, true);
+    return this.dx;
   }
 
-  private paramGradients(dout: Tensor): void {
+  /** dW, db, and with `withDx` dx, image by image. */
+  private gradients(dout: Tensor, withDx: boolean): void {
     const g = this.g!, fn = this.filters, n = g.n;
-    const [rows, k] = colShape(g), p = rows / n;
-    const col = this.col!.data, dW = this.W.grad, db = this.b.grad;
+    const one = this.window(1), [p, k] = colShape(one), pixels = sizeOf(this.inputShape);
+    const dW = this.W.grad, db = this.b.grad;
     dW.fill(0);
     db.fill(0);
+    const dcol = withDx ? (this.dcol = reuse(this.kernels, this.dcol, [p, k])).data : undefined;
     for (let i = 0; i < n; i++) {
+      const col = this.imageCol(i);
       const doutImage = dout.data.subarray(i * fn * p, (i + 1) * fn * p);
       // dW(f, k) += Σ_r dout_i(f, r) · col_i(r, k); db(f) += Σ_r dout_i(f, r).
-      this.kernels.matmul(doutImage, col.subarray(i * p * k, (i + 1) * p * k), this.dWImage, fn, p, k);
+      this.kernels.matmul(doutImage, col, this.dWImage, fn, p, k);
       this.kernels.addScaled(dW, this.dWImage, 1, dW.length);
       addRowSums(doutImage, db, fn, p);
+      if (!dcol) continue;
+      // dcol_i(r, k) = Σ_f dout_i(f, r) · W(f, k); then each pixel's gradient is the sum over the windows that saw it.
+      this.kernels.matmulTransA(doutImage, this.W.value, dcol, fn, p, k);
+      this.kernels.col2im(dcol, this.dx!.data.subarray(i * pixels, (i + 1) * pixels), one);
     }
+  }
+
+  /** Image i of the cached input as its im2col matrix, in the one image's room `col`. */
+  private imageCol(i: number): Float64Array {
+    const one = this.window(1), pixels = sizeOf(this.inputShape);
+    const col = (this.col = reuse(this.kernels, this.col, colShape(one)));
+    this.kernels.im2col(this.x!.data.subarray(i * pixels, (i + 1) * pixels), col.data, one);
+    return col.data;
   }
 
   params(): Param[] {

@@ -1,4 +1,4 @@
-import { avgPoolBackward, avgPoolForward, outHeight, outWidth, type Window } from '../core/im2col';
+import { outHeight, outWidth, type Window } from '../core/im2col';
 import type { Kernels } from '../core/kernels';
 import type { Tensor } from '../core/tensor';
 import { checkInput, type ImageShape } from './convolution';
@@ -44,7 +44,7 @@ export class Pooling implements Layer {
     const g = (this.g = this.window(n));
     const out = (this.out = reuse(this.kernels, this.out, [n, ...this.outputShape]));
     if (this.mode === 'avg') {
-      avgPoolForward(x.data, out.data, g);
+      this.kernels.avgPoolForward(x.data, out.data, g);
     } else {
       if (this.argmax.length < out.data.length) this.argmax = this.kernels.allocIndices(out.data.length);
       this.kernels.maxPoolForward(x.data, out.data, this.argmax, g);
@@ -55,7 +55,7 @@ export class Pooling implements Layer {
   backward(dout: Tensor): Tensor {
     const g = this.g!;
     const dx = (this.dx = reuse(this.kernels, this.dx, [g.n, ...this.inputShape]));
-    if (this.mode === 'avg') avgPoolBackward(dout.data, dx.data, g);
+    if (this.mode === 'avg') this.kernels.avgPoolBackward(dout.data, dx.data, g);
     else this.kernels.maxPoolBackward(dout.data, this.argmax, dx.data, g);
     return dx;
   }

@@ -58,8 +58,8 @@ export function memoryLimit(backend: Config['training']['backend']): number {
 /**
  * What a network of this config takes, worked out from the config alone: weights with their
  * gradients and up to two optimizer buffers (4 arrays), and a batch's activations forward and
- * backward; for conv layers also the im2col matrices (col, and dcol unless it is the first
- * layer), for max pools their argmax. Refuses, naming the field and the size, before anything
+ * backward; for conv layers also one image's im2col matrices (col, and dcol unless it is the
+ * first layer), for max pools their argmax. Refuses, naming the field and the size, before anything
  * is allocated. `sampleShape` is the data's shape of a sample (MNIST: 28×28), as the builder
  * gets it; a layer that does not fit its input ends the count (the builder names it).
  */
@@ -88,9 +88,9 @@ export function checkNetworkMemory(config: Config, inputSize: number, batchRows:
         const weights = layer.filters * c * fh * fw + layer.filters;
         // W, b with their gradients and two optimizer buffers, plus one image's share of dW.
         count(8 * 5 * weights, `layers[${i}].filters`, `${layer.filters} filters of ${c}×${fh}×${fw}`, state);
-        // col, and dcol unless the layer is the first (it computes no dx).
-        const colBytes = 8 * (i === 0 ? 1 : 2) * batchRows * positions * c * fh * fw;
-        count(colBytes, 'data.batchSize', `${batchRows} samples a batch`, `for the im2col matrices of layers[${i}] (${positions} windows of ${c * fh * fw} values a sample)`);
+        // One image's col, and its dcol unless the layer is the first (it computes no dx): the layer makes them image by image.
+        const colBytes = 8 * (i === 0 ? 1 : 2) * positions * c * fh * fw;
+        count(colBytes, `layers[${i}].size`, `${positions} windows of ${c}×${fh}×${fw}`, `for the im2col matrices of layers[${i}]`);
       } else {
         count(4 * batchRows * sizeOf(out), 'data.batchSize', `${batchRows} samples a batch`, `for the argmax of layers[${i}]`);
       }
