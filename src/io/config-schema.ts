@@ -146,7 +146,7 @@ export const trainingSchema = z.strictObject({
   earlyStopping: earlyStoppingSchema.optional(),
   seed: nonNegativeInt.max(0xffffffff, { error: 'must be an integer from 0 to 4294967295' }).default(1),
   backend: z.enum(['auto', 'wasm', 'native', 'ts'], { error: 'must be "auto", "wasm", "native" or "ts"' }).default('auto'),
-  threads: positiveInt.optional().describe('worker threads for the wasm backend; default: the number of cores'),
+  threads: positiveInt.optional().describe('worker threads for the wasm backend; default: the number of cores (native: also its CBLAS threads, default 1)'),
 }).transform((t) => ({ ...t, learningRate: t.learningRate ?? defaultLearningRates[t.optimizer.type] }));
 
 /** More layers than any network trained here: a bound, so a runaway config fails with a message. */
