@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { createKernels } from '../src/core/backend';
 import type { Kernels } from '../src/core/kernels';
 import { loadBlas, type BlasAddon } from '../src/core/native';
-import { NativeKernels } from '../src/core/native-kernels';
+import { AUTO_NATIVE_MIN, NativeKernels } from '../src/core/native-kernels';
+import { WasmKernels } from '../src/core/wasm-kernels';
 import { Rng } from '../src/core/rng';
 import { tsKernels } from '../src/core/ts-kernels';
 import { loadKernelModule } from '../src/core/wasm-module';
@@ -25,7 +26,7 @@ const made: Kernels[] = [];
 afterAll(() => made.forEach((k) => k.dispose?.()));
 function native(threads: number): NativeKernels {
   const { module, variant } = loadKernelModule();
-  const k = new NativeKernels(module, variant, threads, threads, blas!);
+  const k = new NativeKernels(module, variant, threads, blas!);
   made.push(k);
   return k;
 }
@@ -150,14 +151,14 @@ if (blas) describe('with the addon', () => {
     expect(block[2 + m * k + k * n]).toBe(0);
   });
 
-  test('auto picks native on OpenBLAS, one CBLAS thread unless threads are given; NNT_NATIVE=0 turns it off', () => {
+  test('auto picks native on OpenBLAS for large products only; NNT_NATIVE=0 turns it off', () => {
     const openblas = blas!.library().startsWith('openblas ');
     const auto = createKernels('auto', { variant: 'simd' });
     made.push(auto);
-    expect(auto.name).toMatch(openblas ? /^native-openblas-\w+ ×1 thread, wasm-simd ×\d+ threads? for the rest$/ : /^wasm-simd/);
+    expect(auto.name).toMatch(openblas ? /^native-openblas-\w+ for products of ≥ 262,144 multiply-adds, wasm-simd ×\d+ threads? for the rest$/ : /^wasm-simd/);
     const two = createKernels('native', { threads: 2, variant: 'simd' });
     made.push(two);
-    expect(two.name).toMatch(/^native-\S+ ×2 threads, wasm-simd ×2 threads for the rest$/);
+    expect(two.name).toMatch(/^native-\S+ for dense products, wasm-simd ×2 threads for the rest$/);
     process.env.NNT_NATIVE = '0';
     try {
       const off = createKernels('auto', { threads: 1, variant: 'simd' });
@@ -187,12 +188,34 @@ if (blas) describe('with the addon', () => {
     expect(Array.from(guard)).toEqual(new Array(20).fill(7));
   });
 
-  test('reruns give the same bits, per thread count; 1 and 2 threads agree to rounding', () => {
+  test('auto: a product below AUTO_NATIVE_MIN gives the wasm bits, one above the CBLAS bits', () => {
+    const { module, variant } = loadKernelModule('simd');
+    const auto = new NativeKernels(module, variant, 1, blas!, AUTO_NATIVE_MIN);
+    const wasm = new WasmKernels(module, variant, 1);
+    made.push(auto, wasm);
+    for (const [m, k, n] of [[100, 50, 10], [128, 512, 96]]) {
+      const [a, b] = operands(new Rng(3), [m * k, k * n]);
+      const c = auto.alloc(m * n), d = auto.alloc(m * n), w = new Float64Array(m * n);
+      const [ka, kb] = [auto.alloc(m * k), auto.alloc(k * n)];
+      ka.set(a);
+      kb.set(b);
+      auto.matmul(ka, kb, c, m, k, n);
+      wasm.matmul(a, b, w, m, k, n);
+      blas!.matmul(ka, kb, d, m, k, n);
+      const small = m * k * n < AUTO_NATIVE_MIN;
+      expect(Array.from(c)).toEqual(Array.from(small ? w : d));
+      if (small) expect(Array.from(d)).not.toEqual(Array.from(w)); // so the test can tell which ran
+    }
+  });
+
+  test('reruns give the same bits, per CBLAS thread count; 1 and 2 threads agree to rounding', () => {
     const [m, k, n] = [128, 512, 96];
     const [a, b] = operands(new Rng(9), [m * k, k * n]);
     const run = (threads: number) => {
       const c = new Float64Array(m * n);
-      native(threads).matmul(a, b, c, m, k, n);
+      blas!.setThreads(threads);
+      blas!.matmul(a, b, c, m, k, n);
+      blas!.setThreads(1);
       return c;
     };
     const one = run(1), two = run(2);
@@ -223,10 +246,10 @@ if (blas) describe('with the addon', () => {
     expect(train(native(2))).toEqual(losses);
   });
 
-  test('nnt train --backend native --verbose names the library, its core and threads', () => {
+  test('nnt train --backend native --verbose names the library, its core and the wasm threads', () => {
     const run = spawnSync(process.execPath, [join(ROOT, 'bin', 'nnt'), 'train', '--backend', 'native', '--threads', '2', '--limit', '300', '--epochs', '1', '--verbose', '-o', join(ROOT, 'test-output', 'native', 'w.json')], { encoding: 'utf8' });
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/^backend: native-(openblas-\w+|cblas) ×2 threads, wasm-[a-z-]+ ×2 threads for the rest$/m);
+    expect(run.stdout).toMatch(/^backend: native-(openblas-\w+|cblas) for dense products, wasm-[a-z-]+ ×2 threads for the rest$/m);
     expect(run.stderr).toMatch(/^backend native-.*: no slow paths/m);
   }, 300_000);
 });

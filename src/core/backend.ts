@@ -1,7 +1,7 @@
 import os from 'node:os';
 import type { Kernels } from './kernels';
 import { loadBlas } from './native';
-import { NativeKernels } from './native-kernels';
+import { AUTO_NATIVE_MIN, NativeKernels } from './native-kernels';
 import { tsKernels } from './ts-kernels';
 import { WasmKernels } from './wasm-kernels';
 import { loadKernelModule, type WasmVariant } from './wasm-module';
@@ -13,9 +13,7 @@ export type BackendName = 'auto' | 'wasm' | 'native' | 'ts';
 export interface BackendOptions {
   /**
    * Threads for the matrix products, the caller's included (default: the number of cores; 1 =
-   * no workers). The native backend's CBLAS uses this many too, but only when it is given: by
-   * default one, since its sums, unlike wasm's, depend on the thread count, so its threads
-   * cannot be switched off while a run goes on when the machine is busy.
+   * no workers). The native backend's CBLAS always runs on one (see NativeKernels).
    */
   threads?: number;
   /** Force the plain-SIMD module even where fused multiply-add (relaxed SIMD) is available. */
@@ -27,8 +25,8 @@ export interface BackendOptions {
  * SIMD with fused multiply-add when the engine has relaxed SIMD, plain SIMD otherwise, and
  * throws when neither works; `native` is `wasm` with its dense products done by the system's
  * CBLAS through the optional addon (native/), and throws, saying why, when the addon is not
- * built; `auto` is `native` when the addon loads and runs on OpenBLAS, else `wasm` when it
- * works, else `ts`. The result's `name` says what was picked, e.g. "wasm-relaxed-simd ×2
+ * built; `auto` is `native` for products of at least AUTO_NATIVE_MIN multiply-adds when the
+ * addon loads and runs on OpenBLAS, else `wasm` when it works, else `ts`. The result's `name` says what was picked, e.g. "wasm-relaxed-simd ×2
  * threads". Call `dispose()` on it
  * (when present) to stop its worker threads early; they never keep the process alive.
  */
@@ -42,10 +40,9 @@ export function createKernels(name: BackendName = 'auto', options: BackendOption
     if (name !== 'wasm') {
       const blas = loadBlas();
       if (name === 'native' && !blas.addon) throw new Error(blas.why);
-      // auto: only on OpenBLAS, measured faster than wasm on every shape (README); another CBLAS may be the unoptimised reference.
-      if (blas.addon && (name === 'native' || blas.addon.library().startsWith('openblas '))) {
-        return new NativeKernels(module, variant, threads, options.threads ?? 1, blas.addon);
-      }
+      if (name === 'native') return new NativeKernels(module, variant, threads, blas.addon!);
+      // auto: only on OpenBLAS (another CBLAS may be the unoptimised reference), and only for large products.
+      if (blas.addon?.library().startsWith('openblas ')) return new NativeKernels(module, variant, threads, blas.addon, AUTO_NATIVE_MIN);
     }
     return new WasmKernels(module, variant, threads);
   } catch (error) {

@@ -2,49 +2,48 @@ import type { BlasAddon } from './native';
 import type { WasmVariant } from './wasm-module';
 import { WasmKernels } from './wasm-kernels';
 
-/** OpenBLAS's thread count is one per process: the count the last call set, so it is set again only on a change. */
-let currentBlasThreads = 0;
+/**
+ * The fewest multiply-adds (m·k·n) of a product that `auto` sends to CBLAS. Smaller ones stay
+ * on WebAssembly: at this size the two are a wash within a step (README), and the default
+ * two-layer run (whose dense products are 50,000) then gives the same bits on every machine,
+ * with or without OpenBLAS.
+ */
+export const AUTO_NATIVE_MIN = 2 ** 18;
 
 /**
  * The native backend: the WebAssembly backend (its memory, threads and every other kernel)
- * with its three dense products done by the system's CBLAS dgemm, on the same arrays in
- * place. dgemm sums in its own order (blocks, FMA), so the products differ from the
- * reference by rounding; for a given library, core type and thread count they repeat bit for
- * bit (test/native.test.ts).
+ * with its dense products of at least `minProduct` multiply-adds done by the system's CBLAS
+ * dgemm, on the same arrays in place. dgemm sums in its own order (blocks, FMA), so those
+ * products differ from the reference by rounding; for a given library and core type they
+ * repeat bit for bit (test/native.test.ts). CBLAS runs on one thread: its sums depend on its
+ * thread count, so more threads could not be switched off on a busy machine (as the wasm
+ * threads are) without changing a run's bits, nor matched by a resumed run.
  */
 export class NativeKernels extends WasmKernels {
   override readonly name: string;
 
-  /** wasmThreads for the WebAssembly kernels (WasmKernels), blasThreads for CBLAS's dgemm. */
-  constructor(module: WebAssembly.Module, variant: WasmVariant, wasmThreads: number, private readonly blasThreads: number, private readonly blas: BlasAddon) {
+  constructor(module: WebAssembly.Module, variant: WasmVariant, wasmThreads: number, private readonly blas: BlasAddon, private readonly minProduct = 0) {
     super(module, variant, wasmThreads);
-    if (!Number.isInteger(blasThreads) || blasThreads < 1) throw new RangeError(`threads must be a positive integer, got ${blasThreads}`);
-    this.useThreads();
+    blas.setThreads(1);
     const [library, ...config] = blas.library().split(' ');
     const core = library === 'openblas' ? `-${config[config.length - 1]}` : '';
-    this.name = `native-${library}${core} ${count(blasThreads)}, wasm-${variant} ${count(wasmThreads)} for the rest`;
+    const which = minProduct > 0 ? `products of ≥ ${minProduct.toLocaleString('en-US')} multiply-adds` : 'dense products';
+    this.name = `native-${library}${core} for ${which}, wasm-${variant} ${count(wasmThreads)} for the rest`;
   }
 
   override matmul(a: Float64Array, b: Float64Array, c: Float64Array, m: number, k: number, n: number): void {
-    this.useThreads();
+    if (m * k * n < this.minProduct) return super.matmul(a, b, c, m, k, n);
     this.blas.matmul(a, b, c, m, k, n);
   }
 
   override matmulTransA(a: Float64Array, b: Float64Array, c: Float64Array, m: number, k: number, n: number): void {
-    this.useThreads();
+    if (m * k * n < this.minProduct) return super.matmulTransA(a, b, c, m, k, n);
     this.blas.matmulTransA(a, b, c, m, k, n);
   }
 
   override matmulTransB(a: Float64Array, b: Float64Array, c: Float64Array, m: number, n: number, k: number): void {
-    this.useThreads();
+    if (m * k * n < this.minProduct) return super.matmulTransB(a, b, c, m, n, k);
     this.blas.matmulTransB(a, b, c, m, n, k);
-  }
-
-  private useThreads(): void {
-    if (currentBlasThreads !== this.blasThreads) {
-      this.blas.setThreads(this.blasThreads);
-      currentBlasThreads = this.blasThreads;
-    }
   }
 }
 
