@@ -126,7 +126,8 @@
   ;; (nq·n) up to which B is read in place. A packed block of B is KC·NC·8 bytes (512 KB):
   ;; half the second-level cache of the machine this was measured on (AMD EPYC, 48 KB L1d,
   ;; 1 MB L2). Tiles of 4×8 (sixteen vector sums) measured slower than 4×4: V8 keeps only
-  ;; fifteen vectors in registers on x64, and the rest spill.
+  ;; fifteen vectors in registers on x64, and the rest spill; 6×4 (twelve) no faster. NR = 4
+  ;; is also written into $packB's vector copies and $block4x4.
   (global $KC i32 (i32.const 256))
   (global $NC i32 (i32.const 256))
   (global $NR i32 (i32.const 4))
