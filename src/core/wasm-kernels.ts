@@ -25,12 +25,12 @@ const POOL_FUNCTIONS = [
   'gemm', 'sparse_matmul', 'gather_rows', 'gather_lists', 'add_scaled_bits',
   'momentum_step', 'nesterov_step', 'adagrad_step', 'rmsprop_step', 'adam_step',
   'im2col', 'col2im', 'max_pool_forward', 'max_pool_backward', 'max_pool_2x2', 'max_pool_2x2_backward',
-  'avg_pool_forward', 'avg_pool_backward',
+  'avg_pool_forward', 'avg_pool_backward', 'im2col_transposed',
 ] as const;
 const GEMM = 0, SPARSE_MATMUL = 1, GATHER_ROWS = 2, GATHER_LISTS = 3, ADD_SCALED = 4;
 /** The window operations (convolution, pooling), as numbers in POOL_FUNCTIONS. */
 const IM2COL = 10, COL2IM = 11, MAX_POOL = 12, MAX_POOL_BACKWARD = 13, MAX_POOL_2X2 = 14, MAX_POOL_2X2_BACKWARD = 15;
-const AVG_POOL = 16, AVG_POOL_BACKWARD = 17;
+const AVG_POOL = 16, AVG_POOL_BACKWARD = 17, IM2COL_TRANSPOSED = 18;
 /** The update rules' functions (Kernels.updateWeights), by rule, as numbers in POOL_FUNCTIONS. */
 const UPDATE_FUNCTION = { momentum: 5, nesterov: 6, adagrad: 7, rmsprop: 8, adam: 9 } as const;
 
@@ -280,6 +280,13 @@ export class WasmKernels implements Kernels {
     this.byImages(IM2COL, at[0], at[1], col.length, g);
   }
 
+  im2colTransposed(x: Float64Array, colT: Float64Array, g: Window): void {
+    const at = this.place.offsets('im2colTransposed', x, colT);
+    if (!at) return tsKernels.im2colTransposed(x, colT, g);
+    checkWindowArrays(g, x, colT);
+    this.byImages(IM2COL_TRANSPOSED, at[0], at[1], colT.length, g);
+  }
+
   col2im(col: Float64Array, x: Float64Array, g: Window): void {
     const at = this.place.offsets('col2im', col, x);
     if (!at) return tsKernels.col2im(col, x, g);
@@ -342,12 +349,12 @@ export class WasmKernels implements Kernels {
     for (let b = 0; b < batches; b++) this.wasm.transpose(at[0] + 8 * b * rows * cols, at[1] + 8 * b * rows * cols, rows, cols);
   }
 
-  /** im2col or col2im (kernels.wat: their source and destination first) with the images cut into a part per thread. */
+  /** im2col, its transposed form or col2im (kernels.wat: their source and destination first) with the images cut into a part per thread. */
   private byImages(fn: number, x: number, col: number, values: number, g: Window): void {
     const image = g.c * g.h * g.w, colImage = values / g.n;
     this.split(fn, g.n, values, (i0, i1) => {
       const xPart = x + 8 * i0 * image, colPart = col + 8 * i0 * colImage;
-      return [...(fn === IM2COL ? [xPart, colPart] : [colPart, xPart]), i1 - i0, g.c, g.h, g.w, g.fh, g.fw, g.stride, g.pad];
+      return [...(fn === COL2IM ? [colPart, xPart] : [xPart, colPart]), i1 - i0, g.c, g.h, g.w, g.fh, g.fw, g.stride, g.pad];
     });
   }
 
