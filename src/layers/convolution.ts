@@ -69,10 +69,10 @@ export class Convolution implements Layer, InputLayer {
     checkInput(this.name, x, this.inputShape);
     this.x = x;
     this.g = this.window(n);
-    const fn = this.filters, [, oh, ow] = this.outputShape, p = oh * ow, k = colShape(this.window(1))[1];
+    const one = this.window(1), [p, k] = colShape(one), fn = this.filters, [, oh, ow] = this.outputShape;
     const out = (this.out = reuse(this.kernels, this.out, [n, fn, oh, ow]));
-    const one = this.window(1), pixels = sizeOf(this.inputShape);
-    const colT = (this.col = reuse(this.kernels, this.col, colShape(one))).data;
+    const pixels = sizeOf(this.inputShape);
+    const colT = (this.col = reuse(this.kernels, this.col, [k, p])).data;
     for (let i = 0; i < n; i++) {
       // col_iᵀ (C·FH·FW × OH·OW) made as such, so W · col_iᵀ is a plain product.
       this.kernels.im2colTransposed(x.data.subarray(i * pixels, (i + 1) * pixels), colT, one);
