@@ -36,7 +36,7 @@ function convSuite(kernels: Kernels) {
     return a;
   };
 
-  test.each(geometries.map((g) => [name(g), g] as const))('im2col and col2im: %s', (_, g) => {
+  test.each(geometries.map((g) => [name(g), g] as const))('im2col, im2colTransposed and col2im: %s', (_, g) => {
     const [rows, cols] = colShape(g);
     for (const home of homes) {
       const x = filled(home, g.n * g.c * g.h * g.w), d = filled(home, rows * cols);
@@ -44,6 +44,11 @@ function convSuite(kernels: Kernels) {
       kernels.im2col(x, col, g);
       tsKernels.im2col(x, expected, g);
       expect(col).toEqual(expected);
+      // The transposed form: each image's block of col, transposed.
+      const colT = home(rows * cols).fill(NaN), expectedT = new Float64Array(rows * cols);
+      kernels.im2colTransposed(x, colT, g);
+      tsKernels.transposeBatch(expected, expectedT, g.n, rows / g.n, cols);
+      expect(colT).toEqual(expectedT);
       const dx = home(x.length).fill(NaN), expectedDx = new Float64Array(x.length);
       kernels.col2im(d, dx, g);
       tsKernels.col2im(d, expectedDx, g);

@@ -122,6 +122,8 @@ describe('slow paths', () => {
       const col = home(32), back = home(32), out = home(8), dx = home(32), t = home(32);
       const argmax = k === tsKernels ? new Int32Array(8) : kernels.allocIndices(8);
       k.im2col(input, col, g);
+      const colT = home(32);
+      k.im2colTransposed(input, colT, g);
       k.col2im(col, back, g);
       k.maxPoolForward(input, out, argmax, g);
       k.maxPoolBackward(out, argmax, dx, g);
@@ -129,14 +131,14 @@ describe('slow paths', () => {
       const avg = home(8), avgDx = home(32);
       k.avgPoolForward(input, avg, g);
       k.avgPoolBackward(avg, avgDx, g);
-      return [col, back, out, dx, t, avg, avgDx].map((a) => Array.from(a));
+      return [col, colT, back, out, dx, t, avg, avgDx].map((a) => Array.from(a));
     };
     const reference = run(tsKernels, x, (n) => new Float64Array(n));
     expect(run(kernels, inMemory, (n) => kernels.alloc(n))).toEqual(reference);
     expect(kernels.stats().slowPaths).toEqual({});
     expect(run(kernels, x, (n) => new Float64Array(n))).toEqual(reference);
     expect(kernels.stats().slowPaths).toEqual({
-      im2col: 1, col2im: 1, maxPoolForward: 1, maxPoolBackward: 1, transposeBatch: 1, avgPoolForward: 1, avgPoolBackward: 1,
+      im2col: 1, im2colTransposed: 1, col2im: 1, maxPoolForward: 1, maxPoolBackward: 1, transposeBatch: 1, avgPoolForward: 1, avgPoolBackward: 1,
     });
   });
 });

@@ -1533,6 +1533,58 @@
     (call $windows (local.get $x) (local.get $col) (local.get $n) (local.get $c) (local.get $h) (local.get $w)
       (local.get $fh) (local.get $fw) (local.get $stride) (local.get $pad) (i32.const 0)))
 
+  ;; im2col's matrix transposed, image by image: colT holds n blocks of (c·fh·fw) × (oh·ow),
+  ;; row (ch, ky, kx) of block i the pixel each output position's window has there. With
+  ;; stride 1 such a row is oh runs of ow neighbouring pixels, copied two at a time
+  ;; ($windowRow); a run that crosses the padding, or any other stride, goes pixel by pixel.
+  (func (export "im2col_transposed") (param $x i32) (param $colT i32) (param $n i32) (param $c i32) (param $h i32) (param $w i32)
+      (param $fh i32) (param $fw i32) (param $stride i32) (param $pad i32)
+    (local $oh i32) (local $ow i32) (local $planes i32) (local $p i32) (local $plane i32) (local $ky i32) (local $kx i32)
+    (local $oy i32) (local $ox i32) (local $y i32) (local $x0 i32) (local $at i32)
+    (local.set $oh (i32.add (i32.div_u (i32.sub (i32.add (local.get $h) (i32.shl (local.get $pad) (i32.const 1))) (local.get $fh)) (local.get $stride)) (i32.const 1)))
+    (local.set $ow (i32.add (i32.div_u (i32.sub (i32.add (local.get $w) (i32.shl (local.get $pad) (i32.const 1))) (local.get $fw)) (local.get $stride)) (i32.const 1)))
+    ;; Planes (image, channel) in order: block i's rows are its channels' (ky, kx) rows in turn.
+    (local.set $planes (i32.mul (local.get $n) (local.get $c)))
+    (block $doneP (loop $eachP
+      (br_if $doneP (i32.ge_u (local.get $p) (local.get $planes)))
+      (local.set $plane (i32.add (local.get $x) (i32.shl (i32.mul (local.get $p) (i32.mul (local.get $h) (local.get $w))) (i32.const 3))))
+      (local.set $ky (i32.const 0))
+      (block $doneKy (loop $eachKy
+        (br_if $doneKy (i32.ge_u (local.get $ky) (local.get $fh)))
+        (local.set $kx (i32.const 0))
+        (block $doneKx (loop $eachKx
+          (br_if $doneKx (i32.ge_u (local.get $kx) (local.get $fw)))
+          (local.set $x0 (i32.sub (local.get $kx) (local.get $pad)))
+          (local.set $oy (i32.const 0))
+          (block $doneY (loop $eachY
+            (br_if $doneY (i32.ge_u (local.get $oy) (local.get $oh)))
+            (local.set $y (i32.sub (i32.add (i32.mul (local.get $oy) (local.get $stride)) (local.get $ky)) (local.get $pad)))
+            (if (i32.and (i32.and (i32.eq (local.get $stride) (i32.const 1)) (i32.lt_u (local.get $y) (local.get $h)))
+                  (i32.and (i32.ge_s (local.get $x0) (i32.const 0)) (i32.le_s (i32.add (local.get $x0) (local.get $ow)) (local.get $w))))
+              (then
+                (call $windowRow (i32.add (local.get $plane) (i32.shl (i32.add (i32.mul (local.get $y) (local.get $w)) (local.get $x0)) (i32.const 3)))
+                  (local.get $colT) (local.get $ow) (i32.const 1))
+                (local.set $colT (i32.add (local.get $colT) (i32.shl (local.get $ow) (i32.const 3)))))
+              (else
+                (local.set $ox (i32.const 0))
+                (block $doneX (loop $eachX
+                  (br_if $doneX (i32.ge_u (local.get $ox) (local.get $ow)))
+                  (local.set $at (call $pixelAt (local.get $plane) (local.get $y)
+                    (i32.add (i32.mul (local.get $ox) (local.get $stride)) (local.get $x0)) (local.get $h) (local.get $w)))
+                  (f64.store (local.get $colT)
+                    (if (result f64) (i32.ge_s (local.get $at) (i32.const 0)) (then (f64.load (local.get $at))) (else (f64.const 0))))
+                  (local.set $colT (i32.add (local.get $colT) (i32.const 8)))
+                  (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                  (br $eachX)))))
+            (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+            (br $eachY)))
+          (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+          (br $eachKx)))
+        (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+        (br $eachKy)))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br $eachP))))
+
   ;; Max pooling over planes p0 .. p1−1 of x: out[o] = the largest pixel of window o (padding
   ;; counts as 0), argmax[o] = its index in x (in doubles), -1 for padding; the first of equals
   ;; wins. out and argmax point at plane p0's first output (a thread's share of the planes).

@@ -76,6 +76,30 @@ export function im2col(x: Float64Array, col: Float64Array, g: Window): void {
 }
 
 /**
+ * im2col's matrix transposed image by image (what transposeBatch would make of it): colT holds
+ * N blocks of (C·FH·FW) × (OH·OW), and entry [(c, ky, kx)][(oy, ox)] of block n is
+ * col[(n, oy, ox)][(c, ky, kx)]. W · (block n) is then image n's convolution, FN × OH·OW, a
+ * plain product with no transpose before it.
+ */
+export function im2colTransposed(x: Float64Array, colT: Float64Array, g: Window): void {
+  const oh = outHeight(g), ow = outWidth(g);
+  let r = 0;
+  for (let nc = 0; nc < g.n * g.c; nc++) {
+    const image = nc * g.h;
+    for (let ky = 0; ky < g.fh; ky++)
+      for (let kx = 0; kx < g.fw; kx++)
+        for (let oy = 0; oy < oh; oy++) {
+          const y = oy * g.stride + ky - g.pad;
+          for (let ox = 0; ox < ow; ox++) {
+            const xx = ox * g.stride + kx - g.pad;
+            const inside = y >= 0 && y < g.h && xx >= 0 && xx < g.w;
+            colT[r++] = inside ? x[(image + y) * g.w + xx] : 0;
+          }
+        }
+  }
+}
+
+/**
  * The book's col2im, im2col's transpose: every entry of col is added back to the pixel it was
  * copied from (entries that came from the padding are dropped). A pixel seen by several
  * windows gets the sum of their entries, in row order of col: this is dx from dcol.

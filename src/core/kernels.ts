@@ -157,6 +157,9 @@ export interface Kernels {
    */
   im2col(x: Float64Array, col: Float64Array, g: Window): void;
 
+  /** colT = im2col's matrix transposed image by image: N blocks of (C·FH·FW) × (OH·OW). Convolution forward: W · colT. */
+  im2colTransposed(x: Float64Array, colT: Float64Array, g: Window): void;
+
   /** x (N×C×H×W) = col2im(col): each entry of col added back to the pixel it came from. Convolution backward: dx. */
   col2im(col: Float64Array, x: Float64Array, g: Window): void;
 

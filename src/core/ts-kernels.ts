@@ -1,4 +1,4 @@
-import { avgPoolBackward, avgPoolForward, col2im, im2col, maxPoolBackward, maxPoolForward, transposeBatch } from './im2col';
+import { avgPoolBackward, avgPoolForward, col2im, im2col, im2colTransposed, maxPoolBackward, maxPoolForward, transposeBatch } from './im2col';
 import { exp } from './exp';
 import { adamScales, type Kernels } from './kernels';
 import { CODE_BITS, checkSparseRoom, checkSparseShape, packEntry, type SparseLists, type SparseMatrix } from './sparse';
@@ -282,6 +282,7 @@ export const tsKernels: Kernels = {
 
   // The window operations: the readable loops of im2col.ts.
   im2col,
+  im2colTransposed,
   col2im,
   maxPoolForward,
   maxPoolBackward,

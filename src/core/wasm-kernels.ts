@@ -27,15 +27,21 @@ const POOL_FUNCTIONS = [
   'momentum_step', 'nesterov_step', 'adagrad_step', 'rmsprop_step', 'adam_step',
   'sigmoid_backward', 'apply_mask', 'sigmoid_forward',
   'im2col', 'col2im', 'max_pool_forward', 'max_pool_backward', 'max_pool_2x2', 'max_pool_2x2_backward',
-  'avg_pool_forward', 'avg_pool_backward',
+  'avg_pool_forward', 'avg_pool_backward', 'im2col_transposed',
 ] as const;
-const GEMM = 0, SPARSE_MATMUL = 1, GATHER_ROWS = 2, GATHER_LISTS = 3, ADD_SCALED = 4;
-/** The window operations (convolution, pooling), as numbers in POOL_FUNCTIONS. */
-const IM2COL = 13, COL2IM = 14, MAX_POOL = 15, MAX_POOL_BACKWARD = 16, MAX_POOL_2X2 = 17, MAX_POOL_2X2_BACKWARD = 18;
-const AVG_POOL = 19, AVG_POOL_BACKWARD = 20;
-/** The update rules' functions (Kernels.updateWeights), by rule, as numbers in POOL_FUNCTIONS. */
-const UPDATE_FUNCTION = { momentum: 5, nesterov: 6, adagrad: 7, rmsprop: 8, adam: 9 } as const;
-const SIGMOID_BACKWARD = 10, APPLY_MASK = 11, SIGMOID_FORWARD = 12;
+/** A call's number in POOL_FUNCTIONS (what a worker is told to run). */
+const poolIndex = (name: (typeof POOL_FUNCTIONS)[number]): number => POOL_FUNCTIONS.indexOf(name);
+const GEMM = poolIndex('gemm'), SPARSE_MATMUL = poolIndex('sparse_matmul'), GATHER_ROWS = poolIndex('gather_rows'), GATHER_LISTS = poolIndex('gather_lists'), ADD_SCALED = poolIndex('add_scaled_bits');
+/** The window operations (convolution, pooling). */
+const IM2COL = poolIndex('im2col'), COL2IM = poolIndex('col2im'), MAX_POOL = poolIndex('max_pool_forward'), MAX_POOL_BACKWARD = poolIndex('max_pool_backward');
+const MAX_POOL_2X2 = poolIndex('max_pool_2x2'), MAX_POOL_2X2_BACKWARD = poolIndex('max_pool_2x2_backward');
+const AVG_POOL = poolIndex('avg_pool_forward'), AVG_POOL_BACKWARD = poolIndex('avg_pool_backward'), IM2COL_TRANSPOSED = poolIndex('im2col_transposed');
+/** The update rules' functions (Kernels.updateWeights), by rule. */
+const UPDATE_FUNCTION = {
+  momentum: poolIndex('momentum_step'), nesterov: poolIndex('nesterov_step'), adagrad: poolIndex('adagrad_step'),
+  rmsprop: poolIndex('rmsprop_step'), adam: poolIndex('adam_step'),
+} as const;
+const SIGMOID_BACKWARD = poolIndex('sigmoid_backward'), APPLY_MASK = poolIndex('apply_mask'), SIGMOID_FORWARD = poolIndex('sigmoid_forward');
 
 /** Below this many values a gather runs on the calling thread alone. */
 const MIN_GATHER_PER_THREAD = 20_000;
@@ -361,6 +367,13 @@ export class WasmKernels implements Kernels {
     this.byImages(IM2COL, at[0], at[1], col.length, g);
   }
 
+  im2colTransposed(x: Float64Array, colT: Float64Array, g: Window): void {
+    const at = this.place.offsets('im2colTransposed', x, colT);
+    if (!at) return tsKernels.im2colTransposed(x, colT, g);
+    checkWindowArrays(g, x, colT);
+    this.byImages(IM2COL_TRANSPOSED, at[0], at[1], colT.length, g);
+  }
+
   col2im(col: Float64Array, x: Float64Array, g: Window): void {
     const at = this.place.offsets('col2im', col, x);
     if (!at) return tsKernels.col2im(col, x, g);
@@ -423,12 +436,12 @@ export class WasmKernels implements Kernels {
     for (let b = 0; b < batches; b++) this.wasm.transpose(at[0] + 8 * b * rows * cols, at[1] + 8 * b * rows * cols, rows, cols);
   }
 
-  /** im2col or col2im (kernels.wat: their source and destination first) with the images cut into a part per thread. */
+  /** im2col, its transposed form or col2im (kernels.wat: their source and destination first) with the images cut into a part per thread. */
   private byImages(fn: number, x: number, col: number, values: number, g: Window): void {
     const image = g.c * g.h * g.w, colImage = values / g.n;
     this.split(fn, g.n, values, (i0, i1) => {
       const xPart = x + 8 * i0 * image, colPart = col + 8 * i0 * colImage;
-      return [...(fn === IM2COL ? [xPart, colPart] : [colPart, xPart]), i1 - i0, g.c, g.h, g.w, g.fh, g.fw, g.stride, g.pad];
+      return [...(fn === COL2IM ? [colPart, xPart] : [xPart, colPart]), i1 - i0, g.c, g.h, g.w, g.fh, g.fw, g.stride, g.pad];
     });
   }
 

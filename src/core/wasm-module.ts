@@ -46,6 +46,7 @@ export interface KernelExports {
   ): void;
   gather_rows(src: number, indices: number, rows: number, cols: number, table: number, out: number): void;
   im2col(x: number, col: number, n: number, c: number, h: number, w: number, fh: number, fw: number, stride: number, pad: number): void;
+  im2col_transposed(x: number, colT: number, n: number, c: number, h: number, w: number, fh: number, fw: number, stride: number, pad: number): void;
   col2im(col: number, x: number, n: number, c: number, h: number, w: number, fh: number, fw: number, stride: number, pad: number): void;
   max_pool_forward(
     x: number, out: number, argmax: number, p0: number, p1: number, h: number, w: number, fh: number, fw: number, stride: number, pad: number,

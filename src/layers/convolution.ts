@@ -22,7 +22,8 @@ export type ImageShape = [c: number, h: number, w: number];
  *
  * The book's forward caches col for backward. Here forward caches x, and backward makes each
  * image's col again: col is FH·FW times the size of x (11 MB for a batch of SimpleConvNet),
- * and one image's col is made in far less time than its products take.
+ * and one image's col is made in far less time than its products take. Forward makes col_nᵀ
+ * directly (the kernels' im2colTransposed), so that W · col_nᵀ needs no transpose.
  *
  * W is stored FN×C×FH×FW, b FN. The input may be given flat (N × C·H·W, as batches
  * arrive): it is read as N×C×H×W.
@@ -35,7 +36,7 @@ export class Convolution implements Layer, InputLayer {
   /** What forward caches for backward: the input and the batch's window geometry. */
   private x?: Tensor;
   private g?: Window;
-  /** One image's im2col matrix (OH·OW × C·FH·FW), and its gradient. */
+  /** One image's im2col matrix (OH·OW × C·FH·FW; in forward, its transpose), and its gradient. */
   private col?: Tensor;
   private dcol?: Tensor;
   private out?: Tensor;
@@ -68,13 +69,16 @@ export class Convolution implements Layer, InputLayer {
     checkInput(this.name, x, this.inputShape);
     this.x = x;
     this.g = this.window(n);
-    const fn = this.filters, [, oh, ow] = this.outputShape, p = oh * ow, k = colShape(this.window(1))[1];
+    const one = this.window(1), [p, k] = colShape(one), fn = this.filters, [, oh, ow] = this.outputShape;
     const out = (this.out = reuse(this.kernels, this.out, [n, fn, oh, ow]));
+    const pixels = sizeOf(this.inputShape);
+    const colT = (this.col = reuse(this.kernels, this.col, [k, p])).data;
     for (let i = 0; i < n; i++) {
-      const col = this.imageCol(i);
+      // col_iᵀ (C·FH·FW × OH·OW) made as such, so W · col_iᵀ is a plain product.
+      this.kernels.im2colTransposed(x.data.subarray(i * pixels, (i + 1) * pixels), colT, one);
       // out_i(f, r) = Σ_k W(f, k) · col_i(r, k): filter f against the window of position r.
       const outImage = out.data.subarray(i * fn * p, (i + 1) * fn * p);
-      this.kernels.matmulTransB(this.W.value, col, outImage, fn, k, p);
+      this.kernels.matmul(this.W.value, colT, outImage, fn, k, p);
       addToRows(outImage, this.b.value, fn, p);
     }
     return out;
