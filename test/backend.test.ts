@@ -28,10 +28,10 @@ describe('createKernels', () => {
     const best = wasmSupport()[0];
     const threads = defaultThreads();
     const wasm = `wasm-${best} ×${threads} thread${threads > 1 ? 's' : ''}`;
-    // With the native addon built on OpenBLAS, auto is native (test/native.test.ts), one CBLAS thread by default.
+    // With the native addon built on OpenBLAS, auto sends large products to it (test/native.test.ts).
     const native = loadBlas().addon?.library().startsWith('openblas ');
-    expect(make('auto').name).toBe(native ? make('native').name : wasm);
-    if (native) expect(make('auto').name).toMatch(new RegExp(`^native-openblas-\\w+ ×1 thread, ${wasm} for the rest$`));
+    if (native) expect(make('auto').name).toMatch(new RegExp(`^native-openblas-\\w+ for products of ≥ 262,144 multiply-adds, ${wasm} for the rest$`));
+    else expect(make('auto').name).toBe(wasm);
     expect(make('wasm', { threads: 1, variant: 'simd' }).name).toBe('wasm-simd ×1 thread');
   });
 
