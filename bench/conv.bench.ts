@@ -43,7 +43,10 @@ function config() {
 
 async function child(spec: string[]): Promise<void> {
   const [backend, variant, threads] = spec;
-  const kernels = backend === 'ts' ? createKernels('ts') : createKernels('wasm', { variant: variant as WasmVariant, threads: Number(threads) });
+  const kernels =
+    backend === 'ts' ? createKernels('ts')
+      : backend === 'auto' ? createKernels('auto', { threads: Number(threads) })
+        : createKernels('wasm', { variant: variant as WasmVariant, threads: Number(threads) });
   let start = 0;
   let end = 0;
   const outcome = await train({
@@ -53,7 +56,8 @@ async function child(spec: string[]): Promise<void> {
   if (outcome.status !== 'completed') throw new Error(`training ${outcome.status}`);
   kernels.dispose?.();
   rmSync(outDir, { recursive: true, force: true });
-  process.stdout.write(JSON.stringify({ name: kernels.name, secondsPerBatch: (end - start) / 1000 / batches, rssMB: peakRssMB() }));
+  const name = backend === 'auto' ? `default (auto): ${kernels.name}` : kernels.name;
+  process.stdout.write(JSON.stringify({ name, secondsPerBatch: (end - start) / 1000 / batches, rssMB: peakRssMB() }));
 }
 
 function runNnt(spec: string[]): Run {
@@ -141,6 +145,8 @@ function main(): void {
   const specs: string[][] = [];
   for (const variant of [...wasmSupport()].reverse()) specs.push(['wasm', variant, '1']);
   if (cores > 1) specs.push(['wasm', wasmSupport()[0], String(cores)]);
+  // What `nnt train --config simple-convnet` runs here (differs from the last row where the native addon is built).
+  specs.push(['auto', '', String(cores)]);
   if (process.env.NNT_BENCH_TS) specs.unshift(['ts']);
   const runs: (Run | string)[] = [runPython('numpy (book code), OpenBLAS 1 thread', 'python3', 'numpy_convnet.py', [])];
   for (const t of [1, 2]) runs.push(runPython(`PyTorch CPU float64, ${t} thread${t > 1 ? 's' : ''}`, '/usr/bin/python3', 'torch_convnet.py', [String(t)]));

@@ -38,6 +38,19 @@ describe('SplitChooser', () => {
     expect(chooser.splitting).toBe(false);
   });
 
+  test('a probe the other way is short, and ends after two calls when it is far slower', () => {
+    let t = 0, aloneCalls = 0;
+    const chooser = new SplitChooser(() => t, 64);
+    for (let i = 0; i < 64 * 40; i++) {
+      const s = chooser.split(1);
+      if (!s) aloneCalls++;
+      t += s ? 1 : 100;
+    }
+    expect(chooser.splitting).toBe(true);
+    expect(chooser.windows.alone).toBeGreaterThan(1);
+    expect(aloneCalls).toBeLessThanOrEqual(2 * chooser.windows.alone);
+  });
+
   test('stops splitting when splitting becomes slower (a busy machine), and comes back when it is faster again', () => {
     let busy = true;
     let t = 0;

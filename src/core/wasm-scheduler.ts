@@ -129,14 +129,17 @@ const WINDOW_CALLS = 256;
 const LOAD_EVERY_MS = 2000;
 /** Windows between two probes of the other mode: at first, and at most (after probes it lost by far). */
 const PROBE_EVERY = 8, PROBE_EVERY_MAX = 64;
+/** A probe is this fraction of a window, and ends early once it has lost by PROBE_GIVE_UP. */
+const PROBE_SHARE = 1 / 8, PROBE_GIVE_UP = 2;
 
 /**
  * Decides whether calls that could split over the threads do. It times windows of
  * WINDOW_CALLS such calls, wall clock from the first to the last (so the time the caller
  * spends between calls, and a worker's wait for a core, count), per unit of their work; now
- * and then a window runs the other way (a probe), and the faster way wins. A probe that lost
- * by more than a third makes the next one come twice as late, so a machine where one way is
- * far slower pays little for the probes.
+ * and then a shorter window runs the other way (a probe), and the faster way wins. A probe
+ * ends early once it is twice as slow as the other way, and one that lost by more than a third
+ * makes the next one come twice as late: on a busy machine a split call can wait a whole time
+ * slice for a worker's core, so a probe must cost little.
  */
 export class SplitChooser {
   /** Split now, or run alone. */
@@ -167,8 +170,15 @@ export class SplitChooser {
     if (this.calls === 0) this.start = this.now();
     this.calls++;
     this.work += work;
-    if (this.calls >= this.windowCalls) this.endWindow();
+    if (this.calls >= (this.probing ? Math.max(1, this.windowCalls * PROBE_SHARE) : this.windowCalls) || this.probeLost()) this.endWindow();
     return this.splitting;
+  }
+
+  /** Whether the probe running now is already PROBE_GIVE_UP times slower than the other way. */
+  private probeLost(): boolean {
+    if (!this.probing) return false;
+    const other = this.splitting ? this.rate.alone : this.rate.split;
+    return (this.now() - this.start) / this.work > PROBE_GIVE_UP * other;
   }
 
   private endWindow(): void {
