@@ -38,6 +38,13 @@ describe('SplitChooser', () => {
     expect(chooser.splitting).toBe(false);
   });
 
+  test('a probe that wins by less than a tenth does not switch (short probes are noisy)', () => {
+    const { split, chooser } = simulate(() => 1, () => 0.95, 16 * 100);
+    expect(chooser.windows.alone).toBeGreaterThan(1);
+    expect(chooser.splitting).toBe(true);
+    expect(split / (16 * 100)).toBeGreaterThan(0.9);
+  });
+
   test('a probe the other way is short, and ends after two calls when it is far slower', () => {
     let t = 0, aloneCalls = 0;
     const chooser = new SplitChooser(() => t, 64);

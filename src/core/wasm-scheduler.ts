@@ -131,6 +131,8 @@ const LOAD_EVERY_MS = 2000;
 const PROBE_EVERY = 8, PROBE_EVERY_MAX = 64;
 /** A probe is this fraction of a window, and ends early once it has lost by PROBE_GIVE_UP. */
 const PROBE_SHARE = 1 / 8, PROBE_GIVE_UP = 2;
+/** A probe's way is kept only when it was at least this much faster (a short probe is noisy: no flapping). */
+const PROBE_MUST_WIN = 0.9;
 
 /**
  * Decides whether calls that could split over the threads do. It times windows of
@@ -167,23 +169,29 @@ export class SplitChooser {
 
   /** Counts a call of `work` that could split; returns whether it does. */
   split(work: number): boolean {
-    if (this.calls === 0) this.start = this.now();
+    // A window is timed from its first call to the call after its last, so that every call it
+    // counts has run (a short probe would otherwise leave out much of its time).
+    const now = this.now();
+    if (this.calls > 0 && (this.calls >= this.windowLength() || this.probeLost(now))) this.endWindow(now);
+    if (this.calls === 0) this.start = now;
     this.calls++;
     this.work += work;
-    if (this.calls >= (this.probing ? Math.max(1, this.windowCalls * PROBE_SHARE) : this.windowCalls) || this.probeLost()) this.endWindow();
     return this.splitting;
   }
 
-  /** Whether the probe running now is already PROBE_GIVE_UP times slower than the other way. */
-  private probeLost(): boolean {
-    if (!this.probing) return false;
-    const other = this.splitting ? this.rate.alone : this.rate.split;
-    return (this.now() - this.start) / this.work > PROBE_GIVE_UP * other;
+  private windowLength(): number {
+    return this.probing ? Math.max(1, this.windowCalls * PROBE_SHARE) : this.windowCalls;
   }
 
-  private endWindow(): void {
+  /** Whether the probe running now is already PROBE_GIVE_UP times slower than the other way. */
+  private probeLost(now: number): boolean {
+    if (!this.probing) return false;
+    const other = this.splitting ? this.rate.alone : this.rate.split;
+    return (now - this.start) / this.work > PROBE_GIVE_UP * other;
+  }
+
+  private endWindow(now: number): void {
     const mode = this.splitting ? 'split' : 'alone';
-    const now = this.now();
     this.rate[mode] = (now - this.start) / this.work;
     if (now - this.lastLoadCheck > LOAD_EVERY_MS) {
       this.lastLoadCheck = now;
@@ -193,11 +201,11 @@ export class SplitChooser {
     this.calls = 0;
     this.work = 0;
     if (this.probing) {
-      // The probe's way against the last window of the other: keep the faster.
+      // The probe's way against the last window of the other: keep it if clearly faster.
       this.probing = false;
       const other = this.splitting ? 'alone' : 'split';
       const lostBy = this.rate[mode] / this.rate[other];
-      if (lostBy > 1) this.splitting = !this.splitting;
+      if (!(lostBy < PROBE_MUST_WIN)) this.splitting = !this.splitting;
       this.probeEvery = lostBy > 4 / 3 ? Math.min(PROBE_EVERY_MAX, this.probeEvery * 2) : PROBE_EVERY;
       this.windowsSinceProbe = 0;
     } else if (++this.windowsSinceProbe >= this.probeEvery) {
