@@ -182,19 +182,8 @@ export class WasmKernels implements Kernels {
     // Pairs of weights in SIMD, split over the threads in whole cache lines like addScaled; an
     // odd last weight by the reference, which does the same operations.
     const even = n & ~1;
-    const threads = this.threads.threadsFor(even * 8, this.threads.threads);
-    const from = (p: number) => (p >= threads ? even : splitAt(even / 8, p, threads) * 8);
-    const call = (p: number) => {
-      const i0 = from(p), count = from(p + 1) - i0;
-      if (rule.kind === 'adam') setArgs(this.args, at[0] + 8 * i0, at[1] + 8 * i0, at[2] + 8 * i0, at[3] + 8 * i0, k.byteOffset, count, 0);
-      else setArgs(this.args, at[0] + 8 * i0, at[1] + 8 * i0, at[2] + 8 * i0, k.byteOffset, count, 0, 0);
-      return this.args;
-    };
-    for (let p = 1; p < threads; p++) this.threads.start(p - 1, fn, call(p));
-    const a = call(0);
-    if (rule.kind === 'adam') this.wasm.adam_step(a[0], a[1], a[2], a[3], a[4], a[5]);
-    else this.wasm[POOL_FUNCTIONS[fn] as 'momentum_step'](a[0], a[1], a[2], a[3], a[4]);
-    for (let p = 1; p < threads; p++) this.threads.wait(p - 1);
+    const arrays = rule.kind === 'adam' ? at : at.slice(0, 3);
+    this.byCacheLines(fn, even, arrays, k.byteOffset);
     if (n > even) tsKernels.updateWeights(rule, w.subarray(even), g.subarray(even), s.subarray(even), t.subarray(even), 1);
   }
 
@@ -271,23 +260,28 @@ export class WasmKernels implements Kernels {
     this.wasm.bn_backward(at[0], at[1], at[2], at[3], at[4], at[5], at[6], at[7], at[8], rows, cols, trained ? 1 : 0);
   }
 
-  /**
-   * fn(a, b, [c,] n) of POOL_FUNCTIONS, an element-wise kernel over arrays at byte offsets a, b
-   * (and c): large ones split over the threads in whole cache lines, like addScaled.
-   */
+  /** fn(a, b, [c,] n) of POOL_FUNCTIONS over arrays at byte offsets a, b (and c): see byCacheLines. */
   private elementwise(fn: number, n: number, a: number, b: number, c?: number): void {
+    this.byCacheLines(fn, n, c === undefined ? [a, b] : [a, b, c]);
+  }
+
+  /**
+   * fn(...arrays, [constant,] count) of POOL_FUNCTIONS on n doubles of each array (byte
+   * offsets): large ones split over the threads in whole cache lines (splitAt), like addScaled,
+   * each part with its arrays' offsets moved to its first value.
+   */
+  private byCacheLines(fn: number, n: number, arrays: readonly number[], constant?: number): void {
     const threads = this.threads.threadsFor(n * 8, this.threads.threads);
     const from = (p: number) => (p >= threads ? n : splitAt(n / 8, p, threads) * 8);
-    const call = (p: number) => {
-      const i0 = from(p), count = from(p + 1) - i0;
-      if (c === undefined) setArgs(this.args, a + 8 * i0, b + 8 * i0, count, 0, 0, 0, 0);
-      else setArgs(this.args, a + 8 * i0, b + 8 * i0, c + 8 * i0, count, 0, 0, 0);
-      return this.args;
+    const part = (p: number) => {
+      const i0 = from(p);
+      const args = arrays.map((offset) => offset + 8 * i0);
+      if (constant !== undefined) args.push(constant);
+      args.push(from(p + 1) - i0);
+      return args;
     };
-    for (let p = 1; p < threads; p++) this.threads.start(p - 1, fn, call(p));
-    const args = call(0);
-    if (c === undefined) this.wasm[POOL_FUNCTIONS[fn] as 'sigmoid_forward'](args[0], args[1], args[2]);
-    else this.wasm[POOL_FUNCTIONS[fn] as 'apply_mask'](args[0], args[1], args[2], args[3]);
+    for (let p = 1; p < threads; p++) this.threads.start(p - 1, fn, part(p));
+    (this.wasm[POOL_FUNCTIONS[fn]] as (...a: number[]) => void)(...part(0));
     for (let p = 1; p < threads; p++) this.threads.wait(p - 1);
   }
 
