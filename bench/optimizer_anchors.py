@@ -16,13 +16,7 @@ import time
 
 import numpy as np
 
-
-def read_idx(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+from numpy_epoch import read_idx
 
 
 def numpy_epoch(images, labels, state, optimizer, rng):
