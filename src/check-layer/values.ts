@@ -34,18 +34,18 @@ export function build(shape: number[], values: ArrayLike<number>, offset = 0): V
 
 /** Writes flat entry i of an array value (a number cannot be written in place: use build). */
 export function setEntry(v: Value, shape: number[], i: number, x: number): void {
-  let node = v as unknown as { [k: number]: unknown };
-  let rest = i;
-  for (let d = 0; d < shape.length - 1; d++) {
-    const step = shape.slice(d + 1).reduce((a, b) => a * b, 1);
-    node = node[Math.floor(rest / step)] as typeof node;
-    rest %= step;
-  }
-  node[rest] = x;
+  const { node, last } = innermost(v, shape, i);
+  node[last] = x;
 }
 
 export function getEntry(v: Value, shape: number[], i: number): number {
   if (shape.length === 0) return v as number;
+  const { node, last } = innermost(v, shape, i);
+  return node[last] as number;
+}
+
+/** The innermost array that holds flat entry i of a nested array value, and i's index in it. */
+function innermost(v: Value, shape: number[], i: number): { node: { [k: number]: unknown }; last: number } {
   let node = v as unknown as { [k: number]: unknown };
   let rest = i;
   for (let d = 0; d < shape.length - 1; d++) {
@@ -53,7 +53,7 @@ export function getEntry(v: Value, shape: number[], i: number): number {
     node = node[Math.floor(rest / step)] as typeof node;
     rest %= step;
   }
-  return node[rest] as number;
+  return { node, last: rest };
 }
 
 export function deepCopy(v: Value): Value {
