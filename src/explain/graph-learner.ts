@@ -1,4 +1,4 @@
-import type { Graph } from './graph-model';
+import { matrix as m, vector as v, type Graph } from './graph-model';
 import type { SigmoidGraphTrace } from './sigmoid-graph';
 import { num } from './text-format';
 import type { TrainStepTrace } from './train-step';
@@ -15,8 +15,6 @@ export function sigmoidGraph(t: SigmoidGraphTrace): Graph {
 /** The two-layer net of train-step: matrices forward (black) and their gradients (red). */
 export function trainStepGraph(t: TrainStepTrace): Graph {
   const f = t.forward, b = t.backward;
-  const m = (rows: number[][]) => rows.map((r) => `[${r.map(num).join(', ')}]`).join('\n');
-  const v = (row: number[]) => `[${row.map(num).join(', ')}]`;
   return {
     title: `train-step: a 4-3-2 net on 2 samples, loss ${num(t.loss)} → ${num(t.lossAfter)} after one step (lr ${t.learningRate})`,
     nodes: [

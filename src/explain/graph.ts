@@ -5,7 +5,7 @@ import { num } from './text-format';
 import { sigmoidGraph, trainStepGraph } from './graph-learner';
 import type { ExplainTrace } from './topics';
 
-import type { Graph } from './graph-model';
+import { matrix, vector, type Graph } from './graph-model';
 
 export type { Graph } from './graph-model';
 
@@ -124,11 +124,3 @@ function softmaxLossGraph(t: SoftmaxLossTrace): Graph {
   };
 }
 
-function vector(v: number[]): string {
-  return `[${v.map(num).join(', ')}]`;
-}
-
-/** Rows on separate lines, so a matrix reads as one on the edge. */
-function matrix(rows: number[][]): string {
-  return rows.map(vector).join('\n');
-}
