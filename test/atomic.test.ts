@@ -42,6 +42,18 @@ describe('writeFileAtomic', () => {
     expect(readdirSync(f.dir)).toEqual(['weights.json']);
   });
 
+  test('writes a { base64 } piece as the bytes\' base64, made in steps (any length, short writes resume)', () => {
+    const f = withPrevious();
+    atomicIo.writeSync = (fd, bytes, offset, length) => realWrite(fd, bytes, offset, Math.min(length, 70_001));
+    // Lengths around the 48 KiB steps and the 1 MiB buffer, and ones that need padding.
+    for (const n of [0, 1, 2, 3, 49_151, 49_152, 49_153, 786_432, 786_433, 2_000_001]) {
+      const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 7919 + (i >> 9)) & 255);
+      writeFileAtomic(f.file, ['"', { base64: bytes }, '"\n']);
+      expect(readFileSync(f.file, 'latin1')).toBe(`"${Buffer.from(bytes).toString('base64')}"\n`);
+    }
+    expect(readdirSync(f.dir)).toEqual(['weights.json']);
+  });
+
   test('a short write that stops (a full device) leaves the previous file and says so', () => {
     const f = withPrevious();
     let calls = 0;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tsKernels } from '../src/core/ts-kernels';
 import { parseConfig } from '../src/io/config';
-import { decodeArray, encodeArray, loadInto, readWeights, saveWeights, weightsDocument } from '../src/io/weights';
+import { decodeArray, DeferredArrays, encodeArray, loadInto, readWeights, saveWeights, weightsDocument } from '../src/io/weights';
 import { networkFromConfig } from '../src/net/from-config';
 import { UserError } from '../src/errors';
 
@@ -42,6 +42,18 @@ describe('weights file', () => {
     const doc = weightsDocument(net, config, 4, 3, { note: 'float64le', float64le: 'AAAA' });
     saveWeights(file, doc);
     expect(readFileSync(file, 'utf8')).toBe(`${JSON.stringify(doc)}\n`);
+  });
+
+  test('a document of deferred arrays is written as the same file, its base64 made from the arrays as it is written', () => {
+    const file = join(dir, 'deferred.json');
+    const net = networkFromConfig(config, 4, 3, tsKernels, 'w.json');
+    const metrics = { note: 'float64le', float64le: 'AAAA' };
+    const arrays = new DeferredArrays();
+    const deferred = weightsDocument(net, config, 4, 3, metrics, undefined, arrays.encode);
+    // The document holds placeholders, not the data: only saveWeights with the same DeferredArrays writes it.
+    expect(deferred.params[0].float64le).not.toBe(encodeArray('x', [1], net.params()[0].value).float64le);
+    saveWeights(file, deferred, arrays);
+    expect(readFileSync(file, 'utf8')).toBe(`${JSON.stringify(weightsDocument(net, config, 4, 3, metrics))}\n`);
   });
 
   const broken: [string, (text: string) => string, RegExp][] = [

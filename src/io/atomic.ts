@@ -17,9 +17,9 @@ export const atomicIo = {
  * atomic within one file system). On any failure the temporary file is removed, the target is
  * left as it was, and the error is a UserError naming the file and the cause.
  */
-export function writeFileAtomic(file: string, text: string | Uint8Array | readonly (string | Uint8Array)[]): void {
+export function writeFileAtomic(file: string, text: string | Uint8Array | readonly Piece[]): void {
   // Pieces are written one after the other (a large document need not be one string).
-  const pieces = Array.isArray(text) ? text : [text as string | Uint8Array];
+  const pieces: readonly Piece[] = Array.isArray(text) ? text : [text as string | Uint8Array];
   const temporary = temporaryName(file);
   try {
     mkdirSync(dirname(file), { recursive: true });
@@ -37,17 +37,44 @@ export function writeFileAtomic(file: string, text: string | Uint8Array | readon
   }
 }
 
-/** Long ASCII strings (a weights file's base64 data) go through one small buffer, in chunks: no copy of their size is made. */
+/**
+ * A piece of a file: text (UTF-8), bytes, or `{ base64: bytes }`, the base64 text of those
+ * bytes, made a chunk at a time as it is written (a weights file's arrays: their text is
+ * never a string of its own).
+ */
+export type Piece = string | Uint8Array | { readonly base64: Uint8Array };
+
+/** Long ASCII strings and base64 text go through one small buffer, in chunks: no copy of their size is made. */
 const CHUNK = 1 << 20;
+/** Bytes turned into base64 at a time: 64 KiB of text (4 characters for every 3 bytes), a small string the young generation collects. */
+const BASE64_STEP = 3 << 14;
 let chunk: Buffer | undefined;
 
-function writePiece(fd: number, piece: string | Uint8Array): void {
+function writePiece(fd: number, piece: Piece): void {
+  if (typeof piece === 'object' && 'base64' in piece) {
+    writeBase64(fd, piece.base64);
+    return;
+  }
   if (typeof piece !== 'string' || piece.length <= CHUNK || !/^[\x00-\x7f]*$/.test(piece)) {
     writeAll(fd, typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece);
     return;
   }
   chunk ??= Buffer.alloc(CHUNK);
   for (let i = 0; i < piece.length; i += CHUNK) writeAll(fd, chunk.subarray(0, chunk.write(piece.slice(i, i + CHUNK), 'latin1')));
+}
+
+/** The base64 text of `bytes`, a step at a time: each step's bytes are a multiple of 3, so the texts join without padding between. */
+function writeBase64(fd: number, bytes: Uint8Array): void {
+  chunk ??= Buffer.alloc(CHUNK);
+  const all = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let used = 0;
+  for (let i = 0; i < all.length; i += BASE64_STEP) {
+    used += chunk.write(all.toString('base64', i, i + BASE64_STEP), used, 'latin1');
+    if (used === CHUNK || i + BASE64_STEP >= all.length) {
+      writeAll(fd, chunk.subarray(0, used));
+      used = 0;
+    }
+  }
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {

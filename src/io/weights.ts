@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import { UserError } from '../errors';
 import { sameShape, sizeOf } from '../core/tensor';
 import type { Param, StateArray } from '../layers/layer';
-import { writeFileAtomic } from './atomic';
+import { writeFileAtomic, type Piece } from './atomic';
 import type { Config } from './config-schema';
 import { checkNesting, schemaError, validateConfig } from './config';
 import { weightsDocumentSchema } from './weights-schema';
@@ -52,11 +52,48 @@ export interface WeightsDocument {
 
 const LITTLE_ENDIAN = endianness() === 'LE';
 
-export function encodeArray(name: string, shape: number[], values: Float64Array): EncodedArray {
-  // On a little-endian machine the array's own bytes are float64le: read in place, not copied.
-  const bytes = LITTLE_ENDIAN ? Buffer.from(values.buffer, values.byteOffset, values.byteLength) : Buffer.alloc(values.length * 8);
-  if (!LITTLE_ENDIAN) for (let i = 0; i < values.length; i++) bytes.writeDoubleLE(values[i], i * 8);
-  return { name, shape: [...shape], float64le: bytes.toString('base64'), sha256: createHash('sha256').update(bytes).digest('hex') };
+/** Makes a document's entry for an array: encodeArray, or DeferredArrays' encode. */
+export type ArrayEncoder = (name: string, shape: number[], values: Float64Array) => EncodedArray;
+
+export const encodeArray: ArrayEncoder = (name, shape, values) => {
+  const bytes = float64leBytes(values);
+  return { name, shape: [...shape], float64le: bytes.toString('base64'), sha256: sha256Of(bytes) };
+};
+
+/** The values as float64le bytes: on a little-endian machine the array's own bytes, read in place, not copied. */
+function float64leBytes(values: Float64Array): Buffer {
+  if (LITTLE_ENDIAN) return Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+  const bytes = Buffer.alloc(values.length * 8);
+  for (let i = 0; i < values.length; i++) bytes.writeDoubleLE(values[i], i * 8);
+  return bytes;
+}
+
+function sha256Of(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * The arrays of a document that is written as soon as it is made (a checkpoint, the weights
+ * at the end of a run): `encode` puts a placeholder where the base64 goes, and saveWeights
+ * writes each array's base64 there straight from the array, a chunk at a time. The text of
+ * a SimpleConvNet checkpoint's arrays (13 MB) is then never a string in memory. The arrays
+ * are read twice, for the checksum and for the file: they must not change in between.
+ */
+export class DeferredArrays {
+  private readonly bytes = new Map<string, Buffer>();
+  private readonly prefix = `nnt-deferred-array-${process.pid}-${Date.now()}-`;
+
+  readonly encode: ArrayEncoder = (name, shape, values) => {
+    const bytes = float64leBytes(values);
+    const placeholder = `${this.prefix}${this.bytes.size}`;
+    this.bytes.set(placeholder, bytes);
+    return { name, shape: [...shape], float64le: placeholder, sha256: sha256Of(bytes) };
+  };
+
+  /** The bytes a placeholder stands for; undefined for any other string. */
+  bytesOf(placeholder: string): Buffer | undefined {
+    return this.bytes.get(placeholder);
+  }
 }
 
 /** Decodes and checks one array; `where` prefixes error messages. */
@@ -77,8 +114,10 @@ export function decodeArray(encoded: EncodedArray, where: string): Float64Array 
   return values;
 }
 
+/** `encode`: encodeArray, or a DeferredArrays' encode for a document saved at once. */
 export function weightsDocument(
   net: WeightsHolder, config: Config, inputSize: number, classes: number, metrics: unknown, inputShape?: readonly number[],
+  encode: ArrayEncoder = encodeArray,
 ): WeightsDocument {
   return {
     format: WEIGHTS_FORMAT,
@@ -88,34 +127,45 @@ export function weightsDocument(
     inputSize,
     ...(inputShape ? { inputShape: [...inputShape] } : {}),
     classes,
-    params: net.params().map((p) => encodeArray(p.name, p.shape, p.value)),
-    state: net.stateArrays().map((s) => encodeArray(s.name, s.shape, s.value)),
+    params: net.params().map((p) => encode(p.name, p.shape, p.value)),
+    state: net.stateArrays().map((s) => encode(s.name, s.shape, s.value)),
     metrics,
   };
 }
 
-export function saveWeights(file: string, doc: WeightsDocument): void {
-  writeFileAtomic(file, jsonPieces(doc));
+/** `deferred`: the DeferredArrays whose encode made the document's arrays, if it did. */
+export function saveWeights(file: string, doc: WeightsDocument, deferred?: DeferredArrays): void {
+  writeFileAtomic(file, jsonPieces(doc, deferred));
 }
 
 /**
  * JSON.stringify(doc) and a newline, in pieces: the arrays' base64 data (most of the text)
  * each a piece of its own, between the pieces of the rest, so the whole text is never one
  * string in memory (a checkpoint of SimpleConvNet holds ~14 MB of it, and its UTF-8 bytes
- * as much again).
+ * as much again). A deferred array's piece is its bytes, written as base64 (see Piece).
  */
-function jsonPieces(doc: WeightsDocument): string[] {
-  const data: string[] = [];
+function jsonPieces(doc: WeightsDocument, deferred?: DeferredArrays): Piece[] {
+  const data: Piece[] = [];
   const marker = `nnt-array-data-${process.pid}-${Date.now()}`;
+  const dataOf = (value: string): Piece => {
+    const bytes = deferred?.bytesOf(value);
+    return bytes ? { base64: bytes } : value;
+  };
   const text = JSON.stringify(doc, (key, value) => {
     if (key !== 'float64le' || typeof value !== 'string') return value;
-    data.push(value);
+    data.push(dataOf(value));
     return marker;
   });
   const rest = text.split(`"${marker}"`);
   // Only if the marker stood for the data alone (no other string in the document holds it).
-  if (rest.length !== data.length + 1) return [`${JSON.stringify(doc)}\n`];
-  const pieces = [rest[0]];
+  if (rest.length !== data.length + 1) {
+    const whole = (key: string, value: unknown) => {
+      const bytes = key === 'float64le' && typeof value === 'string' ? deferred?.bytesOf(value) : undefined;
+      return bytes ? bytes.toString('base64') : value;
+    };
+    return [`${JSON.stringify(doc, whole)}\n`];
+  }
+  const pieces: Piece[] = [rest[0]];
   for (let i = 0; i < data.length; i++) pieces.push('"', data[i], `"${rest[i + 1]}`);
   pieces.push('\n');
   return pieces;

@@ -11,8 +11,13 @@ export interface Optimizer {
   readonly name: string;
   /** Updates every param's value in place from its grad. `lr` is the learning rate for this step (schedules change it). */
   step(params: Param[], lr: number): void;
-  /** Everything needed to continue bit for bit: a step count and named Float64Arrays (velocities, moments), keyed by param name + '.' + buffer name. */
-  getState(): OptimizerState;
+  /**
+   * Everything needed to continue bit for bit: a step count and named Float64Arrays
+   * (velocities, moments), keyed by param name + '.' + buffer name. Copies, unless `views`:
+   * then the optimizer's own buffers, for reading at once (a checkpoint writes them out
+   * without copying megabytes first); the next step changes them.
+   */
+  getState(views?: boolean): OptimizerState;
   /**
    * Restores a saved state. Throws when the state belongs to another kind of optimizer, or
    * (checked here when `params` is given, otherwise on the next step) when its names or
@@ -63,10 +68,10 @@ export abstract class BufferedOptimizer implements Optimizer {
   /** Updates one parameter in place; `buffers` holds this parameter's buffers in `bufferNames` order. */
   protected abstract update(w: Float64Array, g: Float64Array, buffers: Float64Array[], lr: number): void;
 
-  getState(): OptimizerState {
+  getState(views = false): OptimizerState {
     const buffers: Record<string, Float64Array> = {};
     for (const [paramName, arrays] of this.buffers) {
-      this.bufferNames.forEach((b, i) => (buffers[`${paramName}.${b}`] = Float64Array.from(arrays[i])));
+      this.bufferNames.forEach((b, i) => (buffers[`${paramName}.${b}`] = views ? arrays[i] : Float64Array.from(arrays[i])));
     }
     return { step: this.t, buffers };
   }

@@ -1,7 +1,7 @@
 import type { Kernels } from '../core/kernels';
 import type { Rng } from '../core/rng';
 import { UserError } from '../errors';
-import { decodeArray, encodeArray, type EncodedArray } from '../io/weights';
+import { decodeArray, encodeArray, type ArrayEncoder, type EncodedArray } from '../io/weights';
 import type { Network } from '../net/network';
 import type { Optimizer } from '../optim/optimizer';
 import type { EarlyStopping, EarlyStoppingState } from './early-stopping';
@@ -31,14 +31,19 @@ export interface Checkpoint extends Progress {
   threads?: number;
 }
 
-/** The states a checkpoint saves beside the run's progress. */
-export function stateOf(modelRng: Rng, optimizer: Optimizer, stopper: EarlyStopping | undefined, kernels: Kernels): Omit<Checkpoint, keyof Progress> {
-  const { step, buffers } = optimizer.getState();
+/**
+ * The states a checkpoint saves beside the run's progress. The optimizer's buffers are
+ * encoded from its own arrays (`encode`: see DeferredArrays), not from copies.
+ */
+export function stateOf(
+  modelRng: Rng, optimizer: Optimizer, stopper: EarlyStopping | undefined, kernels: Kernels, encode: ArrayEncoder = encodeArray,
+): Omit<Checkpoint, keyof Progress> {
+  const { step, buffers } = optimizer.getState(true);
   return {
     backend: kernels.name,
     threads: kernels.threadCount ?? 1,
     modelRng: modelRng.getState(),
-    optimizer: { type: optimizer.name, step, buffers: Object.entries(buffers).map(([name, b]) => encodeArray(name, [b.length], b)) },
+    optimizer: { type: optimizer.name, step, buffers: Object.entries(buffers).map(([name, b]) => encode(name, [b.length], b)) },
     earlyStopping: stopper?.getState() ?? null,
   };
 }

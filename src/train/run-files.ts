@@ -2,7 +2,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, statSy
 import { dirname, resolve } from 'node:path';
 import { UserError } from '../errors';
 import { isRunning, removeStaleTemporaries, writeError, writeFileAtomic } from '../io/atomic';
-import { saveWeights, type WeightsDocument } from '../io/weights';
+import { saveWeights, type DeferredArrays, type WeightsDocument } from '../io/weights';
 import type { EpochMetrics } from './epoch-metrics';
 import { runPaths, type RunPaths } from './paths';
 
@@ -37,8 +37,8 @@ export class RunFiles {
     writeFileAtomic(this.paths.metrics, history.map((m) => `${JSON.stringify(m)}\n`).join(''));
   }
 
-  save(file: string, doc: WeightsDocument): void {
-    saveWeights(file, doc);
+  save(file: string, doc: WeightsDocument, deferred?: DeferredArrays): void {
+    saveWeights(file, doc, deferred);
   }
 
   /** Gives the lock up (at the end of the run, or when the process exits). */

@@ -5,7 +5,7 @@ import { Rng } from '../core/rng';
 import { BatchStream } from '../data/batches';
 import type { Dataset } from '../data/dataset';
 import type { Config } from '../io/config-schema';
-import { loadInto, weightsDocument, type WeightsDocument } from '../io/weights';
+import { DeferredArrays, loadInto, weightsDocument, type WeightsDocument } from '../io/weights';
 import { buildFromConfig } from '../net/from-config';
 import { Convolution } from '../layers/convolution';
 import type { Network } from '../net/network';
@@ -338,10 +338,14 @@ function learningRate(run: Run): number {
   return learningRateAt(schedule, baseLr, scheduleAt);
 }
 
+/** Writes the weights (and a checkpoint's state) straight from the arrays: see DeferredArrays. */
 function save(run: Run, file: string, metrics: unknown, checkpoint?: Progress): void {
-  const doc = weightsDocument(run.net, run.config, run.sampleSize, run.classes, metrics, run.imageShape);
-  if (checkpoint) doc.checkpoint = { ...checkpoint, ...stateOf(run.modelRng, run.optimizer, run.stopper, run.setup.kernels) } satisfies Checkpoint;
-  run.files.save(file, doc);
+  const arrays = new DeferredArrays();
+  const doc = weightsDocument(run.net, run.config, run.sampleSize, run.classes, metrics, run.imageShape, arrays.encode);
+  if (checkpoint) {
+    doc.checkpoint = { ...checkpoint, ...stateOf(run.modelRng, run.optimizer, run.stopper, run.setup.kernels, arrays.encode) } satisfies Checkpoint;
+  }
+  run.files.save(file, doc, arrays);
 }
 
 function checkpointSaved(run: Run): string {
