@@ -26,13 +26,22 @@ export interface StateArray {
  * gradients of its parameters in their `grad` arrays.
  *
  * The tensors a layer returns are its own buffers, reused by the next call with the same
- * batch size: the training loop allocates nothing per step. Copy one to keep it.
+ * batch size: the training loop allocates nothing per step. Copy one to keep it. In
+ * Network.backward, the dx a layer returns may be overwritten by the layer before it
+ * (backwardInPlace), so a backward must not read its previous dx.
  */
 export interface Layer {
   readonly name: string;
   forward(x: Tensor, training: boolean): Tensor;
   backward(dout: Tensor): Tensor;
   params(): Param[];
+  /**
+   * backward, writing dL/d(input) over dout and returning dout (as the book's ReLU does).
+   * Network.backward calls it where a layer has it: there dout is the next layer's own
+   * buffer, which nothing reads again, and the layer needs no dx buffer of its own (13 MB
+   * for SimpleConvNet's ReLU). backward itself leaves dout alone.
+   */
+  backwardInPlace?(dout: Tensor): Tensor;
   /** Arrays that are saved and loaded with the parameters but not trained by the optimizer. */
   stateArrays?(): StateArray[];
   /**

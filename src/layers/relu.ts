@@ -30,6 +30,12 @@ export class Relu implements Layer {
     return dx;
   }
 
+  /** The book's backward: dout[mask] = 0, dx = dout (in a training step, where dout is not read again). */
+  backwardInPlace(dout: Tensor): Tensor {
+    this.kernels.reluBackward(this.out!.data, dout.data, dout.data, dout.data.length);
+    return dout;
+  }
+
   params(): Param[] {
     return [];
   }

@@ -76,7 +76,10 @@ export class Network {
    */
   backward(): void {
     let dout = this.lossLayer.backward(1);
-    for (let i = this.layers.length - 1; i >= 1; i--) dout = this.layers[i].backward(dout);
+    for (let i = this.layers.length - 1; i >= 1; i--) {
+      const layer = this.layers[i];
+      dout = layer.backwardInPlace ? layer.backwardInPlace(dout) : layer.backward(dout);
+    }
     this.input.backwardInput(dout);
     this.addDecayGradient(this.decayParams);
   }
