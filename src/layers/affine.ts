@@ -12,6 +12,8 @@ import { makeParam, reuse, type Layer, type Param } from './layer';
  * An input of higher rank (e.g. N×1×28×28 images) is read as N×D; dX gets the input's shape back.
  */
 export class Affine implements Layer {
+  /** Backward reads the cached input, not the output: the next layer may write over it (Layer.outputFree). */
+  readonly outputFree = true;
   readonly W: Param;
   readonly b: Param;
   private x?: Tensor;

@@ -29,6 +29,8 @@ export type ImageShape = [c: number, h: number, w: number];
  * arrive): it is read as N×C×H×W.
  */
 export class Convolution implements Layer, InputLayer {
+  /** Backward reads the cached input, not the output: the next layer may write over it (Layer.outputFree). */
+  readonly outputFree = true;
   /** As a first layer it needs every input (the windows), so its batches come dense. */
   readonly inputForm: InputForm = 'dense';
   readonly W: Param;

@@ -36,6 +36,18 @@ export interface Layer {
   backward(dout: Tensor): Tensor;
   params(): Param[];
   /**
+   * True when backward does not read the output of this layer's forward (it caches its
+   * input instead, as Affine and Convolution do): in Network's passes the layer after it may
+   * then write its own output over that one (forwardInPlace).
+   */
+  readonly outputFree?: boolean;
+  /**
+   * forward, writing the output over x and returning x (a ReLU in place). Network calls it
+   * where the layer before is outputFree, never on the network's input: the layer needs no
+   * output buffer of its own there (13 MB for SimpleConvNet's ReLU). forward leaves x alone.
+   */
+  forwardInPlace?(x: Tensor, training: boolean): Tensor;
+  /**
    * backward, writing dL/d(input) over dout and returning dout (as the book's ReLU does).
    * Network.backward calls it where a layer has it: there dout is the next layer's own
    * buffer, which nothing reads again, and the layer needs no dx buffer of its own (13 MB

@@ -7,7 +7,9 @@ import { reuse, type Layer, type Param } from './layer';
  * y > 0, which is exactly where x > 0: y is the book's mask and the output in one array.
  */
 export class Relu implements Layer {
+  /** The last forward's output y: this layer's own buffer, or the input it was written over (forwardInPlace). */
   private out?: Tensor;
+  private own?: Tensor;
   private dx?: Tensor;
   private mask = new Uint8Array(0);
 
@@ -17,10 +19,16 @@ export class Relu implements Layer {
   ) {}
 
   forward(x: Tensor): Tensor {
-    const out = (this.out = reuse(this.kernels, this.out, x.shape));
+    const out = (this.out = this.own = reuse(this.kernels, this.own, x.shape));
     // y_i = x_i where x_i > 0, else 0 (tsKernels.reluForward).
     this.kernels.reluForward(x.data, out.data, x.data.length);
     return out;
+  }
+
+  /** forward with y written over x (in a network pass, where the layer before does not need its output again). */
+  forwardInPlace(x: Tensor): Tensor {
+    this.kernels.reluForward(x.data, x.data, x.data.length);
+    return (this.out = x);
   }
 
   backward(dout: Tensor): Tensor {

@@ -15,6 +15,8 @@ export class Network {
   private readonly decayParams: Param[];
   /** The first layer, as the batch meets it (see InputLayer): the one place a batch's form matters. */
   private readonly input: InputLayer;
+  /** inPlace[i]: layer i writes its output over its input (forwardInPlace), which the layer before no longer needs. */
+  private readonly inPlace: boolean[];
   /**
    * λ of L2 weight decay, as in the book's MultiLayerNet: the loss gains 0.5·λ·ΣW² over the
    * weights (params with `decay`, so not biases or batch-norm γ, β) and their gradients λ·W.
@@ -29,6 +31,7 @@ export class Network {
   ) {
     this.paramList = layers.flatMap((layer) => layer.params());
     this.input = inputLayer(layers[0]);
+    this.inPlace = layers.map((layer, i) => i > 0 && layer.forwardInPlace !== undefined && layers[i - 1].outputFree === true);
     const names = new Set<string>();
     for (const p of this.paramList) {
       if (names.has(p.name)) throw new Error(`two parameters are named ${p.name}`);
@@ -49,7 +52,10 @@ export class Network {
   /** Scores (before softmax) for a batch, given as a tensor or an InputBatch. */
   predict(x: Tensor | InputBatch, training = false): Tensor {
     let out = this.input.forwardInput(asInput(x), training);
-    for (let i = 1; i < this.layers.length; i++) out = this.layers[i].forward(out, training);
+    for (let i = 1; i < this.layers.length; i++) {
+      const layer = this.layers[i];
+      out = this.inPlace[i] ? layer.forwardInPlace!(out, training) : layer.forward(out, training);
+    }
     return out;
   }
 
