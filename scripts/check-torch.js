@@ -10,6 +10,7 @@
 //   4. torchrun --nproc_per_node 2 train.py --epochs 1 trains with two processes, the loss falls
 //   5. nnt import + nnt eval of the PyTorch-trained weights give PyTorch's accuracy
 //   6. an ONNX file written by torch.onnx.export imports into nnt with the same accuracy
+//   7. a small conv net (conv → relu → max-pool → affine → relu → affine): steps 3b–5 again
 // Prints each step and its measurements; exits 1 at the first failed check.
 const { spawnSync } = require('node:child_process');
 const { mkdtempSync, readFileSync, writeFileSync } = require('node:fs');
@@ -64,15 +65,19 @@ for (const file of ['m64.onnx', 'm32.onnx']) {
 }
 
 // nnt's own probabilities on the whole test set, to compare the engines' with
-const model = nntLib.loadModel(join(dir, 'w.json'));
 const test = nntLib.loadTestSet(undefined);
 const n = test.count;
 const x = new Float64Array(n * test.sampleSize);
 nntLib.gatherBatch(test, Int32Array.from({ length: n }, (_, i) => i), 0, n, x, new Uint8Array(n), nntLib.tsKernels);
-const logits = model.net.predict({ data: x, shape: [n, test.sampleSize] }).data;
-const ours = new Float64Array(logits.length);
-nntLib.tsKernels.softmaxRows(logits, ours, n, 10);
 writeFileSync(join(dir, 'x.f64'), Buffer.from(x.buffer));
+function probabilitiesOf(weights) {
+  const model = nntLib.loadModel(join(dir, weights));
+  const logits = model.net.predict({ data: x, shape: [n, test.sampleSize] }).data;
+  const p = new Float64Array(logits.length);
+  nntLib.tsKernels.softmaxRows(logits, p, n, 10);
+  return p;
+}
+let ours = probabilitiesOf('w.json');
 
 function readF64(file) {
   const bytes = readFileSync(file);
@@ -99,26 +104,33 @@ for (const [file, limit] of [['m64.onnx', 1e-12], ['m32.onnx', 1e-5]]) {
   compare(readF64(join(dir, `${file}.out.probabilities.f64`)), `ONNX Runtime (${file})`, limit);
 }
 
-// 3b. model.py against nnt
-run(python, ['model.py', '--probabilities', join(dir, 'p.f64')], { cwd: join(dir, 'torch') });
-compare(readF64(join(dir, 'p.f64')), 'model.py', 1e-9);
+/**
+ * Steps 3b–5 for the PyTorch export in folder `torch`: model.py against nnt, torchrun with two
+ * processes (train.py), and the trained weights back into nnt.
+ */
+function pytorchRoundTrip(torch, limit) {
+  // 3b. model.py against nnt
+  run(python, ['model.py', '--probabilities', join(dir, `${torch}.p.f64`)], { cwd: join(dir, torch) });
+  compare(readF64(join(dir, `${torch}.p.f64`)), `model.py (${torch})`, 1e-9);
 
-// 4. torchrun with two processes. Debian's torch 1.13 on Python 3.11 cannot parse torchrun's
-// default "--redirects 0 --tee 0" (its Std enum lost NONE from iteration); an explicit mapping
-// for a rank that does not exist means the same (no redirection) and parses.
-const torchrun = process.env.NNT_TORCHRUN || '/usr/bin/torchrun';
-const out = run(torchrun, ['--nproc_per_node', '2', '--redirects', '9:0', '--tee', '9:0', 'train.py', '--epochs', '1', '--limit', '10000'], { cwd: join(dir, 'torch') });
-const start = Number(/start: train loss ([\d.]+)/.exec(out)?.[1]);
-const end = Number(/epoch 1\/1: train loss ([\d.]+)/.exec(out)?.[1]);
-check(/processes 2 \(gloo\)/.test(out), 'train.py ran with 2 processes (gloo)');
-check(end < start, `train loss fell from ${start} to ${end}`);
-const torchCorrect = Number(/test accuracy [\d.]+ \((\d+)\/\d+\)/.exec(out)?.[1]);
+  // 4. torchrun with two processes. Debian's torch 1.13 on Python 3.11 cannot parse torchrun's
+  // default "--redirects 0 --tee 0" (its Std enum lost NONE from iteration); an explicit mapping
+  // for a rank that does not exist means the same (no redirection) and parses.
+  const torchrun = process.env.NNT_TORCHRUN || '/usr/bin/torchrun';
+  const out = run(torchrun, ['--nproc_per_node', '2', '--redirects', '9:0', '--tee', '9:0', 'train.py', '--epochs', '1', '--limit', String(limit)], { cwd: join(dir, torch) });
+  const start = Number(/start: train loss ([\d.]+)/.exec(out)?.[1]);
+  const end = Number(/epoch 1\/1: train loss ([\d.]+)/.exec(out)?.[1]);
+  check(/processes 2 \(gloo\)/.test(out), `train.py (${torch}) ran with 2 processes (gloo)`);
+  check(end < start, `train loss fell from ${start} to ${end}`);
+  const torchCorrect = Number(/test accuracy [\d.]+ \((\d+)\/\d+\)/.exec(out)?.[1]);
 
-// 5. back into nnt
-nnt('import', 'torch/trained.safetensors', '--out', 'trained.json');
-const evaluation = JSON.parse(nnt('eval', 'trained.json', '--json'));
-const nntCorrect = Math.round(evaluation.accuracy * evaluation.samples);
-check(nntCorrect === torchCorrect, `nnt eval of the PyTorch-trained weights: ${nntCorrect}/${evaluation.samples} correct, PyTorch: ${torchCorrect}`);
+  // 5. back into nnt
+  nnt('import', `${torch}/trained.safetensors`, '--out', `${torch}-trained.json`);
+  const evaluation = JSON.parse(nnt('eval', `${torch}-trained.json`, '--json'));
+  const nntCorrect = Math.round(evaluation.accuracy * evaluation.samples);
+  check(nntCorrect === torchCorrect, `nnt eval of the PyTorch-trained weights (${torch}): ${nntCorrect}/${evaluation.samples} correct, PyTorch: ${torchCorrect}`);
+}
+pytorchRoundTrip('torch', 10000);
 // 6. an ONNX file written by PyTorch's own exporter (torch.onnx.export of model.py's net)
 run(python, ['-c', [
   'import torch, model',
@@ -131,4 +143,19 @@ nnt('import', 'torch/from-torch.onnx', '--out', 'from-torch.json');
 const fromTorch = JSON.parse(nnt('eval', 'from-torch.json', '--json'));
 const exportedCorrect = Math.round(JSON.parse(nnt('eval', 'w.json', '--json')).accuracy * n);
 check(Math.round(fromTorch.accuracy * n) === exportedCorrect, `PyTorch's ONNX export of model.py imported into nnt: ${Math.round(fromTorch.accuracy * n)}/${n} correct, nnt's original: ${exportedCorrect}`);
+
+// 7. a small conv net (the SimpleConvNet's layers, smaller) through model.py, torchrun and back
+const convConfig = {
+  name: 'check-torch-conv',
+  layers: [
+    { type: 'conv', filters: 6, size: 5 }, { type: 'relu' }, { type: 'pool', size: 2, stride: 2 },
+    { type: 'affine', units: 32 }, { type: 'relu' }, { type: 'affine', units: 10 },
+  ],
+  training: { epochs: 1, optimizer: 'adam', learningRate: 0.002, seed: 3 },
+};
+writeFileSync(join(dir, 'conv-config.json'), JSON.stringify(convConfig));
+nnt('train', '-c', 'conv-config.json', '--limit', '3000', '--epochs', '1', '--out', 'conv.json', '-q');
+nnt('export', 'conv.json', '--format', 'pytorch', '--out', 'torch-conv');
+ours = probabilitiesOf('conv.json');
+pytorchRoundTrip('torch-conv', 3000);
 console.log('check:torch: all checks passed');
