@@ -35,6 +35,11 @@ function patch(target: object, method: string, wrap: (original: (...a: any[]) =>
   };
 }
 
+/** Two injections as one (a layer's backward and its in-place form); returns the undo of both. */
+function both(...undos: (() => void)[]): () => void {
+  return () => undos.forEach((undo) => undo());
+}
+
 /** After the original backward, change the tensor it returned (and the layer's grads) with `edit`. */
 function afterBackward(cls: { prototype: object }, edit: (self: any, dx: Tensor, dout: Tensor) => void): () => void {
   return patch(cls.prototype, 'backward', (original) =>
@@ -47,7 +52,7 @@ function afterBackward(cls: { prototype: object }, edit: (self: any, dx: Tensor,
 }
 
 export const injectedBugs: InjectedBug[] = [
-  { name: 'ReLU backward forgets the mask', gradient: true, inject: () => afterBackward(Relu, (_s, dx, dout) => dx.data.set(dout.data)) },
+  { name: 'ReLU backward forgets the mask', gradient: true, inject: () => both(afterBackward(Relu, (_s, dx, dout) => dx.data.set(dout.data)), patch(Relu.prototype, 'backwardInPlace', () => (dout: Tensor) => dout)) },
   { name: 'Sigmoid backward drops (1 − y)', gradient: true, inject: () => afterBackward(Sigmoid, (s, dx, dout) => s.out.data.forEach((y: number, i: number) => (dx.data[i] = dout.data[i] * y))) },
   { name: 'Affine db is the first row of dout, not the column sums', gradient: true, inject: () => afterBackward(Affine, (s, _dx, dout) => s.b.grad.set(dout.data.subarray(0, s.b.grad.length))) },
   { name: 'Affine dW divided by the batch size', gradient: true, inject: () => afterBackward(Affine, (s, _dx, dout) => s.W.grad.forEach((g: number, i: number, a: Float64Array) => (a[i] = g / dout.shape[0]))) },
@@ -61,7 +66,8 @@ export const injectedBugs: InjectedBug[] = [
   { name: 'MulLayer backward swaps x and y', gradient: true, inject: () => patch(MulLayer.prototype, 'backward', () => function (this: any, d: number) { return [d * this.x, d * this.y]; }) },
   { name: 'AddLayer backward returns [dout, 0]', gradient: true, inject: () => patch(AddLayer.prototype, 'backward', () => (d: number) => [d, 0]) },
   { name: 'weight decay gradient missing (no λ·W)', gradient: true, inject: () => patch(Network.prototype, 'addDecayGradient', () => () => undefined) },
-  { name: 'wasm kernel: ReLU backward passes every gradient', gradient: true, inject: () => patch(WasmKernels.prototype, 'reluBackward', (o) => function (this: any, y: Float64Array, dy: Float64Array, dx: Float64Array, n: number) { o.call(this, y, dy, dx, n); dx.set(dy.subarray(0, n)); }) },
+  // dy is copied first: run in place (Relu.backwardInPlace), dx is dy.
+  { name: 'wasm kernel: ReLU backward passes every gradient', gradient: true, inject: () => patch(WasmKernels.prototype, 'reluBackward', (o) => function (this: any, y: Float64Array, dy: Float64Array, dx: Float64Array, n: number) { const passed = Float64Array.from(dy.subarray(0, n)); o.call(this, y, dy, dx, n); dx.set(passed); }) },
   { name: 'wasm kernel: matmulTransA (dW) drops the last row of the batch', gradient: true, inject: () => patch(WasmKernels.prototype, 'matmulTransA', (o) => function (this: any, a: Float64Array, b: Float64Array, c: Float64Array, m: number, k: number, n: number) { o.call(this, a, b, c, m > 1 ? m - 1 : m, k, n); }) },
   { name: 'wasm kernel: columnSums (db) skips the first row', gradient: true, inject: () => patch(WasmKernels.prototype, 'columnSums', (o) => function (this: any, x: Float64Array, out: Float64Array, rows: number, cols: number) { o.call(this, x.subarray(cols), out, rows - 1, cols); }) },
   { name: 'optimizer: the update adds the gradient (ascent)', gradient: false, inject: () => patch(BufferedOptimizer.prototype, 'step', (o) => function (this: any, params: any[], lr: number, ...rest: unknown[]) { return o.call(this, params, -lr, ...rest); }) },
