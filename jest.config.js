@@ -12,6 +12,6 @@ module.exports = {
   // The CLI tests run bin/nnt → dist/: rebuild it first when the sources are newer.
   globalSetup: '<rootDir>/test/global-setup.js',
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json', diagnostics: { ignoreCodes: [151002] } }],
+    '^.+\\.ts$': ['<rootDir>/test/jest-transform.js', { tsconfig: 'tsconfig.jest.json', diagnostics: { ignoreCodes: [151002] } }],
   },
 };
