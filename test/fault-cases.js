@@ -181,14 +181,18 @@ const cases = [
   }],
 
   // ---- what held before and must keep holding ----
-  ['kept', 'Ctrl-C saves a checkpoint (exit 130) and the resumed run ends bit for bit as an uninterrupted one', async (c) => {
+  ['kept', 'Ctrl-C stops after the batch, saves a checkpoint (exit 130, one message), and the resumed run ends bit for bit as an uninterrupted one', async (c) => {
     const args = ['train', '--limit', '5000', '--epochs', '2', '--batch-size', '5'];
     const whole = c.nnt([...args, '--out', 'whole/w.json']);
     if (whole.code !== 0) return [`the uninterrupted run failed: ${whole.stderr}`];
     const stopped = await interrupted(c, [...args, '--out', 'w/w.json'], 'SIGINT', 0); // at once: the loop sees it at its first yield
     const problems = stopped.code === 130 ? [] : [`ended with ${stopped.code}, expected exit code 130`];
+    for (const said of [/stopping after this batch/, /checkpoint saved to w\/w\.checkpoint\.json \(continue with --resume/]) if (!said.test(stopped.stderr)) problems.push(`stderr does not say ${said}: ${JSON.stringify(stopped.stderr)}`);
+    if (/\n\s+at /.test(stopped.stderr)) problems.push('a stack trace on stderr');
+    if (fs.existsSync(c.at('w/w.json'))) problems.push('weights written by the interrupted run');
     const resumed = c.nnt(['train', '--resume', 'w/w.checkpoint.json']);
     if (resumed.code !== 0) return [...problems, `resume failed: ${resumed.stderr}`];
+    if (!/resumed at epoch/.test(resumed.stdout)) problems.push(`the resumed run does not say where it resumed: ${JSON.stringify(resumed.stdout.slice(0, 300))}`);
     const arrays = (file) => JSON.stringify(JSON.parse(c.read(file)).params.map((p) => p.sha256));
     return [...problems, ...(arrays('w/w.json') === arrays('whole/w.json') ? [] : ['resumed weights differ from the uninterrupted run\'s'])];
   }],
