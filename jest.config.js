@@ -11,7 +11,9 @@ module.exports = {
   maxWorkers: 2,
   // The CLI tests run bin/nnt → dist/: rebuild it first when the sources are newer.
   globalSetup: '<rootDir>/test/global-setup.js',
+  // ts-jest, plus local bindings of Math, the typed arrays, … in each module: jest's vm context
+  // makes every global read slow (see test/jest-transform.js).
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json', diagnostics: { ignoreCodes: [151002] } }],
+    '^.+\\.ts$': ['<rootDir>/test/jest-transform.js', { tsconfig: 'tsconfig.jest.json', diagnostics: { ignoreCodes: [151002] } }],
   },
 };

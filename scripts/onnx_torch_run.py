@@ -4,10 +4,11 @@ AveragePool). The file is parsed by the onnx package and passed through onnx.che
 (full_check: shape inference too); each node is computed by torch.nn.functional following
 the ONNX operator spec (opset 13), not by nnt's code.
 
-    /usr/bin/python3 scripts/onnx_torch_run.py MODEL INPUT.f64 ROWS COLS OUT_PREFIX
+    /usr/bin/python3 scripts/onnx_torch_run.py MODEL INPUT.f64 ROWS COLS OUT_PREFIX [MODEL INPUT.f64 ROWS COLS OUT_PREFIX ...]
 
 INPUT.f64 holds ROWS×COLS little-endian float64; writes OUT_PREFIX.<output>.f64 (float64) for
-every graph output and prints their shapes as JSON. Needs torch and onnx (Debian:
+every graph output and prints their shapes as JSON, one line per model (several models in one
+process: importing torch is most of a run's time). Needs torch and onnx (Debian:
 python3-torch python3-onnx).
 """
 import json
@@ -118,4 +119,8 @@ def main(model_file, input_file, rows, cols, prefix):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:6])
+    args = sys.argv[1:]
+    if not args or len(args) % 5:
+        raise SystemExit(__doc__)
+    for i in range(0, len(args), 5):
+        main(*args[i:i + 5])

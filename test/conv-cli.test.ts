@@ -75,17 +75,9 @@ describe('a conv net in every command', () => {
     expect(r.stdout).toMatch(/conv1\.W/);
   }, 600_000);
 
-  test('export: a conv net goes to ONNX, PyTorch and safetensors (its 4-D arrays); checked in test/export-conv.test.ts', () => {
-    const onnxFile = join(dir, 'x.onnx');
-    expect(nnt('export', weights, '--format', 'onnx', '--dtype', 'float32', '--out', onnxFile)).toMatchObject({ code: 0, stderr: '' });
-    expect(existsSync(onnxFile)).toBe(true);
-    const torch = nnt('export', weights, '--format', 'pytorch', '--out', join(dir, 'x-torch'));
-    expect(torch).toMatchObject({ code: 0, stderr: '' });
-    expect(existsSync(join(dir, 'x-torch', 'model.py'))).toBe(true);
-    const st = nnt('export', weights, '--format', 'safetensors', '--out', join(dir, 'conv.safetensors'));
-    expect(st.code).toBe(0);
-    expect(st.stdout).toMatch(/conv1\.W, conv1\.b, affine1\.W, affine1\.b/);
-  }, 600_000);
+  // export: a conv net through `nnt export` to ONNX (float64 and float32), PyTorch and
+  // safetensors (its 4-D arrays listed), and back through `nnt import`, is the conv test of
+  // test/export-cli.test.ts; the exported files run elsewhere in test/export-conv.test.ts.
 
   test('report draws the conv filters as tiles', () => {
     const html = join(dir, 'report', 'report.html');

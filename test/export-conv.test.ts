@@ -8,7 +8,7 @@ import { readModelSafetensors, writeModelSafetensors } from '../src/export/safet
 import { readWeights } from '../src/io/weights';
 import { writePytorchFolder } from '../src/export/pytorch';
 import { loadConfig, parseConfig } from '../src/io/config';
-import { argmaxes, editedOnnx, expectUserError, maxAbsDiff, nntOutputs, readF64, root, runOnnx, savedModel } from './export-helpers';
+import { argmaxes, editedOnnx, expectUserError, maxAbsDiff, nntOutputs, readF64, root, runOnnx, runOnnxAll, savedModel } from './export-helpers';
 
 // Conv nets exported and run elsewhere: ONNX Runtime (float32: its CPU build has no float64
 // Conv or AveragePool) and torch in float64 (scripts/onnx_torch_run.py runs the ONNX graph
@@ -50,9 +50,23 @@ const nets = [
 ];
 const n = 100;
 
+/**
+ * Both nets' float64 ONNX files, run by torch in one python process when the first test asks
+ * (importing torch is ~2.5 CPU-seconds of each run).
+ */
+const torchModels: { modelFile: string; x: Float64Array }[] = [];
+let torchOutputs: ReturnType<typeof runOnnxAll> | undefined;
+function torchRun(modelFile: string) {
+  torchOutputs ??= runOnnxAll('torch', torchModels, n, dir);
+  return torchOutputs[torchModels.findIndex((m) => m.modelFile === modelFile)];
+}
+
 describe.each(nets)('$label: ONNX and PyTorch', ({ config }) => {
   const { model } = savedModel(config, join(dir, `${config.name}.json`), 11);
   const ours = nntOutputs(model, n);
+  const file64 = join(dir, `${config.name}-64.onnx`);
+  writeFileSync(file64, toOnnx(model, 'float64'));
+  torchModels.push({ modelFile: file64, x: ours.x });
 
   test('float32 in ONNX Runtime: same classes, probabilities within 1e-5', () => {
     const file = join(dir, `${config.name}-32.onnx`);
@@ -65,9 +79,7 @@ describe.each(nets)('$label: ONNX and PyTorch', ({ config }) => {
   }, 600_000);
 
   test('float64 run by torch from the ONNX graph (onnx.checker passes): within 1e-12', () => {
-    const file = join(dir, `${config.name}-64.onnx`);
-    writeFileSync(file, toOnnx(model, 'float64'));
-    const torch = runOnnx('torch', file, ours.x, n, dir);
+    const torch = torchRun(file64);
     expect(torch.printed.outputs.logits).toEqual({ type: 'float64', dims: [n, 10] });
     expect(argmaxes(torch.probabilities, 10)).toEqual(argmaxes(ours.probabilities, 10));
     const dp = maxAbsDiff(torch.probabilities, ours.probabilities), dl = maxAbsDiff(torch.logits, ours.logits);

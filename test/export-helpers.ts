@@ -80,17 +80,28 @@ export function expectUserError(fn: () => unknown, pattern: RegExp) {
  * torch in float64 (scripts/onnx_torch_run.py, with /usr/bin/python3); returns its outputs.
  */
 export function runOnnx(runner: 'ort' | 'torch', modelFile: string, x: Float64Array, n: number, dir: string) {
-  const input = join(dir, `${runner}-x.f64`);
-  writeFileSync(input, Buffer.from(x.buffer, x.byteOffset, x.byteLength));
-  const prefix = join(dir, `${runner}-out`);
-  const args = [modelFile, input, String(n), '784', prefix];
+  return runOnnxAll(runner, [{ modelFile, x }], n, dir)[0];
+}
+
+/** runOnnx for several models in one child process (torch: importing it is most of a run's CPU time). */
+export function runOnnxAll(runner: 'ort' | 'torch', models: { modelFile: string; x: Float64Array }[], n: number, dir: string) {
+  const args = models.flatMap(({ modelFile, x }, i) => {
+    const input = join(dir, `${runner}-x${i}.f64`);
+    writeFileSync(input, Buffer.from(x.buffer, x.byteOffset, x.byteLength));
+    return [modelFile, input, String(n), '784', join(dir, `${runner}-out${i}`)];
+  });
+  if (runner === 'ort') expect(models).toHaveLength(1); // scripts/ort-run.js takes one model
   const r = runner === 'ort'
     ? spawnSync(process.execPath, [join(root, 'scripts/ort-run.js'), ...args], { encoding: 'utf8' })
     : spawnSync('/usr/bin/python3', [join(root, 'scripts/onnx_torch_run.py'), ...args], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
   expect(r.stderr.split('\n').filter((l) => l && !/^WARNING|OMP_NUM_THREADS|^\*+$/.test(l))).toEqual([]);
   expect(r.status).toBe(0);
-  const printed = JSON.parse(r.stdout);
-  return { printed, probabilities: readF64(`${prefix}.probabilities.f64`), logits: readF64(`${prefix}.logits.f64`) };
+  const printed = r.stdout.trim().split('\n').map((line) => JSON.parse(line));
+  expect(printed).toHaveLength(models.length);
+  return models.map((_, i) => {
+    const prefix = join(dir, `${runner}-out${i}`);
+    return { printed: printed[i], probabilities: readF64(`${prefix}.probabilities.f64`), logits: readF64(`${prefix}.logits.f64`) };
+  });
 }
 
 /** The model's ONNX export with its graph edited, written to DIR/edited.onnx: for the importer's refusals. */
