@@ -13,6 +13,8 @@
  * seconds per epoch (60,000 samples), extrapolated from the median time of the timed steps,
  * and nnt ÷ numpy with one thread (goals: ≤ 1.0 on every shape, ≤ 0.5 on the default net).
  *
+ * NNT_BENCH_SHAPES (comma-separated, e.g. `784-50-10,784-200-10`) runs only the shapes named.
+ *
  * Runners: nnt's default (backend auto, its default threads), nnt with one thread, any extra
  * nnt backends named in NNT_BENCH_BACKENDS (comma-separated, e.g. `native`; default threads),
  * numpy with OPENBLAS_NUM_THREADS 1 and 2, and torch with 1 and 2 threads where
@@ -28,13 +30,16 @@ import { median, timedEpochs } from './measure';
 
 interface Shape { label: string; sizes: number[]; activation: 'relu' | 'sigmoid'; optimizer: 'sgd' | 'adam'; batch: number }
 
-const shapes: Shape[] = [
+const allShapes: Shape[] = [
   { label: '784-512-512-10 ReLU, SGD', sizes: [784, 512, 512, 10], activation: 'relu', optimizer: 'sgd', batch: 128 },
   { label: '784-100-100-100-10 sigmoid, Adam', sizes: [784, 100, 100, 100, 10], activation: 'sigmoid', optimizer: 'adam', batch: 100 },
   ...[50, 100, 200, 400, 800].map((w): Shape => ({
     label: `784-${w}-10 ReLU, SGD${w === 50 ? ' (default)' : ''}`, sizes: [784, w, 10], activation: 'relu', optimizer: 'sgd', batch: 100,
   })),
 ];
+// NNT_BENCH_SHAPES (comma-separated sizes, e.g. 784-50-10,784-200-10) runs only those shapes.
+const wanted = (process.env.NNT_BENCH_SHAPES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const shapes = wanted.length ? allShapes.filter((s) => wanted.includes(s.sizes.join('-'))) : allShapes;
 
 const steps = Number(process.env.NNT_BENCH_STEPS ?? 100);
 const rounds = Number(process.env.NNT_BENCH_ROUNDS ?? 2);

@@ -303,114 +303,92 @@
   ;; value = table[code]), in increasing index order. For a sparse A kept by rows (the lists
   ;; its rows, the indices its columns) that is C = A·B; kept by columns, C = Aᵀ·B. Only
   ;; indices q0..q1 are taken (a thread's share of a product split by indices, whose parts are
-  ;; then added up). Blocks of columns of C go outermost, and within a block the rows of B in
-  ;; tiles of 256: a tile of the block (32 KB for sixteen columns) stays near the core, in the
-  ;; first-level cache or just behind it, while every list adds its entries from it. (Tiles of
-  ;; 128 fit that cache with room to spare but cost more calls: they measured slower.) A
-  ;; list's sums resume from tile to tile, so each is the same sum, in the same order, as
-  ;; without tiles. pos (two i32s per list, 2·k1 in all) keeps where each list has got to.
+  ;; then added up). First the entries of each list with indices q0..q1 are found, once
+  ;; (pos, room for 2·k1 i32s: their first in pos[k], the one after their last in pos[k1 + k]).
+  ;; Then C goes in blocks of columns ($blockWidth), list by list: a list's sums in a block
+  ;; stay in registers over all its entries ($list24 …), one load of B and one multiply-add
+  ;; per two columns and entry, and each sum runs over the list in order from +0, whichever
+  ;; block its column falls in. Tried and dropped (measured slower): rows of B in tiles of 256
+  ;; for the first-level cache (a bound check per entry); two entries per loop turn (the sums
+  ;; spilled); the loop over the lists inside $list24 (a spilled stride).
   (func (export "sparse_matmul")
     (param $start i32) (param $entry i32) (param $table i32) (param $k0 i32) (param $k1 i32)
     (param $q0 i32) (param $q1 i32) (param $b i32) (param $bqs i32) (param $c i32) (param $crs i32) (param $n i32)
     (param $pos i32)
-    (local $j i32) (local $r i32)
-    ;; Where each list's entries from index q0 on begin, found once for all the blocks: pos
-    ;; has room for 2·k1 i32s, and these go in the second half.
-    (if (local.get $q0)
-      (then
-        (local.set $r (local.get $k0))
-        (block $done (loop $next
-          (br_if $done (i32.ge_u (local.get $r) (local.get $k1)))
-          (i32.store (i32.add (local.get $pos) (i32.shl (i32.add (local.get $k1) (local.get $r)) (i32.const 2)))
-            (call $firstIndexFrom (local.get $entry)
-              (i32.load (i32.add (local.get $start) (i32.shl (local.get $r) (i32.const 2))))
-              (i32.load offset=4 (i32.add (local.get $start) (i32.shl (local.get $r) (i32.const 2))))
-              (local.get $q0)))
-          (local.set $r (i32.add (local.get $r) (i32.const 1)))
-          (br $next)))))
+    (local $j i32) (local $w i32) (local $r i32) (local $lo i32) (local $hi i32) (local $last i32) (local $bj i32) (local $cj i32)
+    (local.set $last (i32.add (local.get $pos) (i32.shl (local.get $k1) (i32.const 2))))
+    (local.set $r (local.get $k0))
     (block $done (loop $next
-      (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 16)) (local.get $n)))
-      (br_if $done (i32.eq (i32.sub (local.get $n) (local.get $j)) (i32.const 18)))
-      (call $listTiles (i32.const 16) (local.get $start) (local.get $entry) (local.get $table) (local.get $k0) (local.get $k1)
-        (local.get $q0) (local.get $q1) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
-        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (local.get $pos))
-      (local.set $j (i32.add (local.get $j) (i32.const 16)))
+      (br_if $done (i32.ge_u (local.get $r) (local.get $k1)))
+      (local.set $lo (i32.load (i32.add (local.get $start) (i32.shl (local.get $r) (i32.const 2)))))
+      (local.set $hi (i32.load offset=4 (i32.add (local.get $start) (i32.shl (local.get $r) (i32.const 2)))))
+      (i32.store (i32.add (local.get $pos) (i32.shl (local.get $r) (i32.const 2)))
+        (call $firstIndexFrom (local.get $entry) (local.get $lo) (local.get $hi) (local.get $q0)))
+      ;; A search only when the list's last index is q1 or above (none on one thread).
+      (if (i32.gt_u (local.get $hi) (local.get $lo))
+        (then (if (i32.ge_u (i32.shr_u (i32.load (i32.sub (i32.add (local.get $entry) (i32.shl (local.get $hi) (i32.const 2))) (i32.const 4)))
+                (i32.const 8)) (local.get $q1))
+          (then (local.set $hi (call $firstIndexFrom (local.get $entry) (local.get $lo) (local.get $hi) (local.get $q1)))))))
+      (i32.store (i32.add (local.get $last) (i32.shl (local.get $r) (i32.const 2))) (local.get $hi))
+      ;; A list with no entries here (a third of the pixels of an MNIST batch) is a row of
+      ;; zeros, written once: the blocks pass it by.
+      (if (i32.eq (local.get $hi) (i32.load (i32.add (local.get $pos) (i32.shl (local.get $r) (i32.const 2)))))
+        (then (memory.fill (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $crs))) (i32.const 0) (i32.shl (local.get $n) (i32.const 3)))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $next)))
-    (if (i32.eq (i32.sub (local.get $n) (local.get $j)) (i32.const 18))
-      (then
-        (call $listTiles (i32.const 18) (local.get $start) (local.get $entry) (local.get $table) (local.get $k0) (local.get $k1)
-          (local.get $q0) (local.get $q1) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
-          (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (local.get $pos))
-        (return)))
-    (block $done (loop $next
-      (br_if $done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
-      (call $listTiles (i32.const 4) (local.get $start) (local.get $entry) (local.get $table) (local.get $k0) (local.get $k1)
-        (local.get $q0) (local.get $q1) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
-        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (local.get $pos))
-      (local.set $j (i32.add (local.get $j) (i32.const 4)))
-      (br $next)))
-    (if (i32.ge_u (local.get $j) (local.get $n)) (then (return)))
-    ;; The last few columns: the four-column block that ends at column n (its first tile
-    ;; starts its sums from 0, so the columns it shares with the block before come out the
-    ;; same); fewer than four columns in all go one by one.
-    (if (i32.ge_u (local.get $n) (i32.const 4))
-      (then
-        (local.set $j (i32.sub (local.get $n) (i32.const 4)))
-        (call $listTiles (i32.const 4) (local.get $start) (local.get $entry) (local.get $table) (local.get $k0) (local.get $k1)
-          (local.get $q0) (local.get $q1) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
-          (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (local.get $pos))
-        (return)))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
-      (call $listTiles (i32.const 1) (local.get $start) (local.get $entry) (local.get $table) (local.get $k0) (local.get $k1)
-        (local.get $q0) (local.get $q1) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))) (local.get $bqs)
-        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))) (local.get $crs) (local.get $pos))
-      (local.set $j (i32.add (local.get $j) (i32.const 1)))
-      (br $next))))
-
-  ;; One block (18, 16, 4 or 1 columns wide; b and c point at its first column) of sparse_matmul.
-  (func $listTiles
-    (param $width i32) (param $start i32) (param $entry i32) (param $table i32) (param $k0 i32) (param $k1 i32)
-    (param $q0 i32) (param $q1 i32) (param $b i32) (param $bqs i32) (param $c i32) (param $crs i32) (param $pos i32)
-    (local $tile i32) (local $limit i32) (local $r i32) (local $first i32) (local $pe i32) (local $end i32) (local $resume i32) (local $pc i32)
-    (local.set $tile (local.get $q0))
-    (loop $nextTile
-      (local.set $limit (select (i32.add (local.get $tile) (i32.const 256)) (local.get $q1)
-        (i32.lt_u (i32.add (local.get $tile) (i32.const 256)) (local.get $q1))))
-      (local.set $resume (i32.ne (local.get $tile) (local.get $q0)))
+    (block $doneBlocks (loop $nextBlock
+      (br_if $doneBlocks (i32.ge_u (local.get $j) (local.get $n)))
+      (local.set $w (call $blockWidth (i32.sub (local.get $n) (local.get $j))))
+      ;; The last one to three columns, when there are four or more: the four-column block
+      ;; that ends at column n (the columns it shares with the block before come out the same).
+      (if (i32.and (i32.lt_u (local.get $w) (i32.const 4)) (i32.ge_u (local.get $n) (i32.const 4)))
+        (then
+          (local.set $j (i32.sub (local.get $n) (i32.const 4)))
+          (local.set $w (i32.const 4))))
+      (local.set $bj (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))))
+      (local.set $cj (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 3))))
       (local.set $r (local.get $k0))
-      (block $done (loop $nextRow
+      (block $done (loop $next
         (br_if $done (i32.ge_u (local.get $r) (local.get $k1)))
-        (local.set $end (i32.add (local.get $entry)
-          (i32.shl (i32.load offset=4 (i32.add (local.get $start) (i32.shl (local.get $r) (i32.const 2)))) (i32.const 2))))
-        (if (local.get $resume)
-          (then (local.set $first (i32.load (i32.add (local.get $pos) (i32.shl (local.get $r) (i32.const 2))))))
-          (else
-            ;; The first tile: from the list's first entry with index q0 or above.
-            (local.set $first (i32.load (select
-              (i32.add (local.get $pos) (i32.shl (i32.add (local.get $k1) (local.get $r)) (i32.const 2)))
-              (i32.add (local.get $start) (i32.shl (local.get $r) (i32.const 2)))
-              (local.get $q0))))))
-        (local.set $pe (i32.add (local.get $entry) (i32.shl (local.get $first) (i32.const 2))))
-        (local.set $pc (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $crs))))
-        (local.set $pe
-          (if (result i32) (i32.eq (local.get $width) (i32.const 18))
-            (then (call $list18 (local.get $pe) (local.get $end) (local.get $limit) (local.get $resume)
-              (local.get $table) (local.get $bqs) (local.get $b) (local.get $pc)))
-          (else (if (result i32) (i32.eq (local.get $width) (i32.const 16))
-            (then (call $list16 (local.get $pe) (local.get $end) (local.get $limit) (local.get $resume)
-              (local.get $table) (local.get $bqs) (local.get $b) (local.get $pc)))
-            (else (if (result i32) (i32.eq (local.get $width) (i32.const 4))
-              (then (call $list4 (local.get $pe) (local.get $end) (local.get $limit) (local.get $resume)
-                (local.get $table) (local.get $bqs) (local.get $b) (local.get $pc)))
-              (else (call $list1 (local.get $pe) (local.get $end) (local.get $limit) (local.get $resume)
-                (local.get $table) (local.get $bqs) (local.get $b) (local.get $pc)))))))))
-        (i32.store (i32.add (local.get $pos) (i32.shl (local.get $r) (i32.const 2)))
-          (i32.shr_u (i32.sub (local.get $pe) (local.get $entry)) (i32.const 2)))
+        (local.set $lo (i32.load (i32.add (local.get $pos) (i32.shl (local.get $r) (i32.const 2)))))
+        (local.set $hi (i32.load (i32.add (local.get $last) (i32.shl (local.get $r) (i32.const 2)))))
+        (if (i32.ne (local.get $lo) (local.get $hi))
+          (then (call $listBlock (local.get $w)
+            (i32.add (local.get $entry) (i32.shl (local.get $lo) (i32.const 2))) (i32.add (local.get $entry) (i32.shl (local.get $hi) (i32.const 2)))
+            (local.get $table) (local.get $bqs) (local.get $bj) (i32.add (local.get $cj) (i32.mul (local.get $r) (local.get $crs))))))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (br $nextRow)))
-      (local.set $tile (local.get $limit))
-      (br_if $nextTile (i32.lt_u (local.get $tile) (local.get $q1)))))
+        (br $next)))
+      (local.set $j (i32.add (local.get $j) (local.get $w)))
+      (br $nextBlock))))
+
+  ;; The columns of sparse_matmul's next block, r of them left: 24 (twelve vector sums; with
+  ;; the multiplier and a vector of B, fifteen registers, all V8 has on x64: more would
+  ;; spill), or 26 where two columns would be left over (50 = 26 + 24), 16 where eight would
+  ;; (200 = 16 + 7·24 + 16); then 16, 4, and one at a time.
+  (func $blockWidth (param $r i32) (result i32)
+    (local $m i32)
+    (local.set $m (i32.rem_u (local.get $r) (i32.const 24)))
+    (if (i32.eq (local.get $r) (i32.const 26)) (then (return (i32.const 26))))
+    (if (i32.and (i32.ge_u (local.get $r) (i32.const 26)) (i32.eq (local.get $m) (i32.const 2))) (then (return (i32.const 26))))
+    (if (i32.and (i32.ge_u (local.get $r) (i32.const 52)) (i32.eq (local.get $m) (i32.const 4))) (then (return (i32.const 26))))
+    (if (i32.and (i32.ge_u (local.get $r) (i32.const 32)) (i32.eq (local.get $m) (i32.const 8))) (then (return (i32.const 16))))
+    (if (i32.ge_u (local.get $r) (i32.const 24)) (then (return (i32.const 24))))
+    (if (i32.ge_u (local.get $r) (i32.const 16)) (then (return (i32.const 16))))
+    (if (i32.ge_u (local.get $r) (i32.const 4)) (then (return (i32.const 4))))
+    (i32.const 1))
+
+  ;; One list (entries pe..end) into one block of sparse_matmul, w columns wide (b and c
+  ;; point at its first column).
+  (func $listBlock (param $w i32) (param $pe i32) (param $end i32) (param $table i32) (param $bqs i32) (param $b i32) (param $c i32)
+    (if (i32.eq (local.get $w) (i32.const 24))
+      (then (return (call $list24 (local.get $pe) (local.get $end) (local.get $table) (local.get $bqs) (local.get $b) (local.get $c)))))
+    (if (i32.eq (local.get $w) (i32.const 26))
+      (then (return (call $list26 (local.get $pe) (local.get $end) (local.get $table) (local.get $bqs) (local.get $b) (local.get $c)))))
+    (if (i32.eq (local.get $w) (i32.const 16))
+      (then (return (call $list16 (local.get $pe) (local.get $end) (local.get $table) (local.get $bqs) (local.get $b) (local.get $c)))))
+    (if (i32.eq (local.get $w) (i32.const 4))
+      (then (return (call $list4 (local.get $pe) (local.get $end) (local.get $table) (local.get $bqs) (local.get $b) (local.get $c)))))
+    (call $list1 (local.get $pe) (local.get $end) (local.get $table) (local.get $bqs) (local.get $b) (local.get $c)))
 
   ;; The first of the entries lo .. hi−1 (in increasing index order) whose index is q or
   ;; above, hi if none: a binary search, as a thread's share of the indices may start halfway
@@ -455,74 +433,17 @@
       (br $next)))
     (local.get $max))
 
-  ;; Sixteen columns of a list product; b and c point at the first column. The list is the
-  ;; entries pe..end (i32: index·256 + code, value table[code], the product's value at
-  ;; index; see sparse_matmul); it stops early at the first index ≥ limit (unsigned: −1 is
-  ;; no limit), and returns where it stopped. The sums start from 0, or, if `resume`, from
-  ;; what c holds (a list product continued over a further range of indices).
-  (func $list16 (param $pe i32) (param $end i32) (param $limit i32) (param $resume i32)
-    (param $table i32) (param $bqs i32) (param $b i32) (param $c i32) (result i32)
-    (local $av v128) (local $e i32) (local $pb i32)
-    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128)
+  ;; Twenty-four columns of a list product (sparse_matmul): C's row at c (its first column
+  ;; of the block) = Σ table[code] · (B's row `index` at b) over the entries pe..end (i32:
+  ;; index·256 + code, the index's row bqs bytes apart), from +0, in order; the twelve vector
+  ;; sums stay in registers over all the entries.
+  (func $list24 (param $pe i32) (param $end i32) (param $table i32) (param $bqs i32) (param $b i32) (param $c i32)
+    (local $e i32) (local $pb i32) (local $av v128)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128) (local $c8 v128) (local $c9 v128) (local $c10 v128) (local $c11 v128)
     (local $fma_t v128)
-    (if (local.get $resume)
-      (then
-        (local.set $c0 (v128.load offset=0 (local.get $c)))
-        (local.set $c1 (v128.load offset=16 (local.get $c)))
-        (local.set $c2 (v128.load offset=32 (local.get $c)))
-        (local.set $c3 (v128.load offset=48 (local.get $c)))
-        (local.set $c4 (v128.load offset=64 (local.get $c)))
-        (local.set $c5 (v128.load offset=80 (local.get $c)))
-        (local.set $c6 (v128.load offset=96 (local.get $c)))
-        (local.set $c7 (v128.load offset=112 (local.get $c)))))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $pe) (local.get $end)))
       (local.set $e (i32.load (local.get $pe)))
-      (br_if $done (i32.ge_u (i32.shr_u (local.get $e) (i32.const 8)) (local.get $limit)))
-      (local.set $av (v128.load64_splat
-        (i32.add (local.get $table) (i32.shl (i32.and (local.get $e) (i32.const 255)) (i32.const 3)))))
-      (local.set $pb (i32.add (local.get $b) (i32.mul (i32.shr_u (local.get $e) (i32.const 8)) (local.get $bqs))))
-      (local.get $av) (v128.load offset=0 (local.get $pb)) (local.get $c0) f64x2.relaxed_madd (local.set $c0)
-      (local.get $av) (v128.load offset=16 (local.get $pb)) (local.get $c1) f64x2.relaxed_madd (local.set $c1)
-      (local.get $av) (v128.load offset=32 (local.get $pb)) (local.get $c2) f64x2.relaxed_madd (local.set $c2)
-      (local.get $av) (v128.load offset=48 (local.get $pb)) (local.get $c3) f64x2.relaxed_madd (local.set $c3)
-      (local.get $av) (v128.load offset=64 (local.get $pb)) (local.get $c4) f64x2.relaxed_madd (local.set $c4)
-      (local.get $av) (v128.load offset=80 (local.get $pb)) (local.get $c5) f64x2.relaxed_madd (local.set $c5)
-      (local.get $av) (v128.load offset=96 (local.get $pb)) (local.get $c6) f64x2.relaxed_madd (local.set $c6)
-      (local.get $av) (v128.load offset=112 (local.get $pb)) (local.get $c7) f64x2.relaxed_madd (local.set $c7)
-      (local.set $pe (i32.add (local.get $pe) (i32.const 4)))
-      (br $next)))
-    (v128.store offset=0 (local.get $c) (local.get $c0))
-    (v128.store offset=16 (local.get $c) (local.get $c1))
-    (v128.store offset=32 (local.get $c) (local.get $c2))
-    (v128.store offset=48 (local.get $c) (local.get $c3))
-    (v128.store offset=64 (local.get $c) (local.get $c4))
-    (v128.store offset=80 (local.get $c) (local.get $c5))
-    (v128.store offset=96 (local.get $c) (local.get $c6))
-    (v128.store offset=112 (local.get $c) (local.get $c7))
-    (local.get $pe))
-
-  ;; $list16 for eighteen columns: the last block when two columns would be left over (50 = 16 + 16 + 18).
-  (func $list18 (param $pe i32) (param $end i32) (param $limit i32) (param $resume i32)
-    (param $table i32) (param $bqs i32) (param $b i32) (param $c i32) (result i32)
-    (local $av v128) (local $e i32) (local $pb i32)
-    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128) (local $c8 v128)
-    (local $fma_t v128)
-    (if (local.get $resume)
-      (then
-        (local.set $c0 (v128.load offset=0 (local.get $c)))
-        (local.set $c1 (v128.load offset=16 (local.get $c)))
-        (local.set $c2 (v128.load offset=32 (local.get $c)))
-        (local.set $c3 (v128.load offset=48 (local.get $c)))
-        (local.set $c4 (v128.load offset=64 (local.get $c)))
-        (local.set $c5 (v128.load offset=80 (local.get $c)))
-        (local.set $c6 (v128.load offset=96 (local.get $c)))
-        (local.set $c7 (v128.load offset=112 (local.get $c)))
-        (local.set $c8 (v128.load offset=128 (local.get $c)))))
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $pe) (local.get $end)))
-      (local.set $e (i32.load (local.get $pe)))
-      (br_if $done (i32.ge_u (i32.shr_u (local.get $e) (i32.const 8)) (local.get $limit)))
       (local.set $av (v128.load64_splat
         (i32.add (local.get $table) (i32.shl (i32.and (local.get $e) (i32.const 255)) (i32.const 3)))))
       (local.set $pb (i32.add (local.get $b) (i32.mul (i32.shr_u (local.get $e) (i32.const 8)) (local.get $bqs))))
@@ -535,6 +456,9 @@
       (local.get $av) (v128.load offset=96 (local.get $pb)) (local.get $c6) f64x2.relaxed_madd (local.set $c6)
       (local.get $av) (v128.load offset=112 (local.get $pb)) (local.get $c7) f64x2.relaxed_madd (local.set $c7)
       (local.get $av) (v128.load offset=128 (local.get $pb)) (local.get $c8) f64x2.relaxed_madd (local.set $c8)
+      (local.get $av) (v128.load offset=144 (local.get $pb)) (local.get $c9) f64x2.relaxed_madd (local.set $c9)
+      (local.get $av) (v128.load offset=160 (local.get $pb)) (local.get $c10) f64x2.relaxed_madd (local.set $c10)
+      (local.get $av) (v128.load offset=176 (local.get $pb)) (local.get $c11) f64x2.relaxed_madd (local.set $c11)
       (local.set $pe (i32.add (local.get $pe) (i32.const 4)))
       (br $next)))
     (v128.store offset=0 (local.get $c) (local.get $c0))
@@ -546,22 +470,88 @@
     (v128.store offset=96 (local.get $c) (local.get $c6))
     (v128.store offset=112 (local.get $c) (local.get $c7))
     (v128.store offset=128 (local.get $c) (local.get $c8))
-    (local.get $pe))
+    (v128.store offset=144 (local.get $c) (local.get $c9))
+    (v128.store offset=160 (local.get $c) (local.get $c10))
+    (v128.store offset=176 (local.get $c) (local.get $c11)))
 
-  ;; $list16 for four columns.
-  (func $list4 (param $pe i32) (param $end i32) (param $limit i32) (param $resume i32)
-    (param $table i32) (param $bqs i32) (param $b i32) (param $c i32) (result i32)
-    (local $av v128) (local $e i32) (local $pb i32)
-    (local $c0 v128) (local $c1 v128)
+  ;; $list24 for 26 columns (thirteen sums: the last register).
+  (func $list26 (param $pe i32) (param $end i32) (param $table i32) (param $bqs i32) (param $b i32) (param $c i32)
+    (local $e i32) (local $pb i32) (local $av v128)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128) (local $c8 v128) (local $c9 v128) (local $c10 v128) (local $c11 v128) (local $c12 v128)
     (local $fma_t v128)
-    (if (local.get $resume)
-      (then
-        (local.set $c0 (v128.load offset=0 (local.get $c)))
-        (local.set $c1 (v128.load offset=16 (local.get $c)))))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $pe) (local.get $end)))
       (local.set $e (i32.load (local.get $pe)))
-      (br_if $done (i32.ge_u (i32.shr_u (local.get $e) (i32.const 8)) (local.get $limit)))
+      (local.set $av (v128.load64_splat
+        (i32.add (local.get $table) (i32.shl (i32.and (local.get $e) (i32.const 255)) (i32.const 3)))))
+      (local.set $pb (i32.add (local.get $b) (i32.mul (i32.shr_u (local.get $e) (i32.const 8)) (local.get $bqs))))
+      (local.get $av) (v128.load offset=0 (local.get $pb)) (local.get $c0) f64x2.relaxed_madd (local.set $c0)
+      (local.get $av) (v128.load offset=16 (local.get $pb)) (local.get $c1) f64x2.relaxed_madd (local.set $c1)
+      (local.get $av) (v128.load offset=32 (local.get $pb)) (local.get $c2) f64x2.relaxed_madd (local.set $c2)
+      (local.get $av) (v128.load offset=48 (local.get $pb)) (local.get $c3) f64x2.relaxed_madd (local.set $c3)
+      (local.get $av) (v128.load offset=64 (local.get $pb)) (local.get $c4) f64x2.relaxed_madd (local.set $c4)
+      (local.get $av) (v128.load offset=80 (local.get $pb)) (local.get $c5) f64x2.relaxed_madd (local.set $c5)
+      (local.get $av) (v128.load offset=96 (local.get $pb)) (local.get $c6) f64x2.relaxed_madd (local.set $c6)
+      (local.get $av) (v128.load offset=112 (local.get $pb)) (local.get $c7) f64x2.relaxed_madd (local.set $c7)
+      (local.get $av) (v128.load offset=128 (local.get $pb)) (local.get $c8) f64x2.relaxed_madd (local.set $c8)
+      (local.get $av) (v128.load offset=144 (local.get $pb)) (local.get $c9) f64x2.relaxed_madd (local.set $c9)
+      (local.get $av) (v128.load offset=160 (local.get $pb)) (local.get $c10) f64x2.relaxed_madd (local.set $c10)
+      (local.get $av) (v128.load offset=176 (local.get $pb)) (local.get $c11) f64x2.relaxed_madd (local.set $c11)
+      (local.get $av) (v128.load offset=192 (local.get $pb)) (local.get $c12) f64x2.relaxed_madd (local.set $c12)
+      (local.set $pe (i32.add (local.get $pe) (i32.const 4)))
+      (br $next)))
+    (v128.store offset=0 (local.get $c) (local.get $c0))
+    (v128.store offset=16 (local.get $c) (local.get $c1))
+    (v128.store offset=32 (local.get $c) (local.get $c2))
+    (v128.store offset=48 (local.get $c) (local.get $c3))
+    (v128.store offset=64 (local.get $c) (local.get $c4))
+    (v128.store offset=80 (local.get $c) (local.get $c5))
+    (v128.store offset=96 (local.get $c) (local.get $c6))
+    (v128.store offset=112 (local.get $c) (local.get $c7))
+    (v128.store offset=128 (local.get $c) (local.get $c8))
+    (v128.store offset=144 (local.get $c) (local.get $c9))
+    (v128.store offset=160 (local.get $c) (local.get $c10))
+    (v128.store offset=176 (local.get $c) (local.get $c11))
+    (v128.store offset=192 (local.get $c) (local.get $c12)))
+
+  ;; $list24 for sixteen columns.
+  (func $list16 (param $pe i32) (param $end i32) (param $table i32) (param $bqs i32) (param $b i32) (param $c i32)
+    (local $e i32) (local $pb i32) (local $av v128)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128)
+    (local $fma_t v128)
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $pe) (local.get $end)))
+      (local.set $e (i32.load (local.get $pe)))
+      (local.set $av (v128.load64_splat
+        (i32.add (local.get $table) (i32.shl (i32.and (local.get $e) (i32.const 255)) (i32.const 3)))))
+      (local.set $pb (i32.add (local.get $b) (i32.mul (i32.shr_u (local.get $e) (i32.const 8)) (local.get $bqs))))
+      (local.get $av) (v128.load offset=0 (local.get $pb)) (local.get $c0) f64x2.relaxed_madd (local.set $c0)
+      (local.get $av) (v128.load offset=16 (local.get $pb)) (local.get $c1) f64x2.relaxed_madd (local.set $c1)
+      (local.get $av) (v128.load offset=32 (local.get $pb)) (local.get $c2) f64x2.relaxed_madd (local.set $c2)
+      (local.get $av) (v128.load offset=48 (local.get $pb)) (local.get $c3) f64x2.relaxed_madd (local.set $c3)
+      (local.get $av) (v128.load offset=64 (local.get $pb)) (local.get $c4) f64x2.relaxed_madd (local.set $c4)
+      (local.get $av) (v128.load offset=80 (local.get $pb)) (local.get $c5) f64x2.relaxed_madd (local.set $c5)
+      (local.get $av) (v128.load offset=96 (local.get $pb)) (local.get $c6) f64x2.relaxed_madd (local.set $c6)
+      (local.get $av) (v128.load offset=112 (local.get $pb)) (local.get $c7) f64x2.relaxed_madd (local.set $c7)
+      (local.set $pe (i32.add (local.get $pe) (i32.const 4)))
+      (br $next)))
+    (v128.store offset=0 (local.get $c) (local.get $c0))
+    (v128.store offset=16 (local.get $c) (local.get $c1))
+    (v128.store offset=32 (local.get $c) (local.get $c2))
+    (v128.store offset=48 (local.get $c) (local.get $c3))
+    (v128.store offset=64 (local.get $c) (local.get $c4))
+    (v128.store offset=80 (local.get $c) (local.get $c5))
+    (v128.store offset=96 (local.get $c) (local.get $c6))
+    (v128.store offset=112 (local.get $c) (local.get $c7)))
+
+  ;; $list24 for four columns.
+  (func $list4 (param $pe i32) (param $end i32) (param $table i32) (param $bqs i32) (param $b i32) (param $c i32)
+    (local $e i32) (local $pb i32) (local $av v128)
+    (local $c0 v128) (local $c1 v128)
+    (local $fma_t v128)
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $pe) (local.get $end)))
+      (local.set $e (i32.load (local.get $pe)))
       (local.set $av (v128.load64_splat
         (i32.add (local.get $table) (i32.shl (i32.and (local.get $e) (i32.const 255)) (i32.const 3)))))
       (local.set $pb (i32.add (local.get $b) (i32.mul (i32.shr_u (local.get $e) (i32.const 8)) (local.get $bqs))))
@@ -570,25 +560,20 @@
       (local.set $pe (i32.add (local.get $pe) (i32.const 4)))
       (br $next)))
     (v128.store offset=0 (local.get $c) (local.get $c0))
-    (v128.store offset=16 (local.get $c) (local.get $c1))
-    (local.get $pe))
+    (v128.store offset=16 (local.get $c) (local.get $c1)))
 
-  ;; $list16 for one column, in scalars.
-  (func $list1 (param $pe i32) (param $end i32) (param $limit i32) (param $resume i32)
-    (param $table i32) (param $bqs i32) (param $b i32) (param $c i32) (result i32)
+  ;; $list24 for one column, in scalars.
+  (func $list1 (param $pe i32) (param $end i32) (param $table i32) (param $bqs i32) (param $b i32) (param $c i32)
     (local $s f64) (local $e i32)
-    (if (local.get $resume) (then (local.set $s (f64.load (local.get $c)))))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $pe) (local.get $end)))
       (local.set $e (i32.load (local.get $pe)))
-      (br_if $done (i32.ge_u (i32.shr_u (local.get $e) (i32.const 8)) (local.get $limit)))
       (local.set $s (f64.add (local.get $s)
         (f64.mul (f64.load (i32.add (local.get $table) (i32.shl (i32.and (local.get $e) (i32.const 255)) (i32.const 3))))
           (f64.load (i32.add (local.get $b) (i32.mul (i32.shr_u (local.get $e) (i32.const 8)) (local.get $bqs)))))))
       (local.set $pe (i32.add (local.get $pe) (i32.const 4)))
       (br $next)))
-    (f64.store (local.get $c) (local.get $s))
-    (local.get $pe))
+    (f64.store (local.get $c) (local.get $s)))
 
   ;; Four rows of C, four columns at a time: a last partial block is the full block ending
   ;; at column n (recomputing a few columns, to the same bits, rather than running a slow

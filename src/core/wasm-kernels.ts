@@ -63,7 +63,7 @@ export class WasmKernels implements Kernels {
   /** Scratch of the gathers, and of gatherSparseLater (which a worker may be using while another gather runs). */
   private readonly gatherScratch: [GatherScratch, GatherScratch] = [newGatherScratch(), newGatherScratch()];
   readonly gatherSparseLater?: Kernels['gatherSparseLater'];
-  /** Per part: its share of a sparse product cut by indices, and where each list has got to (listProducts). */
+  /** Per part: its share of a sparse product cut by indices, and the range of each list's entries it takes (listProducts). */
   private readonly parts: Float64Array[] = [];
   private readonly positions: Int32Array[] = [];
   private readonly args = new Int32Array(14);
