@@ -130,4 +130,4 @@ function convSuite(kernels: Kernels) {
 
 describe('ts', () => convSuite(tsKernels));
 describe('wasm-simd ×1', () => convSuite(createKernels('wasm', { variant: 'simd', threads: 1 })));
-describe('wasm-relaxed-simd ×2', () => convSuite(createKernels('wasm', { variant: 'relaxed-simd', threads: 2 })));
+describe('wasm-relaxed-simd ×2', () => convSuite(createKernels('wasm', { variant: 'relaxed-simd', threads: 2, chooser: { split: true, windowCalls: Infinity } })));

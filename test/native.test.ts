@@ -26,7 +26,7 @@ const made: Kernels[] = [];
 afterAll(() => made.forEach((k) => k.dispose?.()));
 function native(threads: number): NativeKernels {
   const { module, variant } = loadKernelModule();
-  const k = new NativeKernels(module, variant, threads, blas!);
+  const k = new NativeKernels(module, variant, threads, blas!, 0, { split: true, windowCalls: Infinity });
   made.push(k);
   return k;
 }
@@ -156,7 +156,7 @@ if (blas) describe('with the addon', () => {
     const auto = createKernels('auto', { variant: 'simd' });
     made.push(auto);
     expect(auto.name).toMatch(openblas ? /^native-openblas-\w+ for products of ≥ 262,144 multiply-adds, wasm-simd ×\d+ threads? for the rest$/ : /^wasm-simd/);
-    const two = createKernels('native', { threads: 2, variant: 'simd' });
+    const two = createKernels('native', { threads: 2, variant: 'simd', chooser: { split: true, windowCalls: Infinity } });
     made.push(two);
     expect(two.name).toMatch(/^native-\S+ for dense products, wasm-simd ×2 threads for the rest$/);
     process.env.NNT_NATIVE = '0';

@@ -71,7 +71,7 @@ describe('a sparse batch into the first Affine layer', () => {
     ['relaxed-simd', 1],
     ['relaxed-simd', 2],
   ] as const)('on wasm-%s ×%i: agrees with the reference to rounding, and is deterministic', (variant, threads) => {
-    const wasm = createKernels('wasm', { variant, threads });
+    const wasm = createKernels('wasm', { variant, threads, chooser: { split: true, windowCalls: Infinity } });
     try {
       const { sparse, labels } = mnistBatch(100, wasm);
       const reference = pass(twoLayer(tsKernels), sparse.tensor(), labels);
@@ -104,7 +104,7 @@ describe('sparse batches gathered ahead, in the background', () => {
   test('a BatchStream on two threads gives the batches of the reference stream, in order, across epochs and when resumed mid-epoch', () => {
     const train = sliceDataset(loadTrainSet(), 0, 1050, 'train'); // ten batches of 100 and a short one of 50
     const options = { batchSize: 100, shuffle: true, dropLast: false, sampling: 'epoch' as const };
-    const wasm = createKernels('wasm', { threads: 2 });
+    const wasm = createKernels('wasm', { threads: 2, chooser: { split: true, windowCalls: Infinity } });
     try {
       expect(wasm.gatherSparseLater).toBeDefined();
       const reference = new BatchStream(train, options, new Rng(9), inputSource(tsKernels, 'lists'));
@@ -146,7 +146,7 @@ describe('training with sparse batches on two threads', () => {
         }),
         `${name}.json`,
       );
-      const kernels = createKernels('wasm', { threads: 2 });
+      const kernels = createKernels('wasm', { threads: 2, chooser: { split: true, windowCalls: Infinity } });
       try {
         const outcome = await train({ config, where: name, kernels });
         expect(outcome.status).toBe('completed');

@@ -17,7 +17,7 @@ if (!existsSync(join(__dirname, '..', 'dist', 'wasm', 'kernels-simd.wasm'))) {
 const backends = new Map<string, Kernels>();
 function wasm(variant: WasmVariant, threads: number): Kernels {
   const key = `${variant} ${threads}`;
-  if (!backends.has(key)) backends.set(key, createKernels('wasm', { variant, threads }));
+  if (!backends.has(key)) backends.set(key, createKernels('wasm', { variant, threads, chooser: { split: true, windowCalls: Infinity } }));
   return backends.get(key)!;
 }
 afterAll(() => backends.forEach((k) => k.dispose?.()));

@@ -32,22 +32,30 @@ describe('SplitChooser', () => {
     expect(split / (16 * 200)).toBeGreaterThan(0.95);
   });
 
-  test('tries running alone after its first window, so a short run on a busy machine switches early', () => {
-    const { chooser } = simulate(() => 3, () => 1, 16 * 2);
+  test('starts alone and tries splitting after its first window, so a run where splitting loses pays little for it', () => {
+    const { split, chooser } = simulate(() => 3, () => 1, 16 * 2);
     expect(chooser.windows).toEqual({ split: 1, alone: 1 });
     expect(chooser.splitting).toBe(false);
+    // The probe gives up on its first call: it was already twice as slow.
+    expect(split).toBe(1);
+  });
+
+  test('where splitting wins, it splits from the second window on', () => {
+    const { split, chooser } = simulate(() => 1, () => 3, 16 * 2);
+    expect(chooser.splitting).toBe(true);
+    expect(split).toBe(16);
   });
 
   test('a probe that wins by less than a tenth does not switch (short probes are noisy)', () => {
-    const { split, chooser } = simulate(() => 1, () => 0.95, 16 * 100);
-    expect(chooser.windows.alone).toBeGreaterThan(1);
-    expect(chooser.splitting).toBe(true);
-    expect(split / (16 * 100)).toBeGreaterThan(0.9);
+    const { split, chooser } = simulate(() => 0.95, () => 1, 16 * 100);
+    expect(chooser.windows.split).toBeGreaterThan(1);
+    expect(chooser.splitting).toBe(false);
+    expect(split / (16 * 100)).toBeLessThan(0.1);
   });
 
   test('a probe the other way is short, and ends after two calls when it is far slower', () => {
     let t = 0, aloneCalls = 0;
-    const chooser = new SplitChooser(() => t, 64);
+    const chooser = new SplitChooser(() => t, 64, undefined, true);
     for (let i = 0; i < 64 * 40; i++) {
       const s = chooser.split(1);
       if (!s) aloneCalls++;
@@ -99,7 +107,7 @@ describe('a run whose scheduler switches between splitting and not', () => {
     const rng = new Rng(3);
     let t = 0;
     const switching = new WasmKernels(module, variant, 2, { now: () => (t += rng.uniform()), windowCalls: 2 });
-    const steady = new WasmKernels(module, variant, 2, { now: () => 0, windowCalls: 1e9 });
+    const steady = new WasmKernels(module, variant, 2, { now: () => 0, windowCalls: 1e9, split: true });
     try {
       const expected = run(steady);
       expect(run(switching)).toEqual(expected);

@@ -5,6 +5,7 @@ import { AUTO_NATIVE_MIN, NativeKernels } from './native-kernels';
 import { tsKernels } from './ts-kernels';
 import { WasmKernels } from './wasm-kernels';
 import { loadKernelModule, type WasmVariant } from './wasm-module';
+import type { ChooserOptions } from './wasm-scheduler';
 
 export { wasmSupport, type WasmVariant } from './wasm-module';
 
@@ -18,6 +19,11 @@ export interface BackendOptions {
   threads?: number;
   /** Force the plain-SIMD module even where fused multiply-add (relaxed SIMD) is available. */
   variant?: WasmVariant;
+  /**
+   * The thread scheduler's clock, window and first way (SplitChooser): a hook for tests, e.g.
+   * `{ split: true, windowCalls: Infinity }` runs every call that can split on the threads.
+   */
+  chooser?: ChooserOptions;
 }
 
 /**
@@ -40,11 +46,11 @@ export function createKernels(name: BackendName = 'auto', options: BackendOption
     if (name !== 'wasm') {
       const blas = loadBlas();
       if (name === 'native' && !blas.addon) throw new Error(blas.why);
-      if (name === 'native') return new NativeKernels(module, variant, threads, blas.addon!);
+      if (name === 'native') return new NativeKernels(module, variant, threads, blas.addon!, 0, options.chooser);
       // auto: only on OpenBLAS (another CBLAS may be the unoptimised reference), and only for large products.
-      if (blas.addon?.library().startsWith('openblas ')) return new NativeKernels(module, variant, threads, blas.addon, AUTO_NATIVE_MIN);
+      if (blas.addon?.library().startsWith('openblas ')) return new NativeKernels(module, variant, threads, blas.addon, AUTO_NATIVE_MIN, options.chooser);
     }
-    return new WasmKernels(module, variant, threads);
+    return new WasmKernels(module, variant, threads, options.chooser);
   } catch (error) {
     if (name !== 'auto') throw error;
     return tsKernels;

@@ -1,6 +1,7 @@
 import type { BlasAddon } from './native';
 import type { WasmVariant } from './wasm-module';
 import { WasmKernels } from './wasm-kernels';
+import type { ChooserOptions } from './wasm-scheduler';
 
 /**
  * The fewest multiply-adds (m·k·n) of a product that `auto` sends to CBLAS. Smaller ones stay
@@ -22,8 +23,15 @@ export const AUTO_NATIVE_MIN = 2 ** 18;
 export class NativeKernels extends WasmKernels {
   override readonly name: string;
 
-  constructor(module: WebAssembly.Module, variant: WasmVariant, wasmThreads: number, private readonly blas: BlasAddon, private readonly minProduct = 0) {
-    super(module, variant, wasmThreads);
+  constructor(
+    module: WebAssembly.Module,
+    variant: WasmVariant,
+    wasmThreads: number,
+    private readonly blas: BlasAddon,
+    private readonly minProduct = 0,
+    chooser: ChooserOptions = {},
+  ) {
+    super(module, variant, wasmThreads, chooser);
     blas.setThreads(1);
     const [library, ...config] = blas.library().split(' ');
     const core = library === 'openblas' ? `-${config[config.length - 1]}` : '';

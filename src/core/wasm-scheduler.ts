@@ -36,7 +36,7 @@ export class WasmScheduler {
       const pool = (this.pool = new WorkerPool(module, memory, threads - 1, functions));
       const lookAtLoad = () => pool.setPolling(!othersBusy(threads));
       lookAtLoad();
-      this.chooser = new SplitChooser(options.now, options.windowCalls, lookAtLoad);
+      this.chooser = new SplitChooser(options.now, options.windowCalls, lookAtLoad, options.split);
     }
   }
 
@@ -117,10 +117,11 @@ function othersBusy(threads: number): boolean {
   return others > Math.max(0, cores - threads) + 0.5;
 }
 
-/** Test hooks of SplitChooser: its clock (ms) and window length. */
+/** Test hooks of SplitChooser: its clock (ms), window length and first way. */
 export interface ChooserOptions {
   now?: () => number;
   windowCalls?: number;
+  split?: boolean;
 }
 
 /** Calls that split, per measuring window. */
@@ -144,13 +145,11 @@ const PROBE_MUST_WIN = 0.9;
  * slice for a worker's core, so a probe must cost little.
  */
 export class SplitChooser {
-  /** Split now, or run alone. */
-  splitting = true;
   /** Mean seconds per unit of work of the last window each way (NaN until measured). */
   private readonly rate = { split: NaN, alone: NaN };
   private probeEvery = PROBE_EVERY;
-  // The first probe comes after the first window, not the eighth: a short run on a busy
-  // machine should not spend its first seconds on the slower way.
+  // The first probe comes after the first window, not the eighth: a short run should not spend
+  // its first seconds on the slower way.
   private windowsSinceProbe = PROBE_EVERY - 1;
   private probing = false;
   private calls = 0;
@@ -165,6 +164,12 @@ export class SplitChooser {
     private readonly windowCalls = WINDOW_CALLS,
     /** Called every few seconds (to look at the machine's load). */
     private readonly everyFewSeconds: () => void = () => {},
+    /**
+     * Split now, or run alone. A run starts alone and probes splitting after its first window:
+     * where splitting wins that costs one window, but where it loses (a busy machine, or cores
+     * far apart as on some VMs) a first window split cost up to a second, a short run's whole gain.
+     */
+    public splitting = false,
   ) {}
 
   /** Counts a call of `work` that could split; returns whether it does. */
