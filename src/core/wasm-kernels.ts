@@ -182,8 +182,7 @@ export class WasmKernels implements Kernels {
     // Pairs of weights in SIMD, split over the threads in whole cache lines like addScaled; an
     // odd last weight by the reference, which does the same operations.
     const even = n & ~1;
-    const arrays = rule.kind === 'adam' ? at : at.slice(0, 3);
-    this.byCacheLines(fn, even, arrays, k.byteOffset);
+    this.byCacheLines(fn, even, at, rule.kind === 'adam' ? 4 : 3, k.byteOffset);
     if (n > even) tsKernels.updateWeights(rule, w.subarray(even), g.subarray(even), s.subarray(even), t.subarray(even), 1);
   }
 
@@ -211,21 +210,21 @@ export class WasmKernels implements Kernels {
     if (!at) return tsKernels.sigmoidForward(x, y, n);
     checkLength('x', x, n);
     checkLength('y', y, n);
-    this.elementwise(SIGMOID_FORWARD, n, at[0], at[1]);
+    this.byCacheLines(SIGMOID_FORWARD, n, at);
   }
 
   sigmoidBackward(y: Float64Array, dy: Float64Array, dx: Float64Array, n: number): void {
     const at = this.place.offsets('sigmoidBackward', y, dy, dx);
     if (!at) return tsKernels.sigmoidBackward(y, dy, dx, n);
     for (const [what, array] of [['y', y], ['dy', dy], ['dx', dx]] as const) checkLength(what, array, n);
-    this.elementwise(SIGMOID_BACKWARD, n, at[0], at[1], at[2]);
+    this.byCacheLines(SIGMOID_BACKWARD, n, at);
   }
 
   applyMask(x: Float64Array, mask: Float64Array, y: Float64Array, n: number): void {
     const at = this.place.offsets('applyMask', x, mask, y);
     if (!at) return tsKernels.applyMask(x, mask, y, n);
     for (const [what, array] of [['x', x], ['mask', mask], ['y', y]] as const) checkLength(what, array, n);
-    this.elementwise(APPLY_MASK, n, at[0], at[1], at[2]);
+    this.byCacheLines(APPLY_MASK, n, at);
   }
 
   batchNormStats(x: Float64Array, mean: Float64Array, variance: Float64Array, rows: number, cols: number): void {
@@ -260,28 +259,26 @@ export class WasmKernels implements Kernels {
     this.wasm.bn_backward(at[0], at[1], at[2], at[3], at[4], at[5], at[6], at[7], at[8], rows, cols, trained ? 1 : 0);
   }
 
-  /** fn(a, b, [c,] n) of POOL_FUNCTIONS over arrays at byte offsets a, b (and c): see byCacheLines. */
-  private elementwise(fn: number, n: number, a: number, b: number, c?: number): void {
-    this.byCacheLines(fn, n, c === undefined ? [a, b] : [a, b, c]);
-  }
-
   /**
-   * fn(...arrays, [constant,] count) of POOL_FUNCTIONS on n doubles of each array (byte
+   * fn(...arrays[0..used), [constant,] count) of POOL_FUNCTIONS on n doubles of each array (byte
    * offsets): large ones split over the threads in whole cache lines (splitAt), like addScaled,
-   * each part with its arrays' offsets moved to its first value.
+   * each part with its arrays' offsets moved to its first value. The parts' arguments go
+   * through this.args (the pool copies them at start): nothing is allocated per call.
    */
-  private byCacheLines(fn: number, n: number, arrays: readonly number[], constant?: number): void {
+  private byCacheLines(fn: number, n: number, arrays: readonly number[], used = arrays.length, constant?: number): void {
     const threads = this.threads.threadsFor(n * 8, this.threads.threads);
     const from = (p: number) => (p >= threads ? n : splitAt(n / 8, p, threads) * 8);
-    const part = (p: number) => {
-      const i0 = from(p);
-      const args = arrays.map((offset) => offset + 8 * i0);
-      if (constant !== undefined) args.push(constant);
-      args.push(from(p + 1) - i0);
+    const part = (p: number): Int32Array => {
+      const i0 = from(p), args = this.args;
+      for (let j = 0; j < used; j++) args[j] = arrays[j] + 8 * i0;
+      if (constant !== undefined) args[used] = constant;
+      args[constant === undefined ? used : used + 1] = from(p + 1) - i0;
       return args;
     };
     for (let p = 1; p < threads; p++) this.threads.start(p - 1, fn, part(p));
-    (this.wasm[POOL_FUNCTIONS[fn]] as (...a: number[]) => void)(...part(0));
+    const a = part(0);
+    // Every such function takes at most six arguments; a WebAssembly function ignores extra ones.
+    (this.wasm[POOL_FUNCTIONS[fn]] as (...args: number[]) => void)(a[0], a[1], a[2], a[3], a[4], a[5]);
     for (let p = 1; p < threads; p++) this.threads.wait(p - 1);
   }
 
