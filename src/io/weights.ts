@@ -147,24 +147,17 @@ export function saveWeights(file: string, doc: WeightsDocument, deferred?: Defer
 function jsonPieces(doc: WeightsDocument, deferred?: DeferredArrays): Piece[] {
   const data: Piece[] = [];
   const marker = `nnt-array-data-${process.pid}-${Date.now()}`;
-  const dataOf = (value: string): Piece => {
-    const bytes = deferred?.bytesOf(value);
-    return bytes ? { base64: bytes } : value;
-  };
+  /** A deferred array's bytes, where `value` is its placeholder. */
+  const deferredBytes = (key: string, value: unknown) => (key === 'float64le' && typeof value === 'string' ? deferred?.bytesOf(value) : undefined);
   const text = JSON.stringify(doc, (key, value) => {
     if (key !== 'float64le' || typeof value !== 'string') return value;
-    data.push(dataOf(value));
+    const bytes = deferredBytes(key, value);
+    data.push(bytes ? { base64: bytes } : value);
     return marker;
   });
   const rest = text.split(`"${marker}"`);
   // Only if the marker stood for the data alone (no other string in the document holds it).
-  if (rest.length !== data.length + 1) {
-    const whole = (key: string, value: unknown) => {
-      const bytes = key === 'float64le' && typeof value === 'string' ? deferred?.bytesOf(value) : undefined;
-      return bytes ? bytes.toString('base64') : value;
-    };
-    return [`${JSON.stringify(doc, whole)}\n`];
-  }
+  if (rest.length !== data.length + 1) return [`${JSON.stringify(doc, (key, value) => deferredBytes(key, value)?.toString('base64') ?? value)}\n`];
   const pieces: Piece[] = [rest[0]];
   for (let i = 0; i < data.length; i++) pieces.push('"', data[i], `"${rest[i + 1]}`);
   pieces.push('\n');
