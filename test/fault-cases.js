@@ -53,19 +53,26 @@ function same(c, name, before) {
 }
 
 /**
- * The files of a good first run at w/w.json. The run is made once per bin and its three files
- * copied into each case's folder: the same bytes a run there would write (its paths are
- * relative), at the cost of one training for all the cases that need one.
+ * What make(context) returns, made once per bin and name in a context of its own: a run that
+ * several cases start from costs one training for all of them.
  */
-const goodRuns = new Map();
+const madeOnce = new Map();
+function oncePerBin(c, name, make) {
+  const key = `${c.bin}\0${name}`;
+  if (!madeOnce.has(key)) madeOnce.set(key, make(context(c.bin)));
+  return madeOnce.get(key);
+}
+
+/**
+ * The files of a good first run at w/w.json, copied into the case's folder: the same bytes a
+ * run there would write (its paths are relative).
+ */
 function trainedOnce(c) {
-  if (!goodRuns.has(c.bin)) {
-    const first = context(c.bin);
+  const run = oncePerBin(c, 'good run', (first) => {
     const r = first.nnt(['train', ...QUICK, '--out', 'w/w.json']);
     if (r.code !== 0) throw new Error(`the first, good run failed: ${r.stderr}`);
-    goodRuns.set(c.bin, { weights: first.read('w/w.json'), metrics: first.read('w/w.metrics.jsonl'), checkpoint: first.read('w/w.checkpoint.json') });
-  }
-  const run = goodRuns.get(c.bin);
+    return { weights: first.read('w/w.json'), metrics: first.read('w/w.metrics.jsonl'), checkpoint: first.read('w/w.checkpoint.json') };
+  });
   c.write('w/w.json', run.weights);
   c.write('w/w.metrics.jsonl', run.metrics);
   c.write('w/w.checkpoint.json', run.checkpoint);
@@ -100,16 +107,14 @@ function smallConfig(c, name, extra = {}, dir = undefined) {
   return c.write(name, JSON.stringify(config));
 }
 
-/** A checkpoint of a short run (made once per bin, like trainedOnce's), with `edit` applied to its checkpoint section. */
-const stoppedRuns = new Map();
+/** A checkpoint of a short run (made once per bin), with `edit` applied to its checkpoint section. */
 function editedCheckpoint(c, edit) {
-  if (!stoppedRuns.has(c.bin)) {
-    const first = context(c.bin);
+  const checkpoint = oncePerBin(c, 'stopped run', (first) => {
     const stopped = first.nnt(['train', '--limit', '300', '--epochs', '2', '--batch-size', '100', '--out', 'ck/w.json']);
     if (stopped.code !== 0) throw new Error(`the run to checkpoint failed: ${stopped.stderr}`);
-    stoppedRuns.set(c.bin, first.read('ck/w.checkpoint.json').toString('utf8'));
-  }
-  const doc = JSON.parse(stoppedRuns.get(c.bin));
+    return first.read('ck/w.checkpoint.json').toString('utf8');
+  });
+  const doc = JSON.parse(checkpoint);
   edit(doc);
   return c.write('ck/edited.json', JSON.stringify(doc));
 }
