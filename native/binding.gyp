@@ -9,11 +9,11 @@
   "targets": [
     {
       "target_name": "nnt_blas",
-      "sources": ["nnt_blas.c"],
+      "sources": ["nnt_blas.c", "nnt_sparse.c"],
       "defines": ["NAPI_VERSION=8", "<(blas_define)"],
-      "cflags": ["-O2", "<@(blas_cflags)"],
+      "cflags": ["-O3", "-ffp-contract=off", "<@(blas_cflags)"],
       "libraries": ["<@(blas_libs)"],
-      "xcode_settings": { "OTHER_CFLAGS": ["<@(blas_cflags)"] }
+      "xcode_settings": { "OTHER_CFLAGS": ["-ffp-contract=off", "<@(blas_cflags)"] }
     }
   ]
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <node_api.h>
 #include <cblas.h>
+#include "nnt_sparse.h"
 
 #define CHECK(call) do { if ((call) != napi_ok) return throw_last(env); } while (0)
 
@@ -38,16 +39,18 @@ static int get_size(napi_env env, napi_value value, const char *what, int *out) 
   return 1;
 }
 
-/* A Float64Array with at least `need` values: its data (byte offset included). Returns 0 after throwing. */
-static int get_doubles(napi_env env, napi_value value, const char *what, uint64_t need, double **out) {
+/* A typed array of `type` with at least `need` values: its data (byte offset included) and
+ * length. Returns 0 after throwing. */
+static int get_typed(napi_env env, napi_value value, const char *what, napi_typedarray_type want, uint64_t need,
+                     void **out, size_t *count) {
   bool is_typed = false;
   napi_typedarray_type type;
   size_t length = 0;
   void *data = NULL;
   char message[128];
   if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed ||
-      napi_get_typedarray_info(env, value, &type, &length, &data, NULL, NULL) != napi_ok || type != napi_float64_array) {
-    snprintf(message, sizeof message, "%s must be a Float64Array", what);
+      napi_get_typedarray_info(env, value, &type, &length, &data, NULL, NULL) != napi_ok || type != want) {
+    snprintf(message, sizeof message, "%s must be a%s", what, want == napi_int32_array ? "n Int32Array" : " Float64Array");
     napi_throw_type_error(env, NULL, message);
     return 0;
   }
@@ -56,8 +59,13 @@ static int get_doubles(napi_env env, napi_value value, const char *what, uint64_
     napi_throw_range_error(env, NULL, message);
     return 0;
   }
-  *out = (double *)data;
+  *out = data;
+  if (count) *count = length;
   return 1;
+}
+
+static int get_doubles(napi_env env, napi_value value, const char *what, uint64_t need, double **out) {
+  return get_typed(env, value, what, napi_float64_array, need, (void **)out, NULL);
 }
 
 static int overlap(const double *p, uint64_t n, const double *q, uint64_t m) {
@@ -106,6 +114,99 @@ static napi_value matmul(napi_env env, napi_callback_info info) { return product
 static napi_value matmul_trans_a(napi_env env, napi_callback_info info) { return product(env, info, 1, 0); }
 static napi_value matmul_trans_b(napi_env env, napi_callback_info info) { return product(env, info, 0, 1); }
 
+/* The largest index (entry >> 8) of entry[lo .. hi−1]: one pass the compiler vectorizes. */
+static uint32_t max_index(const int32_t *entry, int64_t lo, int64_t hi) {
+  uint32_t m = 0;
+  for (int64_t t = lo; t < hi; t++) {
+    const uint32_t index = (uint32_t)entry[t] >> 8;
+    m = index > m ? index : m;
+  }
+  return m;
+}
+
+static enum nnt_isa sparse_isa = NNT_NO_ISA;
+
+
+/*
+ * listProducts(start, entry, table, from, to, b, c, n, fused): rows from..to−1 of C (n columns)
+ * = the sparse list products (nnt_sparse.h), after checking that the starts rise within the
+ * entries and every index used is a row of B: the kernel follows them as raw addresses.
+ */
+static napi_value list_products(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 9) {
+    napi_throw_type_error(env, NULL, "expected (start, entry, table, from, to, b, c, n, fused)");
+    return NULL;
+  }
+  if (sparse_isa == NNT_NO_ISA) {
+    napi_throw_error(env, NULL, "the sparse products need AVX2 with FMA, or AVX-512");
+    return NULL;
+  }
+  int from, to, n;
+  bool fused = false;
+  if (!get_size(env, argv[3], "from", &from) || !get_size(env, argv[4], "to", &to) || !get_size(env, argv[7], "n", &n)) return NULL;
+  if (from > to) {
+    napi_throw_range_error(env, NULL, "from must not be above to");
+    return NULL;
+  }
+  int32_t *start, *entry;
+  double *table, *b, *c;
+  size_t entries, b_length;
+  if (!get_typed(env, argv[0], "start", napi_int32_array, (uint64_t)to + 1, (void **)&start, NULL) ||
+      !get_typed(env, argv[1], "entry", napi_int32_array, 0, (void **)&entry, &entries) ||
+      !get_doubles(env, argv[2], "table", 256, &table) ||
+      !get_typed(env, argv[5], "B", napi_float64_array, 0, (void **)&b, &b_length) ||
+      !get_doubles(env, argv[6], "C", (uint64_t)to * n, &c)) return NULL;
+  CHECK(napi_get_value_bool(env, argv[8], &fused));
+  const uint64_t nc = (uint64_t)to * n;
+  if (overlap(c, nc, b, b_length) || overlap(c, nc, table, 256)) {
+    napi_throw_range_error(env, NULL, "C overlaps B or the table");
+    return NULL;
+  }
+  if (n == 0 || from == to) return NULL;
+  for (int r = from; r < to; r++) {
+    if (!(start[r] >= 0 && start[r] <= start[r + 1] && (size_t)start[r + 1] <= entries)) {
+      napi_throw_range_error(env, NULL, "sparse matrix: a list starts outside its entries");
+      return NULL;
+    }
+  }
+  if (start[to] > start[from] && (uint64_t)max_index(entry, start[from], start[to]) >= b_length / (uint64_t)n) {
+    napi_throw_range_error(env, NULL, "sparse matrix: an entry's index is not a row of B");
+    return NULL;
+  }
+  nnt_list_products(sparse_isa, start, entry, table, from, to, b, c, n, fused);
+  return NULL;
+}
+
+static napi_value sparse_isa_name(napi_env env, napi_callback_info info);
+
+/* useSparseIsa(name): runs the sparse products on "avx2" where the processor has AVX-512 too
+ * (for the tests of both paths), or back on the widest; returns sparseIsa(). */
+static napi_value use_sparse_isa(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  char name[16] = "";
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof name, NULL) != napi_ok) {
+    napi_throw_type_error(env, NULL, "expected an instruction set's name");
+    return NULL;
+  }
+  const enum nnt_isa widest = nnt_sparse_isa();
+  if (strcmp(name, "avx2") == 0 && widest != NNT_NO_ISA) sparse_isa = NNT_AVX2;
+  else sparse_isa = widest;
+  return sparse_isa_name(env, info);
+}
+
+/* sparseIsa(): the instruction set of the sparse products, "avx512", "avx2", or "" (none: use WebAssembly). */
+static napi_value sparse_isa_name(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  CHECK(napi_create_string_utf8(env, sparse_isa == NNT_AVX512 ? "avx512" : sparse_isa == NNT_AVX2 ? "avx2" : "", NAPI_AUTO_LENGTH, &result));
+  return result;
+}
+
 /* setThreads(n): OpenBLAS's thread count (process-wide); returns the count it now uses, or 0
  * when the library is not OpenBLAS (another CBLAS manages its own threads). */
 static napi_value set_threads(napi_env env, napi_callback_info info) {
@@ -149,7 +250,11 @@ static napi_value init(napi_env env, napi_value exports) {
     { "matmulTransB", NULL, matmul_trans_b, NULL, NULL, NULL, napi_enumerable, NULL },
     { "setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL },
     { "library", NULL, library, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "listProducts", NULL, list_products, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "sparseIsa", NULL, sparse_isa_name, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "useSparseIsa", NULL, use_sparse_isa, NULL, NULL, NULL, napi_enumerable, NULL },
   };
+  sparse_isa = nnt_sparse_isa();
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;
 }

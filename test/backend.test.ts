@@ -30,7 +30,7 @@ describe('createKernels', () => {
     const wasm = `wasm-${best} ×${threads} thread${threads > 1 ? 's' : ''}`;
     // With the native addon built on OpenBLAS, auto sends large products to it (test/native.test.ts).
     const native = loadBlas().addon?.library().startsWith('openblas ');
-    if (native) expect(make('auto').name).toMatch(new RegExp(`^native-openblas-\\w+ for products of ≥ 262,144 multiply-adds, ${wasm} for the rest$`));
+    if (native) expect(make('auto').name).toMatch(new RegExp(`^native-openblas-\\w+ for products of ≥ 262,144 multiply-adds( and sparse ones \\((AVX2|AVX-512)\\))?, ${wasm} for the rest$`));
     else expect(make('auto').name).toBe(wasm);
     expect(make('wasm', { threads: 1, variant: 'simd' }).name).toBe('wasm-simd ×1 thread');
   });

@@ -155,10 +155,10 @@ if (blas) describe('with the addon', () => {
     const openblas = blas!.library().startsWith('openblas ');
     const auto = createKernels('auto', { variant: 'simd' });
     made.push(auto);
-    expect(auto.name).toMatch(openblas ? /^native-openblas-\w+ for products of ≥ 262,144 multiply-adds, wasm-simd ×\d+ threads? for the rest$/ : /^wasm-simd/);
+    expect(auto.name).toMatch(openblas ? /^native-openblas-\w+ for products of ≥ 262,144 multiply-adds( and sparse ones \((AVX2|AVX-512)\))?, wasm-simd ×\d+ threads? for the rest$/ : /^wasm-simd/);
     const two = createKernels('native', { threads: 2, variant: 'simd', chooser: { split: true, windowCalls: Infinity } });
     made.push(two);
-    expect(two.name).toMatch(/^native-\S+ for dense products, wasm-simd ×2 threads for the rest$/);
+    expect(two.name).toMatch(/^native-\S+ for dense products( and sparse ones \((AVX2|AVX-512)\))?, wasm-simd ×2 threads for the rest$/);
     process.env.NNT_NATIVE = '0';
     try {
       const off = createKernels('auto', { threads: 1, variant: 'simd' });
@@ -249,7 +249,7 @@ if (blas) describe('with the addon', () => {
   test('nnt train --backend native --verbose names the library, its core and the wasm threads', () => {
     const run = spawnSync(process.execPath, [join(ROOT, 'bin', 'nnt'), 'train', '--backend', 'native', '--threads', '2', '--limit', '300', '--epochs', '1', '--verbose', '-o', join(ROOT, 'test-output', 'native', 'w.json')], { encoding: 'utf8' });
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/^backend: native-(openblas-\w+|cblas) for dense products, wasm-[a-z-]+ ×2 threads for the rest$/m);
+    expect(run.stdout).toMatch(/^backend: native-(openblas-\w+|cblas) for dense products( and sparse ones \((AVX2|AVX-512)\))?, wasm-[a-z-]+ ×2 threads for the rest$/m);
     expect(run.stderr).toMatch(/^backend native-.*: no slow paths/m);
   }, 300_000);
 });

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { Kernels } from './kernels';
-import { loadBlas } from './native';
+import { addonPath, loadBlas } from './native';
 import { AUTO_NATIVE_MIN, NativeKernels } from './native-kernels';
 import { tsKernels } from './ts-kernels';
 import { WasmKernels } from './wasm-kernels';
@@ -46,9 +46,9 @@ export function createKernels(name: BackendName = 'auto', options: BackendOption
     if (name !== 'wasm') {
       const blas = loadBlas();
       if (name === 'native' && !blas.addon) throw new Error(blas.why);
-      if (name === 'native') return new NativeKernels(module, variant, threads, blas.addon!, 0, options.chooser);
+      if (name === 'native') return new NativeKernels(module, variant, threads, blas.addon!, 0, options.chooser, addonPath());
       // auto: only on OpenBLAS (another CBLAS may be the unoptimised reference), and only for large products.
-      if (blas.addon?.library().startsWith('openblas ')) return new NativeKernels(module, variant, threads, blas.addon, AUTO_NATIVE_MIN, options.chooser);
+      if (blas.addon?.library().startsWith('openblas ')) return new NativeKernels(module, variant, threads, blas.addon, AUTO_NATIVE_MIN, options.chooser, addonPath());
     }
     return new WasmKernels(module, variant, threads, options.chooser);
   } catch (error) {

@@ -1,7 +1,9 @@
 import type { BlasAddon } from './native';
+import type { SparseLists, SparseMatrix } from './sparse';
+import { checkLength } from './wasm-placement';
 import type { WasmVariant } from './wasm-module';
-import { WasmKernels } from './wasm-kernels';
-import type { ChooserOptions } from './wasm-scheduler';
+import { NATIVE_LIST_PRODUCTS, WasmKernels } from './wasm-kernels';
+import { shareStart, type ChooserOptions } from './wasm-scheduler';
 
 /**
  * The fewest multiply-adds (m·k·n) of a product that `auto` sends to CBLAS. Smaller ones stay
@@ -19,9 +21,19 @@ export const AUTO_NATIVE_MIN = 2 ** 18;
  * repeat bit for bit (test/native.test.ts). CBLAS runs on one thread: its sums depend on its
  * thread count, so more threads could not be switched off on a busy machine (as the wasm
  * threads are) without changing a run's bits, nor matched by a resumed run.
+ *
+ * The sparse first layer's products, where the processor has AVX2 with FMA or AVX-512, run in
+ * the addon's vector code on the calling thread (native/nnt_sparse.c): the sums of the wasm
+ * module, bit for bit (fused where its variant fuses), two to four times the width.
  */
 export class NativeKernels extends WasmKernels {
   override readonly name: string;
+  /** The addon's instruction set for the sparse products, "" when it has none here. */
+  private readonly sparseIsa: string;
+  /** Whether the wasm module fuses its multiply-adds (relaxed SIMD), so the sparse products must too. */
+  private readonly fused: boolean;
+  /** The arguments of a worker's part of a sparse product (native_list_products). */
+  private readonly partArgs = new Int32Array(13);
 
   constructor(
     module: WebAssembly.Module,
@@ -30,12 +42,17 @@ export class NativeKernels extends WasmKernels {
     private readonly blas: BlasAddon,
     private readonly minProduct = 0,
     chooser: ChooserOptions = {},
+    /** The addon's file: the worker threads load it to run their parts of the sparse products. */
+    addonFile?: string,
   ) {
-    super(module, variant, wasmThreads, chooser);
+    super(module, variant, wasmThreads, chooser, blas.sparseIsa() ? addonFile : undefined);
     blas.setThreads(1);
     const [library, ...config] = blas.library().split(' ');
     const core = library === 'openblas' ? `-${config[config.length - 1]}` : '';
-    const which = minProduct > 0 ? `products of ≥ ${minProduct.toLocaleString('en-US')} multiply-adds` : 'dense products';
+    this.sparseIsa = blas.sparseIsa();
+    this.fused = variant === 'relaxed-simd';
+    const dense = minProduct > 0 ? `products of ≥ ${minProduct.toLocaleString('en-US')} multiply-adds` : 'dense products';
+    const which = this.sparseIsa ? `${dense} and sparse ones (${this.sparseIsa === 'avx512' ? 'AVX-512' : 'AVX2'})` : dense;
     this.name = `native-${library}${core} for ${which}, wasm-${variant} ${count(wasmThreads)} for the rest`;
   }
 
@@ -52,6 +69,49 @@ export class NativeKernels extends WasmKernels {
   override matmulTransB(a: Float64Array, b: Float64Array, c: Float64Array, m: number, n: number, k: number): void {
     if (m * k * n < this.minProduct) return super.matmulTransB(a, b, c, m, n, k);
     this.blas.matmulTransB(a, b, c, m, n, k);
+  }
+
+  override sparseMatmul(a: SparseMatrix, b: Float64Array, c: Float64Array, n: number): void {
+    if (!this.sparseIsa) return super.sparseMatmul(a, b, c, n);
+    this.nativeLists(a, a.byRow, a.rows, a.cols, b, c, n);
+  }
+
+  override sparseMatmulTransA(a: SparseMatrix, b: Float64Array, c: Float64Array, n: number): void {
+    if (!this.sparseIsa) return super.sparseMatmulTransA(a, b, c, n);
+    this.nativeLists(a, a.byColumn, a.cols, a.rows, b, c, n);
+  }
+
+  /**
+   * Rows 0..count−1 of C from `lists`, the lists cut at equal shares of the entries over the
+   * threads (as the wasm kernels cut them: each row one sum, so the bits are the same on any
+   * count). The lists are checked here as the wasm kernels check them (the same errors), and
+   * again by the addon before it follows them, on every thread.
+   */
+  private nativeLists(a: SparseMatrix, lists: SparseLists, count: number, size: number, b: Float64Array, c: Float64Array, n: number): void {
+    const entries = this.checkSparse(a, lists, count, size);
+    checkLength('B', b, size * n);
+    checkLength('C', c, count * n);
+    const fused = this.fused && n >= 4;
+    const { start, entry } = lists;
+    const parts = this.inMemory(start, entry, a.table, b, c) ? this.threads.partsFor(entries * n, count) : 1;
+    const threads = parts > 1 ? this.threads.threadsFor(entries * n, count) : 1;
+    if (threads === 1) return this.blas.listProducts(start, entry, a.table, 0, count, b, c, n, fused);
+    const args = this.partArgs;
+    for (let t = 1; t < parts; t++) {
+      args.set([start.byteOffset, start.length, entry.byteOffset, entry.length, a.table.byteOffset]);
+      args[5] = shareStart(start, count, t, parts);
+      args[6] = shareStart(start, count, t + 1, parts);
+      args.set([b.byteOffset, b.length, c.byteOffset, c.length, n, fused ? 1 : 0], 7);
+      this.threads.start(t - 1, NATIVE_LIST_PRODUCTS, args);
+    }
+    this.blas.listProducts(start, entry, a.table, 0, shareStart(start, count, 1, parts), b, c, n, fused);
+    for (let t = 1; t < parts; t++) this.threads.wait(t - 1);
+  }
+
+  /** Whether every array is a view of the wasm memory (which the workers see). */
+  private inMemory(start: Int32Array, entry: Int32Array, table: Float64Array, b: Float64Array, c: Float64Array): boolean {
+    const at = (x: ArrayBufferView) => this.place.offsetOf(x) >= 0;
+    return at(start) && at(entry) && at(table) && at(b) && at(c);
   }
 }
 

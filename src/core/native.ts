@@ -12,6 +12,19 @@ export interface BlasAddon {
   matmulTransB(a: Float64Array, b: Float64Array, c: Float64Array, m: number, n: number, k: number): void;
   /** Sets OpenBLAS's (process-wide) thread count; returns the count it uses, 0 for a CBLAS without that knob. */
   setThreads(threads: number): number;
+  /**
+   * Rows from..to−1 of C (n columns) = the sparse list products of kernels.wat's sparse_matmul
+   * (Σ table[code] · row `index` of B over each list's entries, from +0 in order), with fused
+   * multiply-adds or not; throws when sparseIsa() is "" (native/nnt_sparse.c).
+   */
+  listProducts(
+    start: Int32Array, entry: Int32Array, table: Float64Array, from: number, to: number,
+    b: Float64Array, c: Float64Array, n: number, fused: boolean,
+  ): void;
+  /** The instruction set listProducts runs on: "avx512", "avx2" (with FMA), or "" (none on this processor). */
+  sparseIsa(): string;
+  /** Runs listProducts on "avx2" where the processor also has AVX-512 (to test both), or back on the widest ("" or any other name); returns sparseIsa(). */
+  useSparseIsa(name: string): string;
   /** e.g. "openblas OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY SkylakeX MAX_THREADS=64 SkylakeX", or "cblas". */
   library(): string;
 }

@@ -15,10 +15,8 @@ import { WasmScheduler, shareStart, splitAt, type ChooserOptions } from './wasm-
  * 9 µs against 14 for a batch's softmax: not worth a second exp to trust.) Sigmoid, where exp
  * is most of the layer's time, has one: exp.ts, in TypeScript and in kernels.wat alike.
  *
- * The dense products' results do not depend on the thread count: each thread computes whole
- * rows of C, and each entry is one sum over the same terms in the same order. The sparse
- * forward product is cut by ranges of indices instead (listProducts), so on more threads
- * its sums are added in parts: the same for a given thread count, different by rounding.
+ * The products' results do not depend on the thread count: each thread computes whole rows
+ * of C, and each entry is one sum over the same terms in the same order.
  */
 
 /** The calls worker threads can run, by number. */
@@ -29,6 +27,9 @@ const POOL_FUNCTIONS = [
   'im2col', 'col2im', 'max_pool_forward', 'max_pool_backward', 'max_pool_2x2', 'max_pool_2x2_backward',
   'avg_pool_forward', 'avg_pool_backward', 'im2col_transposed',
 ] as const;
+/** The worker calls: the module's, then the native addon's sparse products (NativeKernels), for workers given the addon. */
+const WORKER_CALLS = [...POOL_FUNCTIONS, 'native_list_products'];
+export const NATIVE_LIST_PRODUCTS = POOL_FUNCTIONS.length;
 /** A call's number in POOL_FUNCTIONS (what a worker is told to run). */
 const poolIndex = (name: (typeof POOL_FUNCTIONS)[number]): number => POOL_FUNCTIONS.indexOf(name);
 const GEMM = poolIndex('gemm'), SPARSE_MATMUL = poolIndex('sparse_matmul'), GATHER_ROWS = poolIndex('gather_rows'), GATHER_LISTS = poolIndex('gather_lists'), ADD_SCALED = poolIndex('add_scaled_bits');
@@ -54,25 +55,25 @@ const SLOT_A = 0, SLOT_B = 1, SLOT_C = 2, SLOT_TABLE = 4, SLOT_RULE = 5;
 export class WasmKernels implements Kernels {
   readonly name: string;
   readonly threadCount: number;
-  private readonly place = new WasmPlacement();
+  protected readonly place = new WasmPlacement();
   private readonly wasm: KernelExports;
-  private readonly threads: WasmScheduler;
+  protected readonly threads: WasmScheduler;
   private readonly lists: ByteLists;
   /** Per thread: gemm's scratch, for its packed blocks of A and B and its edge tiles (kernels.wat). */
   private readonly gemmScratch: Float64Array[] = [];
   /** Scratch of the gathers, and of gatherSparseLater (which a worker may be using while another gather runs). */
   private readonly gatherScratch: [GatherScratch, GatherScratch] = [newGatherScratch(), newGatherScratch()];
   readonly gatherSparseLater?: Kernels['gatherSparseLater'];
-  /** Per part: its share of a sparse product cut by indices, and the range of each list's entries it takes (listProducts). */
-  private readonly parts: Float64Array[] = [];
+  /** Per part of a sparse product: the range of each list's entries it takes (listProducts). */
   private readonly positions: Int32Array[] = [];
   private readonly args = new Int32Array(14);
 
-  constructor(module: WebAssembly.Module, variant: WasmVariant, threads: number, chooser: ChooserOptions = {}) {
+  /** `addon`: the native addon's file, for workers that run its sparse products (NativeKernels). */
+  constructor(module: WebAssembly.Module, variant: WasmVariant, threads: number, chooser: ChooserOptions = {}, addon?: string) {
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
     this.wasm = new WebAssembly.Instance(module, { env: { memory: this.place.heap.memory } }).exports as unknown as KernelExports;
     this.lists = new ByteLists(this.wasm, this.place);
-    this.threads = new WasmScheduler(module, this.place.heap.memory, threads, POOL_FUNCTIONS, (args) => this.lists.run(args), GATHER_LISTS, chooser);
+    this.threads = new WasmScheduler(module, this.place.heap.memory, threads, WORKER_CALLS, (args) => this.lists.run(args), GATHER_LISTS, chooser, addon);
     if (this.threads.hasWorkers) {
       this.gatherSparseLater = (src, indices, start, rows, cols, table, out) => this.gatherInBackground(src, indices, start, rows, cols, table, out);
     }
@@ -114,10 +115,9 @@ export class WasmKernels implements Kernels {
       this.place.countSlowPath('sparseMatmul');
       return tsKernels.sparseMatmul(a, b, c, n);
     }
-    // The parts take A's columns (B's rows) at equal shares of the entries (byColumn.start
-    // counts them), close to the SGD step's halves of B (splitAt): each thread reads mostly
-    // its own rows of B, which it also writes in the backward product and the SGD step.
-    this.listProducts(a, a.byRow, a.rows, a.cols, b, c, n, a.byColumn.start);
+    // The parts take A's rows (the images) at equal shares of the entries: each row of C is
+    // one sum in one order on any thread, so the bits do not depend on the thread count.
+    this.listProducts(a, a.byRow, a.rows, a.cols, b, c, n);
   }
 
   sparseMatmulTransA(a: SparseMatrix, b: Float64Array, c: Float64Array, n: number): void {
@@ -125,8 +125,7 @@ export class WasmKernels implements Kernels {
       this.place.countSlowPath('sparseMatmulTransA');
       return tsKernels.sparseMatmulTransA(a, b, c, n);
     }
-    // The parts take rows of C (A's columns, W's rows for dW = Xᵀ·dY) at equal shares of
-    // the entries: the rows of W that each one's part of the forward product reads.
+    // The parts take rows of C (A's columns, W's rows for dW = Xᵀ·dY) at equal shares of the entries.
     this.listProducts(a, a.byColumn, a.cols, a.rows, b, c, n);
   }
 
@@ -513,16 +512,10 @@ export class WasmKernels implements Kernels {
 
   /**
    * Row k of C (count×n) = Σ value · (row `index` of B, B size×n) over the entries of list k
-   * of `lists` (kernels.wat: sparse_matmul). The parts take the lists (rows of C) at equal
-   * shares of the entries; or, given `indexShares` (the starts of the lists by index), the
-   * index range instead, each into a part of C of its own, and the parts are added up. The
-   * parts are the same whether the scheduler runs them on the threads or one after the other
-   * on the calling thread, so the sums are too.
+   * of `lists` (kernels.wat: sparse_matmul, all indices). The parts take the lists (rows of C)
+   * at equal shares of the entries: each sum is the same on any thread.
    */
-  private listProducts(
-    a: SparseMatrix, lists: SparseLists, count: number, size: number,
-    b: Float64Array, c: Float64Array, n: number, indexShares?: Int32Array,
-  ): void {
+  private listProducts(a: SparseMatrix, lists: SparseLists, count: number, size: number, b: Float64Array, c: Float64Array, n: number): void {
     const entries = this.checkSparse(a, lists, count, size);
     checkLength('B', b, size * n);
     checkLength('C', c, count * n);
@@ -532,36 +525,21 @@ export class WasmKernels implements Kernels {
     const bOffset = this.place.place(b, SLOT_B, size * n, true);
     const cOffset = this.place.offsetOf(c);
     const cAt = cOffset >= 0 ? cOffset : this.place.slot(SLOT_C, count * n).byteOffset;
-    const shared = indexShares ? size : count;
-    const parts = this.threads.partsFor(entries * n, shared);
-    const threads = parts > 1 ? this.threads.threadsFor(entries * n, shared) : 1;
-    // Part t takes the lists from share(t) to share(t + 1), all indices; or, with
-    // indexShares, all lists, the indices from share(t) to share(t + 1), into its own part.
-    const shares = indexShares ?? start;
+    const parts = this.threads.partsFor(entries * n, count);
+    const threads = parts > 1 ? this.threads.threadsFor(entries * n, count) : 1;
     const partArgs = (t: number): Int32Array => {
-      const from = shareStart(shares, shared, t, parts), to = shareStart(shares, shared, t + 1, parts);
-      setArgs(
-        this.args, start.byteOffset, entry.byteOffset, table,
-        indexShares ? 0 : from, indexShares ? count : to, indexShares ? from : 0, indexShares ? to : size,
-        bOffset, n * 8, indexShares && t > 0 ? this.part(t, count * n).byteOffset : cAt, n * 8, n, this.pos(t, 2 * count).byteOffset,
-      );
+      const from = shareStart(start, count, t, parts), to = shareStart(start, count, t + 1, parts);
+      setArgs(this.args, start.byteOffset, entry.byteOffset, table, from, to, 0, size, bOffset, n * 8, cAt, n * 8, n, this.pos(t, 2 * count).byteOffset);
       return this.args;
     };
     if (threads > 1) for (let t = 1; t < parts; t++) this.threads.start(t - 1, SPARSE_MATMUL, partArgs(t));
     for (let t = 0; t < (threads > 1 ? 1 : parts); t++) this.sparseMatmulHere(partArgs(t));
-    for (let t = 1; t < parts; t++) {
-      if (threads > 1) this.threads.wait(t - 1);
-      if (indexShares) this.wasm.add_scaled(cAt, this.parts[t].byteOffset, 1, count * n);
-    }
+    if (threads > 1) for (let t = 1; t < parts; t++) this.threads.wait(t - 1);
     if (cOffset < 0) c.set(this.place.slot(SLOT_C, count * n).subarray(0, count * n));
   }
 
   private sparseMatmulHere(a: Int32Array): void {
     this.wasm.sparse_matmul(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12]);
-  }
-
-  private part(t: number, length: number): Float64Array {
-    return grown(this.parts, t, length, (n) => this.alloc(n));
   }
 
   private pos(t: number, length: number): Int32Array {
@@ -574,7 +552,7 @@ export class WasmKernels implements Kernels {
    * indices within the matrix (below `size`), or the kernel would read other arrays. Checked
    * in the memory, a vector pass over them. Returns the entry count.
    */
-  private checkSparse(a: SparseMatrix, lists: SparseLists, count: number, size: number): number {
+  protected checkSparse(a: SparseMatrix, lists: SparseLists, count: number, size: number): number {
     const entries = checkSparseShape(a);
     if (this.maxIndex(lists.start, count + 1) > entries) throw new RangeError('sparse matrix: a list starts outside its entries');
     if (entries > 0 && this.maxIndex(lists.entry, entries) >>> CODE_BITS >= size) {

@@ -31,12 +31,22 @@ const WORKER_SPINS = 100000;
 /** Plain JavaScript run in each worker (eval), so it works the same from src (ts-node/jest) and dist. */
 const workerSource = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, control, slot, functions } = workerData;
+const { module, memory, control, slot, functions, addon } = workerData;
 const c = new Int32Array(control, slot * ${SLOT} * 4, ${SLOT});
+// The native addon's sparse products on views of the memory (byte offsets and lengths), when it is given.
+const native = {};
+if (addon) {
+  const blas = require(addon);
+  native.native_list_products = (s, sn, e, en, t, from, to, b, bn, cc, cn, n, fused) => {
+    const buffer = memory.buffer;
+    blas.listProducts(new Int32Array(buffer, s, sn), new Int32Array(buffer, e, en), new Float64Array(buffer, t, 256), from, to,
+      new Float64Array(buffer, b, bn), new Float64Array(buffer, cc, cn), n, fused === 1);
+  };
+}
 let table;
 try {
   const { exports } = new WebAssembly.Instance(module, { env: { memory } });
-  table = functions.map((name) => exports[name]);
+  table = functions.map((name) => exports[name] ?? native[name]);
 } catch {}
 let seen = 0;
 for (;;) {
@@ -66,14 +76,17 @@ export class WorkerPool {
   /** Whether they do now (see setPolling). */
   private polls: boolean;
 
-  /** `functions` names the exports that `start` can call, by their index in this list. */
-  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, size: number, functions: readonly string[]) {
+  /**
+   * `functions` names the exports that `start` can call, by their index in this list; with
+   * `addon` (the native addon's file), also native_list_products, its listProducts on the memory.
+   */
+  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, size: number, functions: readonly string[], addon?: string) {
     this.canPoll = this.polls = size + 1 <= (os.availableParallelism?.() ?? os.cpus().length);
     const control = new SharedArrayBuffer(size * SLOT * 4);
     this.control = new Int32Array(control);
     this.setPolling(true);
     for (let slot = 0; slot < size; slot++) {
-      const worker = new Worker(workerSource, { eval: true, workerData: { module, memory, control, slot, functions } });
+      const worker = new Worker(workerSource, { eval: true, workerData: { module, memory, control, slot, functions, addon } });
       // Training ends when the caller is done; idle workers must not keep the process alive.
       worker.unref();
       this.workers.push(worker);

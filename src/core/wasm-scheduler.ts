@@ -31,9 +31,11 @@ export class WasmScheduler {
     /** The function number of the background job on a worker. */
     private readonly backgroundFunction: number,
     options: ChooserOptions = {},
+    /** The native addon's file, for workers that run its sparse products (WorkerPool). */
+    addon?: string,
   ) {
     if (threads > 1) {
-      const pool = (this.pool = new WorkerPool(module, memory, threads - 1, functions));
+      const pool = (this.pool = new WorkerPool(module, memory, threads - 1, functions, addon));
       const lookAtLoad = () => pool.setPolling(!othersBusy(threads));
       lookAtLoad();
       this.chooser = new SplitChooser(options.now, options.windowCalls, lookAtLoad, options.split);

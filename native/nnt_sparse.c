@@ -1,0 +1,149 @@
+/*
+ * The sparse first layer's two products (Kernels.sparseMatmul and sparseMatmulTransA) as
+ * AVX2 or AVX-512 code, for the native backend: the one kernel of the default two-layer run
+ * that WebAssembly's 128-bit SIMD leaves load- and issue-bound.
+ *
+ * Row r of C (n columns) = Σ table[code] · (row `index` of B) over the entries of list r
+ * (entry = index·256 + code, src/core/sparse.ts), from +0, entry by entry in order: each
+ * column is one chain of multiply-adds, whatever the vector width, so the sums are those of
+ * kernels.wat's sparse_matmul bit for bit: fused (one rounding, as relaxed SIMD's madd is
+ * where the processor has FMA) or multiply then add (plain SIMD, and the TypeScript
+ * reference). The build passes -ffp-contract=off so that the compiler fuses nothing itself.
+ */
+#include <stdint.h>
+#include <string.h>
+#include "nnt_sparse.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define NNT_X86 1
+#endif
+
+#ifdef NNT_X86
+
+/*
+ * Two lists at a time, each column block's sums of both in registers: one list's chain of
+ * multiply-adds per column waits on each step's latency (four cycles), two chains keep the
+ * units busy. The two run side by side over their common length, then the longer one alone.
+ * VEC, ZERO, LOAD (x, the last vector masked), STORE, BROADCAST and MADD name one width's
+ * instructions; V (the block's vectors) is a constant wherever this is expanded.
+ */
+#define PAIR_BODY(VEC, ZERO, LOAD, STORE, BROADCAST, MADD)                                         \
+  VEC s[MAXV], u[MAXV];                                                                           \
+  _Pragma("GCC unroll 12") for (int v = 0; v < MAXV; v++) s[v] = u[v] = ZERO();                   \
+  const int64_t la = endA - ea, lb = endB - eb, both = la < lb ? la : lb;                          \
+  for (int64_t t = 0; t < both; t++) {                                                            \
+    const VEC xa = BROADCAST(table + (ea[t] & 255)), xb = BROADCAST(table + (eb[t] & 255));        \
+    const double *ra = b + (int64_t)((uint32_t)ea[t] >> 8) * n, *rb = b + (int64_t)((uint32_t)eb[t] >> 8) * n; \
+    _Pragma("GCC unroll 12") for (int v = 0; v < MAXV; v++) {                                     \
+      if (v >= V) break;                                                                           \
+      s[v] = MADD(xa, LOAD(ra, v), s[v]);                                                          \
+      u[v] = MADD(xb, LOAD(rb, v), u[v]);                                                          \
+    }                                                                                              \
+  }                                                                                                \
+  PAIR_REST(VEC, ea + both, endA, s, LOAD, BROADCAST, MADD)                                            \
+  PAIR_REST(VEC, eb + both, endB, u, LOAD, BROADCAST, MADD)                                            \
+  _Pragma("GCC unroll 12") for (int v = 0; v < MAXV; v++) {                                       \
+    if (v >= V) break;                                                                             \
+    STORE(ca, v, s[v]);                                                                            \
+    STORE(cb, v, u[v]);                                                                            \
+  }
+
+/* The rest of one list, after the common length (no address of the sums is taken: registers). */
+#define PAIR_REST(VEC, E, END, SUMS, LOAD, BROADCAST, MADD)                                           \
+  for (const int32_t *e = E; e < END; e++) {                                                      \
+    const VEC x = BROADCAST(table + (*e & 255));                                                  \
+    const double *r = b + (int64_t)((uint32_t)*e >> 8) * n;                                       \
+    _Pragma("GCC unroll 12") for (int v = 0; v < MAXV; v++) {                                     \
+      if (v >= V) break;                                                                           \
+      SUMS[v] = MADD(x, LOAD(r, v), SUMS[v]);                                                      \
+    }                                                                                              \
+  }
+
+#define PAIR_ARGS const int32_t *ea, const int32_t *endA, const int32_t *eb, const int32_t *endB, \
+  const double *table, const double *b, int64_t n, double *ca, double *cb, int V
+
+/* AVX2: vectors of 4 columns, at most 6 a block (two lists' 12 sums and 3 more of 16 registers). */
+#define MAXV 6
+#define AVX2 __attribute__((target("avx2,fma"), always_inline)) static inline
+#define L2(row, v) (v == V - 1 ? _mm256_maskload_pd((row) + 4 * (v), tail) : _mm256_loadu_pd((row) + 4 * (v)))
+#define S2(c, v, x) (v == V - 1 ? _mm256_maskstore_pd((c) + 4 * (v), tail, x) : _mm256_storeu_pd((c) + 4 * (v), x))
+#define FMA2(x, w, s) _mm256_fmadd_pd(x, w, s)
+#define MULADD2(x, w, s) _mm256_add_pd(s, _mm256_mul_pd(x, w))
+AVX2 void pair_avx2_fused(PAIR_ARGS, __m256i tail) { PAIR_BODY(__m256d, _mm256_setzero_pd, L2, S2, _mm256_broadcast_sd, FMA2) }
+AVX2 void pair_avx2_plain(PAIR_ARGS, __m256i tail) { PAIR_BODY(__m256d, _mm256_setzero_pd, L2, S2, _mm256_broadcast_sd, MULADD2) }
+#undef MAXV
+
+/* AVX-512: vectors of 8 columns, at most 12 a block (24 sums of 32 registers). */
+#define MAXV 12
+#define AVX512 __attribute__((target("avx512f"), always_inline)) static inline
+#define L8(row, v) (v == V - 1 ? _mm512_maskz_loadu_pd(tail, (row) + 8 * (v)) : _mm512_loadu_pd((row) + 8 * (v)))
+#define S8(c, v, x) (v == V - 1 ? _mm512_mask_storeu_pd((c) + 8 * (v), tail, x) : _mm512_storeu_pd((c) + 8 * (v), x))
+#define B8(p) _mm512_set1_pd(*(p))
+#define FMA8(x, w, s) _mm512_fmadd_pd(x, w, s)
+#define MULADD8(x, w, s) _mm512_add_pd(s, _mm512_mul_pd(x, w))
+AVX512 void pair_avx512_fused(PAIR_ARGS, __mmask8 tail) { PAIR_BODY(__m512d, _mm512_setzero_pd, L8, S8, B8, FMA8) }
+AVX512 void pair_avx512_plain(PAIR_ARGS, __mmask8 tail) { PAIR_BODY(__m512d, _mm512_setzero_pd, L8, S8, B8, MULADD8) }
+#undef MAXV
+
+/* One block of `width` columns for lists r and r + 1, V a constant in each case. */
+#define CASE(K, F) case K: return F(ea, endA, eb, endB, table, b, n, ca, cb, K, tail);
+#define PAIR(F) \
+  if (fused) switch (V) { CASES(F##_fused) } else switch (V) { CASES(F##_plain) }
+
+__attribute__((target("avx2,fma"))) static void pair_avx2(PAIR_ARGS, int width, int fused) {
+  (void)V;
+  V = (width + 3) / 4;
+  const int last = width - 4 * (V - 1);
+  const __m256i tail = _mm256_setr_epi64x(-1, last > 1 ? -1 : 0, last > 2 ? -1 : 0, last > 3 ? -1 : 0);
+#define CASES(F) CASE(1, F) CASE(2, F) CASE(3, F) CASE(4, F) CASE(5, F) CASE(6, F)
+  PAIR(pair_avx2)
+#undef CASES
+}
+
+__attribute__((target("avx512f"))) static void pair_avx512(PAIR_ARGS, int width, int fused) {
+  (void)V;
+  V = (width + 7) / 8;
+  const __mmask8 tail = (__mmask8)(0xff >> (8 * V - width));
+#define CASES(F) CASE(1, F) CASE(2, F) CASE(3, F) CASE(4, F) CASE(5, F) CASE(6, F) \
+  CASE(7, F) CASE(8, F) CASE(9, F) CASE(10, F) CASE(11, F) CASE(12, F)
+  PAIR(pair_avx512)
+#undef CASES
+}
+
+#endif /* NNT_X86 */
+
+/* The widest block of columns each instruction set keeps in registers for two lists. */
+static int block_columns(enum nnt_isa isa) { return isa == NNT_AVX512 ? 96 : 24; }
+
+enum nnt_isa nnt_sparse_isa(void) {
+#ifdef NNT_X86
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return NNT_AVX512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return NNT_AVX2;
+#endif
+  return NNT_NO_ISA;
+}
+
+void nnt_list_products(enum nnt_isa isa, const int32_t *start, const int32_t *entry, const double *table,
+                       int64_t from, int64_t to, const double *b, double *c, int64_t n, int fused) {
+#ifdef NNT_X86
+  const int most = block_columns(isa);
+  for (int64_t j = 0; j < n; j += most) {
+    const int width = (int)(n - j < most ? n - j : most);
+    /* Lists in pairs; an odd last one goes second beside an empty first list, whose zeros
+     * are stored to the same row just before the list's sums (PAIR_BODY stores a, then b). */
+    for (int64_t r = from; r < to; r += 2) {
+      const int64_t q = r + 1 < to ? r + 1 : r;
+      const int32_t *ea = entry + start[r], *endA = q == r ? ea : entry + start[r + 1];
+      const int32_t *eb = entry + start[q], *endB = entry + start[q + 1];
+      double *ca = c + r * n + j, *cb = c + q * n + j;
+      if (isa == NNT_AVX512) pair_avx512(ea, endA, eb, endB, table, b + j, n, ca, cb, 0, width, fused);
+      else pair_avx2(ea, endA, eb, endB, table, b + j, n, ca, cb, 0, width, fused);
+    }
+  }
+#else
+  (void)isa; (void)start; (void)entry; (void)table; (void)from; (void)to; (void)b; (void)c; (void)n; (void)fused;
+#endif
+}
+
