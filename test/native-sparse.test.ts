@@ -85,14 +85,15 @@ if (!isa) {
     const start = Int32Array.from([0, 2, 3]), entry = Int32Array.from([0 * 256 + 1, 2 * 256 + 2, 1 * 256 + 3]);
     const table = Float64Array.from({ length: 256 }, (_, b) => b);
     const b = new Float64Array(3 * 4).fill(1), guard = new Float64Array(12).fill(7), c = guard.subarray(0, 8);
-    const call = (s: Int32Array = start, e: Int32Array = entry, bb: Float64Array = b, cc: Float64Array = c, to = 2, n = 4) => () => blas!.listProducts(s, e, table, 0, to, bb, cc, n, true);
+    const call = (s: Int32Array = start, e: Int32Array = entry, bb: Float64Array = b, cc: Float64Array = c, to = 2, n = 4) => () => blas!.listProducts(s, e, 0, to, 3, table, bb, cc, n, true);
     expect(call(Int32Array.from([0, 4, 3]))).toThrow(/^sparse matrix: a list starts outside its entries$/);
     expect(call(Int32Array.from([0, 2, 1]))).toThrow(/^sparse matrix: a list starts outside its entries$/);
-    expect(call(start, Int32Array.from([0, 3 * 256 + 2, 256]))).toThrow(/^sparse matrix: an entry's index is not a row of B$/);
-    expect(call(start, Int32Array.from([0, -1, 256]))).toThrow(/^sparse matrix: an entry's index is not a row of B$/);
+    expect(call(start, Int32Array.from([0, 3 * 256 + 2, 256]))).toThrow(/^sparse matrix: an entry lies outside the matrix$/);
+    expect(call(start, Int32Array.from([0, -1, 256]))).toThrow(/^sparse matrix: an entry lies outside the matrix$/);
     expect(call(start, entry, b, guard.subarray(0, 7))).toThrow(/^C has 7 values, the kernel needs 8$/);
     expect(call(start, entry, b, b.subarray(0, 8))).toThrow(/^C overlaps B or the table$/);
     expect(call(start, entry, b, c, 3)).toThrow(/^start has 3 values, the kernel needs 4$/);
+    expect(call(start, entry, b.subarray(0, 11))).toThrow(/^B has 11 values, the kernel needs 12$/);
     expect(call(Float64Array.from(start) as unknown as Int32Array)).toThrow(/^start must be an Int32Array$/);
     expect(Array.from(guard)).toEqual(new Array(12).fill(7));
     call()();

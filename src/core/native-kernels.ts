@@ -1,5 +1,5 @@
-import type { BlasAddon } from './native';
-import type { SparseLists, SparseMatrix } from './sparse';
+import { ownError, type BlasAddon } from './native';
+import { checkSparseShape, type SparseLists, type SparseMatrix } from './sparse';
 import { checkLength } from './wasm-placement';
 import type { WasmVariant } from './wasm-module';
 import { NATIVE_LIST_PRODUCTS, WasmKernels } from './wasm-kernels';
@@ -33,7 +33,7 @@ export class NativeKernels extends WasmKernels {
   /** Whether the wasm module fuses its multiply-adds (relaxed SIMD), so the sparse products must too. */
   private readonly fused: boolean;
   /** The arguments of a worker's part of a sparse product (native_list_products). */
-  private readonly partArgs = new Int32Array(13);
+  private readonly workerArgs = new Int32Array(14);
 
   constructor(
     module: WebAssembly.Module,
@@ -84,28 +84,40 @@ export class NativeKernels extends WasmKernels {
   /**
    * Rows 0..count−1 of C from `lists`, the lists cut at equal shares of the entries over the
    * threads (as the wasm kernels cut them: each row one sum, so the bits are the same on any
-   * count). The lists are checked here as the wasm kernels check them (the same errors), and
-   * again by the addon before it follows them, on every thread.
+   * count). The addon checks the starts and indices it follows, on every thread, as the wasm
+   * kernels check them (a RangeError saying which), so they are not checked twice here.
    */
   private nativeLists(a: SparseMatrix, lists: SparseLists, count: number, size: number, b: Float64Array, c: Float64Array, n: number): void {
-    const entries = this.checkSparse(a, lists, count, size);
+    const entries = checkSparseShape(a);
     checkLength('B', b, size * n);
     checkLength('C', c, count * n);
     const fused = this.fused && n >= 4;
     const { start, entry } = lists;
     const parts = this.inMemory(start, entry, a.table, b, c) ? this.threads.partsFor(entries * n, count) : 1;
     const threads = parts > 1 ? this.threads.threadsFor(entries * n, count) : 1;
-    if (threads === 1) return this.blas.listProducts(start, entry, a.table, 0, count, b, c, n, fused);
-    const args = this.partArgs;
-    for (let t = 1; t < parts; t++) {
-      args.set([start.byteOffset, start.length, entry.byteOffset, entry.length, a.table.byteOffset]);
-      args[5] = shareStart(start, count, t, parts);
-      args[6] = shareStart(start, count, t + 1, parts);
-      args.set([b.byteOffset, b.length, c.byteOffset, c.length, n, fused ? 1 : 0], 7);
-      this.threads.start(t - 1, NATIVE_LIST_PRODUCTS, args);
+    try {
+      // Split, the lists are checked first, so that no part can fail after another has started.
+      if (threads > 1) this.blas.checkLists(start, entry, 0, count, size);
+      for (let t = 1; t < threads; t++) this.threads.start(t - 1, NATIVE_LIST_PRODUCTS, this.partArgs(a, lists, count, size, b, c, n, fused, t, parts));
+      const to = threads > 1 ? shareStart(start, count, 1, parts) : count;
+      this.blas.listProducts(start, entry, 0, to, size, a.table, b, c, n, fused);
+      for (let t = 1; t < threads; t++) this.threads.wait(t - 1);
+    } catch (error) {
+      throw ownError(error);
     }
-    this.blas.listProducts(start, entry, a.table, 0, shareStart(start, count, 1, parts), b, c, n, fused);
-    for (let t = 1; t < parts; t++) this.threads.wait(t - 1);
+  }
+
+  /** The arguments of part t on a worker (native_list_products in wasm-pool.ts): byte offsets and lengths in the memory. */
+  private partArgs(
+    a: SparseMatrix, { start, entry }: SparseLists, count: number, size: number, b: Float64Array, c: Float64Array, n: number,
+    fused: boolean, t: number, parts: number,
+  ): Int32Array {
+    const args = this.workerArgs;
+    args[0] = start.byteOffset; args[1] = start.length; args[2] = entry.byteOffset; args[3] = entry.length;
+    args[4] = shareStart(start, count, t, parts); args[5] = shareStart(start, count, t + 1, parts); args[6] = size;
+    args[7] = a.table.byteOffset; args[8] = b.byteOffset; args[9] = size * n; args[10] = c.byteOffset; args[11] = count * n;
+    args[12] = n; args[13] = fused ? 1 : 0;
+    return args;
   }
 
   /** Whether every array is a view of the wasm memory (which the workers see). */

@@ -14,13 +14,16 @@ export interface BlasAddon {
   setThreads(threads: number): number;
   /**
    * Rows from..to−1 of C (n columns) = the sparse list products of kernels.wat's sparse_matmul
-   * (Σ table[code] · row `index` of B over each list's entries, from +0 in order), with fused
-   * multiply-adds or not; throws when sparseIsa() is "" (native/nnt_sparse.c).
+   * (Σ table[code] · row `index` of B (size×n) over each list's entries, from +0 in order),
+   * with fused multiply-adds or not, after checking the lists as checkLists does; throws when
+   * sparseIsa() is "" (native/nnt_sparse.c).
    */
   listProducts(
-    start: Int32Array, entry: Int32Array, table: Float64Array, from: number, to: number,
-    b: Float64Array, c: Float64Array, n: number, fused: boolean,
+    start: Int32Array, entry: Int32Array, from: number, to: number, size: number,
+    table: Float64Array, b: Float64Array, c: Float64Array, n: number, fused: boolean,
   ): void;
+  /** Throws a RangeError unless lists from..to−1 start in order within the entries and every index is below size. */
+  checkLists(start: Int32Array, entry: Int32Array, from: number, to: number, size: number): void;
   /** The instruction set listProducts runs on: "avx512", "avx2" (with FMA), or "" (none on this processor). */
   sparseIsa(): string;
   /** Runs listProducts on "avx2" where the processor also has AVX-512 (to test both), or back on the widest ("" or any other name); returns sparseIsa(). */
@@ -37,6 +40,16 @@ export function addonPath(): string {
 }
 
 const loads = new Map<string, BlasLoad>();
+
+/**
+ * An error of the addon, made again in this context: the addon's errors come from Node's main
+ * context, so in another (jest's vm, say) `instanceof RangeError` would fail on them.
+ */
+export function ownError(error: unknown): unknown {
+  if (error instanceof Error || typeof error !== 'object' || error === null) return error;
+  const { name, message } = error as Error;
+  return name === 'RangeError' ? new RangeError(message) : name === 'TypeError' ? new TypeError(message) : new Error(message);
+}
 
 /** The addon, or one sentence saying why there is none and how to get it. Loaded once per file. */
 export function loadBlas(file = addonPath()): BlasLoad {

@@ -37,9 +37,9 @@ const c = new Int32Array(control, slot * ${SLOT} * 4, ${SLOT});
 const native = {};
 if (addon) {
   const blas = require(addon);
-  native.native_list_products = (s, sn, e, en, t, from, to, b, bn, cc, cn, n, fused) => {
+  native.native_list_products = (s, sn, e, en, from, to, size, t, b, bn, cc, cn, n, fused) => {
     const buffer = memory.buffer;
-    blas.listProducts(new Int32Array(buffer, s, sn), new Int32Array(buffer, e, en), new Float64Array(buffer, t, 256), from, to,
+    blas.listProducts(new Int32Array(buffer, s, sn), new Int32Array(buffer, e, en), from, to, size, new Float64Array(buffer, t, 256),
       new Float64Array(buffer, b, bn), new Float64Array(buffer, cc, cn), n, fused === 1);
   };
 }
