@@ -81,7 +81,7 @@ export { clipGradientNorm } from './optim/clip';
 export { learningRateAt, scheduleTypes, type ScheduleSpec, type Warmup, type TrainingProgress } from './optim/schedule';
 export { dependsOnRunLength } from './optim/schedule';
 export { EarlyStopping, type EarlyStoppingState } from './train/early-stopping';
-export { createKernels, defaultThreads, wasmSupport, type BackendName, type BackendOptions, type WasmVariant } from './core/backend';
+export { createKernels, defaultThreads, threadsForLoad, wasmSupport, type BackendName, type BackendOptions, type WasmVariant } from './core/backend';
 export { compareRuns, sweepRuns, configLabel, type CompareRun, type CompareRow, type CompareOptions } from './train/compare';
 export { checkLayers, checkProbe, layerFactories, type LayerFactory, type LayerProbe, type LayerCheckResult } from './net/layer-gradcheck';
 export { checkLayer, type LayerReport, type Finding, type CheckLayerOptions } from './check-layer/check';

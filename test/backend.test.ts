@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { createKernels, defaultThreads, wasmSupport } from '../src/core/backend';
+import os from 'node:os';
+import { createKernels, defaultThreads, threadsForLoad, wasmSupport } from '../src/core/backend';
 import { loadBlas } from '../src/core/native';
 import { tsKernels } from '../src/core/ts-kernels';
 import { Rng } from '../src/core/rng';
@@ -23,16 +24,29 @@ describe('createKernels', () => {
     expect(createKernels('ts')).toBe(tsKernels);
   });
 
-  test('auto picks the best WebAssembly build this Node has, with one thread per core by default', () => {
+  test('auto picks the best WebAssembly build this Node has, with one thread per core by default on an idle machine', () => {
     expect(wasmSupport()).toContain('simd');
     const best = wasmSupport()[0];
     const threads = defaultThreads();
+    jest.spyOn(os, 'loadavg').mockReturnValue([0, 0, 0]);
     const wasm = `wasm-${best} ×${threads} thread${threads > 1 ? 's' : ''}`;
     // With the native addon built on OpenBLAS, auto sends large products to it (test/native.test.ts).
     const native = loadBlas().addon?.library().startsWith('openblas ');
     if (native) expect(make('auto').name).toMatch(new RegExp(`^native-openblas-\\w+ for products of ≥ 262,144 multiply-adds( and sparse ones \\((AVX2|AVX-512)\\))?, ${wasm} for the rest$`));
     else expect(make('auto').name).toBe(wasm);
     expect(make('wasm', { threads: 1, variant: 'simd' }).name).toBe('wasm-simd ×1 thread');
+    jest.restoreAllMocks();
+  });
+
+  test('by default, one thread and one more per core the load average leaves idle', () => {
+    expect([0, 0.4, 0.9, 1, 1.2, 2, 7].map((load) => threadsForLoad(2, load))).toEqual([2, 2, 2, 2, 1, 1, 1]);
+    expect([0, 3, 6.5, 8, 20].map((load) => threadsForLoad(8, load))).toEqual([8, 6, 2, 1, 1]);
+    jest.spyOn(os, 'loadavg').mockReturnValue([defaultThreads() + 1, 0, 0]);
+    try {
+      expect(make('wasm').name).toMatch(/ ×1 thread$/);
+    } finally {
+      jest.restoreAllMocks();
+    }
   });
 
   test('bad names and thread counts are refused', () => {

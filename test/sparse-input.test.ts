@@ -90,6 +90,20 @@ describe('a sparse batch into the first Affine layer', () => {
     }
   });
 
+  test.each(['simd', 'relaxed-simd'] as const)('on wasm-%s: two threads, every call split, give the bits of one', (variant) => {
+    const one = createKernels('wasm', { variant, threads: 1 });
+    const two = createKernels('wasm', { variant, threads: 2, chooser: { split: true, windowCalls: Infinity } });
+    try {
+      const a = mnistBatch(100, one), b = mnistBatch(100, two);
+      const first = pass(twoLayer(one), a.sparse, a.labels);
+      const split = pass(twoLayer(two), b.sparse, b.labels);
+      expect(differences(split, first)).toEqual(first.map(() => -1));
+    } finally {
+      one.dispose?.();
+      two.dispose?.();
+    }
+  });
+
   test('a network whose first layer is not an InputAffine asks for dense batches, and reads lists written out in full', () => {
     const net = new Network([new Relu('relu1', tsKernels), new Affine('affine1', 784, 10, tsKernels)], new SoftmaxWithLoss(tsKernels));
     expect(net.inputForm).toBe('dense');

@@ -38,7 +38,7 @@ export function buildProgram(): Command {
     .option('-o, --out <file>', 'weights file; metrics and checkpoint go beside it')
     .option('--resume <checkpoint>', 'continue an interrupted run from its checkpoint')
     .addOption(new Option('--backend <name>', 'kernels: wasm (SIMD), native (wasm + the system\'s CBLAS, if built), ts (reference), auto (wasm when it works)').choices(['auto', 'wasm', 'native', 'ts']))
-    .option('--threads <n>', 'threads for the wasm kernels (default: the number of cores)', positiveInt)
+    .option('--threads <n>', 'threads for the wasm kernels (default: one, and one more per core the load average leaves idle)', positiveInt)
     .option('-q, --quiet', 'print only the epoch lines (no progress, header or summary)')
     .option('--json', 'print one JSON document when the run ends (status, files, every epoch\'s metrics), nothing else')
     .option('--verbose', 'at the end, say on stderr what the backend did: TypeScript fallbacks (slow paths), thread windows')

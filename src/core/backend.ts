@@ -13,8 +13,9 @@ export type BackendName = 'auto' | 'wasm' | 'native' | 'ts';
 
 export interface BackendOptions {
   /**
-   * Threads for the matrix products, the caller's included (default: the number of cores; 1 =
-   * no workers). The native backend's CBLAS always runs on one (see NativeKernels).
+   * Threads for the matrix products, the caller's included (default: threadsForLoad(), the
+   * cores the load average leaves idle and this one; 1 = no workers). The native backend's
+   * CBLAS always runs on one (see NativeKernels).
    */
   threads?: number;
   /** Force the plain-SIMD module even where fused multiply-add (relaxed SIMD) is available. */
@@ -39,7 +40,7 @@ export interface BackendOptions {
 export function createKernels(name: BackendName = 'auto', options: BackendOptions = {}): Kernels {
   if (name === 'ts') return tsKernels;
   if (name !== 'wasm' && name !== 'auto' && name !== 'native') throw new RangeError(`unknown backend "${name}" (expected auto, wasm, native or ts)`);
-  const threads = options.threads ?? defaultThreads();
+  const threads = options.threads ?? threadsForLoad();
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
   try {
     const { module, variant } = loadKernelModule(options.variant);
@@ -57,6 +58,19 @@ export function createKernels(name: BackendName = 'auto', options: BackendOption
   }
 }
 
+/** The number of cores. */
 export function defaultThreads(): number {
   return os.availableParallelism?.() ?? os.cpus().length;
+}
+
+/**
+ * The thread count when none is given: this thread, and one more per core that the load
+ * average (the last minute's runnable processes) leaves idle, up to the cores. On a machine
+ * whose other processes keep the cores busy a second thread only waits for a core (and its
+ * start costs a busy core's time slices), so the run keeps to one; the scheduler still adapts
+ * while it runs (SplitChooser). A run's bits do not depend on the count. Where there is no
+ * load average (Windows: zeros), every core.
+ */
+export function threadsForLoad(cores = defaultThreads(), load = os.loadavg()[0]): number {
+  return Math.max(1, Math.min(cores, 1 + Math.floor(cores - load)));
 }

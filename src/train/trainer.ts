@@ -396,17 +396,22 @@ function checkResumedLength(saved: Config, config: Config, batches: number, prog
 }
 
 /**
- * A run's bits depend on its backend and thread count (the sums of a product split over
- * threads are added in parts): a checkpoint resumed on others continues a different run,
- * which is allowed (the machine may have changed) but said, in one line.
+ * A run's bits depend on its backend (not on its thread count: every kernel gives each entry
+ * the same sum on any number of threads): a checkpoint resumed on another continues a
+ * different run, which is allowed (the machine may have changed) but said, in one line.
  */
 function warnOtherBackend(checkpoint: Checkpoint, setup: TrainSetup): void {
-  const { name, threadCount = 1 } = setup.kernels;
-  if (checkpoint.backend === undefined || (checkpoint.backend === name && checkpoint.threads === threadCount)) return;
+  const { name } = setup.kernels;
+  if (checkpoint.backend === undefined || withoutThreads(checkpoint.backend) === withoutThreads(name)) return;
   setup.warn?.(
     `${setup.where}: the checkpoint was trained on ${checkpoint.backend}, this run uses ${name}: ` +
       'its weights will differ (by rounding) from those of an uninterrupted run',
   );
+}
+
+/** A backend's name without its thread count ("wasm-relaxed-simd ×2 threads" → "wasm-relaxed-simd"). */
+function withoutThreads(backend: string): string {
+  return backend.replace(/ ×\d+ threads?/, '');
 }
 
 export function formatMetric(metric: 'accuracy' | 'loss', value: number): string {
