@@ -8,6 +8,7 @@
  * is the speed the layer sees. Then microseconds per call of the step's other kernels at the
  * two-layer net's sizes.
  */
+import { loadBlas } from '../src/core/native';
 import { PIXEL_SCALE, Rng, allocSparseMatrix, createKernels, defaultThreads, gatherInput, listsInput, loadTrainSet, wasmSupport, type Kernels, type SparseMatrix } from '../src/index';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -141,6 +142,8 @@ for (const variant of [...support].reverse()) {
   backends.push(createKernels('wasm', { variant, threads: 1 }));
   if (cores > 1) backends.push(createKernels('wasm', { variant, threads: cores }));
 }
+// The native backend where its addon loads: CBLAS for the dense products, its own AVX2/AVX-512 code for the sparse ones.
+if (loadBlas().addon) for (const threads of cores > 1 ? [1, cores] : [1]) backends.push(createKernels('native', { threads }));
 const numpy = numpyGflops();
 console.log(`GFLOP/s (median of 9), wasm support: ${support.join(', ') || 'none'}; other processes may share the cores`);
 console.log(`numpy: ${typeof numpy === 'string' ? `could not run (${numpy})` : numpy.blas} (median of 9; dense on the sparse rows too)\n`);

@@ -39,8 +39,8 @@ describe('createKernels', () => {
   });
 
   test('by default, one thread and one more per core the load average leaves idle', () => {
-    expect([0, 0.4, 0.9, 1, 1.2, 2, 7].map((load) => threadsForLoad(2, load))).toEqual([2, 2, 2, 2, 1, 1, 1]);
-    expect([0, 3, 6.5, 8, 20].map((load) => threadsForLoad(8, load))).toEqual([8, 6, 2, 1, 1]);
+    expect([0, 0.4, 1, 1.4, 1.6, 2, 7].map((load) => threadsForLoad(2, load))).toEqual([2, 2, 2, 2, 1, 1, 1]);
+    expect([0, 3, 6.7, 8, 20].map((load) => threadsForLoad(8, load))).toEqual([8, 6, 2, 1, 1]);
     jest.spyOn(os, 'loadavg').mockReturnValue([defaultThreads() + 1, 0, 0]);
     try {
       expect(make('wasm').name).toMatch(/ ×1 thread$/);

@@ -65,12 +65,12 @@ export function defaultThreads(): number {
 
 /**
  * The thread count when none is given: this thread, and one more per core that the load
- * average (the last minute's runnable processes) leaves idle, up to the cores. On a machine
+ * average (the last minute's runnable processes) leaves idle, rounded, up to the cores. On a machine
  * whose other processes keep the cores busy a second thread only waits for a core (and its
  * start costs a busy core's time slices), so the run keeps to one; the scheduler still adapts
  * while it runs (SplitChooser). A run's bits do not depend on the count. Where there is no
  * load average (Windows: zeros), every core.
  */
 export function threadsForLoad(cores = defaultThreads(), load = os.loadavg()[0]): number {
-  return Math.max(1, Math.min(cores, 1 + Math.floor(cores - load)));
+  return Math.max(1, Math.min(cores, 1 + Math.round(cores - load)));
 }
