@@ -7,8 +7,9 @@
  * times (default 5), so both meet the same load. A single pair swings by ±30% on a busy VM, so
  * the ratio printed is the median of the pairs' ratios, with their range beside it. Printed: the
  * median epoch of each, that ratio (the goal: default ≤ 1.1 × one thread), the same for whole
- * runs (first epoch included: what a user waits for), and what the default run's scheduler did (windows of calls
- * split over the threads or run alone, whether its threads polled). Beside them, in the same
+ * runs (first epoch included: what a user waits for), the thread count each default run took
+ * (by the load average, threadsForLoad), and what the last default run's scheduler did
+ * (windows of calls split over the threads or run alone, whether its threads polled). Beside them, in the same
  * loop and under the same load, the same epochs in lean numpy (bench/numpy_epoch.py) on one
  * and two OpenBLAS threads: the anchor, which meets the busy loops as nnt does.
  */
@@ -23,7 +24,7 @@ import { median, numpyEpochs, timedEpochs, twoLayerConfig } from './measure';
 const epochs = Number(process.env.NNT_BENCH_EPOCHS ?? 3);
 const pairs = Number(process.env.NNT_BENCH_PAIRS ?? 5);
 
-interface Result { name: string; epoch: number; run: number; stats?: KernelStats }
+interface Result { name: string; threads: number; epoch: number; run: number; stats?: KernelStats }
 
 async function child(threads: number | undefined): Promise<void> {
   const outDir = mkdtempSync(join(tmpdir(), 'nnt-contention-'));
@@ -31,7 +32,7 @@ async function child(threads: number | undefined): Promise<void> {
   const kernels = createKernels('auto', threads === undefined ? {} : { threads });
   const { times } = await timedEpochs(config, kernels);
   const run = times.reduce((a, b) => a + b, 0);
-  const result: Result = { name: kernels.name, epoch: median(times), run, stats: kernels.stats?.() };
+  const result: Result = { name: kernels.name, threads: kernels.threadCount ?? 1, epoch: median(times), run, stats: kernels.stats?.() };
   kernels.dispose?.();
   rmSync(outDir, { recursive: true, force: true });
   process.stdout.write(JSON.stringify(result));
@@ -55,7 +56,7 @@ function startBusy(count: number): ChildProcess[] {
 
 function main(): void {
   console.log(`${defaultThreads()} cores; ${epochs} epochs per run, the median epoch of each; default and --threads 1 alternate, ${pairs} pairs; load average now ${require('node:os').loadavg()[0].toFixed(1)}`);
-  console.log('| busy processes | default: backend | default s | --threads 1 s | default ÷ one (pairs\' range) | whole run: default ÷ one (range) | numpy 1 thread s | numpy 2 threads s | numpy 2 ÷ 1 | default run\'s scheduler |');
+  console.log('| busy processes | default: backend (threads of each run, by the load) | default s | --threads 1 s | default ÷ one (pairs\' range) | whole run: default ÷ one (range) | numpy 1 thread s | numpy 2 threads s | numpy 2 ÷ 1 | default run\'s scheduler |');
   console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const busy of [0, 1, 2]) {
     const loops = startBusy(busy);
@@ -70,9 +71,9 @@ function main(): void {
       const d = median(runs.default.map((r) => r.epoch)), o = median(runs.one.map((r) => r.epoch));
       const n1 = median(runs.numpy1), n2 = median(runs.numpy2);
       const ratios = (of: (r: Result) => number) => pairRatios(runs.default.map(of), runs.one.map(of));
-      const stats = runs.default.at(-1)!.stats;
+      const stats = runs.default.at(-1)!.stats; // the last default run's
       console.log(
-        `| ${busy} | ${runs.default[0].name} | ${d.toFixed(3)} | ${o.toFixed(3)} | ${ratios((r) => r.epoch)} | ${ratios((r) => r.run)} | ` +
+        `| ${busy} | ${runs.default[0].name.replace(/ ×\d+ threads?/, '')} (${runs.default.map((r) => r.threads).join(' ')}) | ${d.toFixed(3)} | ${o.toFixed(3)} | ${ratios((r) => r.epoch)} | ${ratios((r) => r.run)} | ` +
           `${n1.toFixed(3)} | ${n2.toFixed(3)} | ${(n2 / n1).toFixed(2)} | ${stats ? describeStats(stats).replace(/^no slow paths; /, '') : ''} |`,
       );
     } finally {

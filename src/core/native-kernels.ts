@@ -23,8 +23,9 @@ export const AUTO_NATIVE_MIN = 2 ** 18;
  * threads are) without changing a run's bits, nor matched by a resumed run.
  *
  * The sparse first layer's products, where the processor has AVX2 with FMA or AVX-512, run in
- * the addon's vector code on the calling thread (native/nnt_sparse.c): the sums of the wasm
- * module, bit for bit (fused where its variant fuses), two to four times the width.
+ * the addon's vector code (native/nnt_sparse.c), split over the threads as the wasm kernels
+ * split them (the workers load the addon): the sums of the wasm module, bit for bit (fused
+ * where its variant fuses), two to four times the width.
  */
 export class NativeKernels extends WasmKernels {
   override readonly name: string;
@@ -95,13 +96,18 @@ export class NativeKernels extends WasmKernels {
     const { start, entry } = lists;
     const parts = this.inMemory(start, entry, a.table, b, c) ? this.threads.partsFor(entries * n, count) : 1;
     const threads = parts > 1 ? this.threads.threadsFor(entries * n, count) : 1;
+    let started = 0;
     try {
-      // Split, the lists are checked first, so that no part can fail after another has started.
+      // Split, the lists are checked first, so that no part fails after another has started.
       if (threads > 1) this.blas.checkLists(start, entry, 0, count, size);
-      for (let t = 1; t < threads; t++) this.threads.start(t - 1, NATIVE_LIST_PRODUCTS, this.partArgs(a, lists, count, size, b, c, n, fused, t, parts));
-      const to = threads > 1 ? shareStart(start, count, 1, parts) : count;
-      this.blas.listProducts(start, entry, 0, to, size, a.table, b, c, n, fused);
-      for (let t = 1; t < threads; t++) this.threads.wait(t - 1);
+      try {
+        for (; started + 1 < threads; started++) {
+          this.threads.start(started, NATIVE_LIST_PRODUCTS, this.partArgs(a, lists, count, size, b, c, n, fused, started + 1, parts));
+        }
+        this.blas.listProducts(start, entry, 0, threads > 1 ? shareStart(start, count, 1, parts) : count, size, a.table, b, c, n, fused);
+      } finally {
+        for (let w = 0; w < started; w++) this.threads.wait(w);
+      }
     } catch (error) {
       throw ownError(error);
     }
@@ -122,8 +128,8 @@ export class NativeKernels extends WasmKernels {
 
   /** Whether every array is a view of the wasm memory (which the workers see). */
   private inMemory(start: Int32Array, entry: Int32Array, table: Float64Array, b: Float64Array, c: Float64Array): boolean {
-    const at = (x: ArrayBufferView) => this.place.offsetOf(x) >= 0;
-    return at(start) && at(entry) && at(table) && at(b) && at(c);
+    const { place } = this;
+    return place.offsetOf(start) >= 0 && place.offsetOf(entry) >= 0 && place.offsetOf(table) >= 0 && place.offsetOf(b) >= 0 && place.offsetOf(c) >= 0;
   }
 }
 
