@@ -4,7 +4,7 @@
  * with 0, 1 and 2 busy processes beside it (plain `for (;;)` loops started before and
  * stopped after). Each run is a process of its own that trains NNT_BENCH_EPOCHS epochs
  * (default 3) and reports its epochs; default and one-thread runs alternate, NNT_BENCH_PAIRS
- * times (default 5), so both meet the same load. A single pair swings by ±30% on a busy VM, so
+ * times (default 5), so both meet the same load, each going first in every other pair. A single pair swings by ±30% on a busy VM, so
  * the ratio printed is the median of the pairs' ratios, with their range beside it. Printed: the
  * median epoch of each, that ratio (the goal: default ≤ 1.1 × one thread), the same for whole
  * runs (first epoch included: what a user waits for), the thread count each default run took
@@ -55,7 +55,7 @@ function startBusy(count: number): ChildProcess[] {
 }
 
 function main(): void {
-  console.log(`${defaultThreads()} cores; ${epochs} epochs per run, the median epoch of each; default and --threads 1 alternate, ${pairs} pairs; load average now ${require('node:os').loadavg()[0].toFixed(1)}`);
+  console.log(`${defaultThreads()} cores; ${epochs} epochs per run, the median epoch of each; default and --threads 1 alternate, ${pairs} pairs, each first in every other; load average now ${require('node:os').loadavg()[0].toFixed(1)}`);
   console.log('| busy processes | default: backend (threads of each run, by the load) | default s | --threads 1 s | default ÷ one (pairs\' range) | whole run: default ÷ one (range) | numpy 1 thread s | numpy 2 threads s | numpy 2 ÷ 1 | default run\'s scheduler |');
   console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const busy of [0, 1, 2]) {
@@ -63,8 +63,11 @@ function main(): void {
     try {
       const runs = { default: [] as Result[], one: [] as Result[], numpy1: [] as number[], numpy2: [] as number[] };
       for (let rep = 0; rep < pairs; rep++) {
-        runs.default.push(runChild('default'));
+        // Which goes first alternates: with busy processes beside them, the first run after
+        // the numpy runs measured slower, whichever it was (two one-thread runs: 1.26×).
+        if (rep % 2 === 0) runs.default.push(runChild('default'));
         runs.one.push(runChild('1'));
+        if (rep % 2 === 1) runs.default.push(runChild('default'));
         runs.numpy1.push(numpyMedian(1));
         runs.numpy2.push(numpyMedian(2));
       }
