@@ -36,12 +36,14 @@ const c = new Int32Array(control, slot * ${SLOT} * 4, ${SLOT});
 // The native addon's sparse products on views of the memory (byte offsets and lengths), when it is given.
 const native = {};
 if (addon) {
-  const blas = require(addon);
-  native.native_list_products = (s, sn, e, en, from, to, size, t, b, bn, cc, cn, n, fused) => {
-    const buffer = memory.buffer;
-    blas.listProducts(new Int32Array(buffer, s, sn), new Int32Array(buffer, e, en), from, to, size, new Float64Array(buffer, t, 256),
-      new Float64Array(buffer, b, bn), new Float64Array(buffer, cc, cn), n, fused === 1);
-  };
+  try {
+    const blas = require(addon);
+    native.native_list_products = (s, sn, e, en, from, to, size, t, b, bn, cc, cn, n, fused) => {
+      const buffer = memory.buffer;
+      blas.listProducts(new Int32Array(buffer, s, sn), new Int32Array(buffer, e, en), from, to, size, new Float64Array(buffer, t, 256),
+        new Float64Array(buffer, b, bn), new Float64Array(buffer, cc, cn), n, fused === 1);
+    };
+  } catch {} // a call of it then fails through the flag, as any other failed call does
 }
 let table;
 try {
