@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import os from 'node:os';
 import { createKernels, defaultThreads, threadsForLoad, wasmSupport } from '../src/core/backend';
 import { loadBlas } from '../src/core/native';
+import { fewerThreads } from '../src/cli/train';
 import { tsKernels } from '../src/core/ts-kernels';
 import { Rng } from '../src/core/rng';
 import { buildNetwork, twoLayerSpec } from '../src/net/build';
@@ -135,5 +136,20 @@ describe('training on the wasm backend', () => {
     net.loss(randomTensor([3, 784], rng), randomLabels(3, 10, rng), true);
     net.backward();
     expect(transB).toEqual([3 * 50]); // the second layer's dX only, not the first's 3×784
+  });
+});
+
+describe('nnt train names a thread count the load chose', () => {
+  test('fewer threads than cores without --threads: the load average and how to choose; else nothing', () => {
+    const cores = defaultThreads();
+    jest.spyOn(os, 'loadavg').mockReturnValue([7.25, 0, 0]);
+    try {
+      const one = { threadCount: 1 } as Kernels;
+      expect(fewerThreads(one, undefined)).toBe(cores > 1 ? ` (1 of ${cores} cores: the load average is 7.3; --threads to choose)` : '');
+      expect(fewerThreads(one, 1)).toBe('');
+      expect(fewerThreads({ threadCount: cores } as Kernels, undefined)).toBe('');
+    } finally {
+      jest.restoreAllMocks();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { resolve } from 'node:path';
 import { UsageError, UserError } from '../errors';
 import { loadRawConfig, validateConfig } from '../io/config';
@@ -6,12 +7,20 @@ import { readWeights } from '../io/weights';
 import type { Checkpoint } from '../train/checkpoint';
 import { formatMetric, train, type TrainOutcome } from '../train/trainer';
 import { kernelsFor, overridden, printWarning, stripUndefined, type TrainOptions } from './run-config';
-import { describeStats } from '../core/kernels';
+import { defaultThreads } from '../core/backend';
+import { describeStats, type Kernels } from '../core/kernels';
 import { progressMode, progressReporter } from './progress';
 import { catchInterrupt } from './interrupt';
 import { existingWeights } from '../io/runs';
 
 export type { TrainOptions } from './run-config';
+
+/** Why a run without --threads took fewer threads than there are cores (threadsForLoad), or "". */
+export function fewerThreads(kernels: Kernels, asked: number | undefined): string {
+  const cores = defaultThreads(), threads = kernels.threadCount;
+  if (asked !== undefined || threads === undefined || threads >= cores) return '';
+  return ` (${threads} of ${cores} cores: the load average is ${os.loadavg()[0].toFixed(1)}; --threads to choose)`;
+}
 
 /** The config `nnt train` uses without --config: the book's two-layer net. */
 export const DEFAULT_CONFIG = resolve(__dirname, '../../configs/two-layer.json');
@@ -23,7 +32,7 @@ export async function run(opts: TrainOptions): Promise<void> {
   const mode = progressMode(opts, Boolean(process.stdout.isTTY));
   const kernels = kernelsFor(config, where);
   const chatty = mode === 'bar' || mode === 'lines';
-  if (chatty) process.stdout.write(`backend: ${kernels.name}\n`);
+  if (chatty) process.stdout.write(`backend: ${kernels.name}${fewerThreads(kernels, config.training.threads)}\n`);
   const reporter = progressReporter(mode);
 
   const interrupt = catchInterrupt(() => reporter.stop());
