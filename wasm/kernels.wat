@@ -301,10 +301,8 @@
   ;; Rows k0..k1 of C = list products: row k of C is Σ value · (row `index` of B) over the
   ;; entries of list k, positions start[k] .. start[k+1]−1 of entry[] (i32: index·256 + code,
   ;; value = table[code]), in increasing index order. For a sparse A kept by rows (the lists
-  ;; its rows, the indices its columns) that is C = A·B; kept by columns, C = Aᵀ·B. Only
-  ;; indices q0..q1 are taken (a thread's share of a product split by indices, whose parts are
-  ;; then added up). First the entries of each list with indices q0..q1 are found, once
-  ;; (pos, room for 2·k1 i32s: their first in pos[k], the one after their last in pos[k1 + k]).
+  ;; its rows, the indices its columns) that is C = A·B; kept by columns, C = Aᵀ·B. A list
+  ;; with no entries (a third of the pixels of an MNIST batch) is a row of zeros, written once.
   ;; Then C goes in blocks of columns ($blockWidth), list by list: a list's sums in a block
   ;; stay in registers over all its entries ($list24 …), one load of B and one multiply-add
   ;; per two columns and entry, and each sum runs over the list in order from +0, whichever
@@ -313,26 +311,13 @@
   ;; spilled); the loop over the lists inside $list24 (a spilled stride).
   (func (export "sparse_matmul")
     (param $start i32) (param $entry i32) (param $table i32) (param $k0 i32) (param $k1 i32)
-    (param $q0 i32) (param $q1 i32) (param $b i32) (param $bqs i32) (param $c i32) (param $crs i32) (param $n i32)
-    (param $pos i32)
-    (local $j i32) (local $w i32) (local $r i32) (local $lo i32) (local $hi i32) (local $last i32) (local $bj i32) (local $cj i32)
-    (local.set $last (i32.add (local.get $pos) (i32.shl (local.get $k1) (i32.const 2))))
+    (param $b i32) (param $bqs i32) (param $c i32) (param $crs i32) (param $n i32)
+    (local $j i32) (local $w i32) (local $r i32) (local $lo i32) (local $hi i32) (local $bj i32) (local $cj i32)
     (local.set $r (local.get $k0))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $r) (local.get $k1)))
-      (local.set $lo (i32.load (i32.add (local.get $start) (i32.shl (local.get $r) (i32.const 2)))))
-      (local.set $hi (i32.load offset=4 (i32.add (local.get $start) (i32.shl (local.get $r) (i32.const 2)))))
-      (i32.store (i32.add (local.get $pos) (i32.shl (local.get $r) (i32.const 2)))
-        (call $firstIndexFrom (local.get $entry) (local.get $lo) (local.get $hi) (local.get $q0)))
-      ;; A search only when the list's last index is q1 or above (none on one thread).
-      (if (i32.gt_u (local.get $hi) (local.get $lo))
-        (then (if (i32.ge_u (i32.shr_u (i32.load (i32.sub (i32.add (local.get $entry) (i32.shl (local.get $hi) (i32.const 2))) (i32.const 4)))
-                (i32.const 8)) (local.get $q1))
-          (then (local.set $hi (call $firstIndexFrom (local.get $entry) (local.get $lo) (local.get $hi) (local.get $q1)))))))
-      (i32.store (i32.add (local.get $last) (i32.shl (local.get $r) (i32.const 2))) (local.get $hi))
-      ;; A list with no entries here (a third of the pixels of an MNIST batch) is a row of
-      ;; zeros, written once: the blocks pass it by.
-      (if (i32.eq (local.get $hi) (i32.load (i32.add (local.get $pos) (i32.shl (local.get $r) (i32.const 2)))))
+      (if (i32.eq (i32.load (i32.add (local.get $start) (i32.shl (local.get $r) (i32.const 2))))
+                  (i32.load offset=4 (i32.add (local.get $start) (i32.shl (local.get $r) (i32.const 2)))))
         (then (memory.fill (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $crs))) (i32.const 0) (i32.shl (local.get $n) (i32.const 3)))))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $next)))
@@ -350,8 +335,8 @@
       (local.set $r (local.get $k0))
       (block $done (loop $next
         (br_if $done (i32.ge_u (local.get $r) (local.get $k1)))
-        (local.set $lo (i32.load (i32.add (local.get $pos) (i32.shl (local.get $r) (i32.const 2)))))
-        (local.set $hi (i32.load (i32.add (local.get $last) (i32.shl (local.get $r) (i32.const 2)))))
+        (local.set $lo (i32.load (i32.add (local.get $start) (i32.shl (local.get $r) (i32.const 2)))))
+        (local.set $hi (i32.load offset=4 (i32.add (local.get $start) (i32.shl (local.get $r) (i32.const 2)))))
         (if (i32.ne (local.get $lo) (local.get $hi))
           (then (call $listBlock (local.get $w)
             (i32.add (local.get $entry) (i32.shl (local.get $lo) (i32.const 2))) (i32.add (local.get $entry) (i32.shl (local.get $hi) (i32.const 2)))
@@ -389,23 +374,6 @@
     (if (i32.eq (local.get $w) (i32.const 4))
       (then (return (call $list4 (local.get $pe) (local.get $end) (local.get $table) (local.get $bqs) (local.get $b) (local.get $c)))))
     (call $list1 (local.get $pe) (local.get $end) (local.get $table) (local.get $bqs) (local.get $b) (local.get $c)))
-
-  ;; The first of the entries lo .. hi−1 (in increasing index order) whose index is q or
-  ;; above, hi if none: a binary search, as a thread's share of the indices may start halfway
-  ;; along every list (sparse_matmul).
-  (func $firstIndexFrom (param $entry i32) (param $lo i32) (param $hi i32) (param $q i32) (result i32)
-    (local $mid i32) (local $below i32)
-    (if (i32.eqz (local.get $q)) (then (return (local.get $lo))))
-    ;; Without branches on the comparison (select), which a processor could not predict.
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $lo) (local.get $hi)))
-      (local.set $mid (i32.shr_u (i32.add (local.get $lo) (local.get $hi)) (i32.const 1)))
-      (local.set $below (i32.lt_u
-        (i32.shr_u (i32.load (i32.add (local.get $entry) (i32.shl (local.get $mid) (i32.const 2)))) (i32.const 8)) (local.get $q)))
-      (local.set $lo (select (i32.add (local.get $mid) (i32.const 1)) (local.get $lo) (local.get $below)))
-      (local.set $hi (select (local.get $hi) (local.get $mid) (local.get $below)))
-      (br $next)))
-    (local.get $lo))
 
   ;; The largest of count i32s at p, read as unsigned (so a negative one is larger than any
   ;; other): the host checks sparse indices with it before a kernel follows them.

@@ -64,8 +64,6 @@ export class WasmKernels implements Kernels {
   /** Scratch of the gathers, and of gatherSparseLater (which a worker may be using while another gather runs). */
   private readonly gatherScratch: [GatherScratch, GatherScratch] = [newGatherScratch(), newGatherScratch()];
   readonly gatherSparseLater?: Kernels['gatherSparseLater'];
-  /** Per part of a sparse product: the range of each list's entries it takes (listProducts). */
-  private readonly positions: Int32Array[] = [];
   private readonly args = new Int32Array(14);
 
   /** `addon`: the native addon's file, for workers that run its sparse products (NativeKernels). */
@@ -512,7 +510,7 @@ export class WasmKernels implements Kernels {
 
   /**
    * Row k of C (count×n) = Σ value · (row `index` of B, B size×n) over the entries of list k
-   * of `lists` (kernels.wat: sparse_matmul, all indices). The parts take the lists (rows of C)
+   * of `lists` (kernels.wat: sparse_matmul). The parts take the lists (rows of C)
    * at equal shares of the entries: each sum is the same on any thread.
    */
   private listProducts(a: SparseMatrix, lists: SparseLists, count: number, size: number, b: Float64Array, c: Float64Array, n: number): void {
@@ -529,7 +527,7 @@ export class WasmKernels implements Kernels {
     const threads = parts > 1 ? this.threads.threadsFor(entries * n, count) : 1;
     const partArgs = (t: number): Int32Array => {
       const from = shareStart(start, count, t, parts), to = shareStart(start, count, t + 1, parts);
-      setArgs(this.args, start.byteOffset, entry.byteOffset, table, from, to, 0, size, bOffset, n * 8, cAt, n * 8, n, this.pos(t, 2 * count).byteOffset);
+      setArgs(this.args, start.byteOffset, entry.byteOffset, table, from, to, bOffset, n * 8, cAt, n * 8, n);
       return this.args;
     };
     if (threads > 1) for (let t = 1; t < parts; t++) this.threads.start(t - 1, SPARSE_MATMUL, partArgs(t));
@@ -539,11 +537,7 @@ export class WasmKernels implements Kernels {
   }
 
   private sparseMatmulHere(a: Int32Array): void {
-    this.wasm.sparse_matmul(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12]);
-  }
-
-  private pos(t: number, length: number): Int32Array {
-    return grown(this.positions, t, length, (n) => this.allocIndices(n));
+    this.wasm.sparse_matmul(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]);
   }
 
   /**

@@ -16,10 +16,7 @@ export interface KernelExports {
   ): void;
   /** Bytes of scratch a gemm call over nq terms into n columns needs. */
   gemm_scratch(nq: number, n: number): number;
-  sparse_matmul(
-    start: number, entry: number, table: number, k0: number, k1: number, q0: number, q1: number,
-    b: number, bqs: number, c: number, crs: number, n: number, pos: number,
-  ): void;
+  sparse_matmul(start: number, entry: number, table: number, k0: number, k1: number, b: number, bqs: number, c: number, crs: number, n: number): void;
   max_unsigned(p: number, count: number): number;
   transpose(src: number, dst: number, rows: number, cols: number): void;
   add_row_vector(x: number, bias: number, rows: number, cols: number): void;
