@@ -68,6 +68,20 @@ static int get_doubles(napi_env env, napi_value value, const char *what, uint64_
   return get_typed(env, value, what, napi_float64_array, need, (void **)out, NULL);
 }
 
+/* The call's first `count` arguments into argv; 0 after throwing `usage` when there are fewer. */
+static int get_args(napi_env env, napi_callback_info info, size_t count, napi_value *argv, const char *usage) {
+  size_t argc = count;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    throw_last(env);
+    return 0;
+  }
+  if (argc < count) {
+    napi_throw_type_error(env, NULL, usage);
+    return 0;
+  }
+  return 1;
+}
+
 static int overlap(const double *p, uint64_t n, const double *q, uint64_t m) {
   return n > 0 && m > 0 && p < q + m && q < p + n;
 }
@@ -77,13 +91,8 @@ static int overlap(const double *p, uint64_t n, const double *q, uint64_t m) {
  * three sizes) in the Kernels interface's order.
  */
 static napi_value product(napi_env env, napi_callback_info info, int trans_a, int trans_b) {
-  size_t argc = 6;
   napi_value argv[6];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 6) {
-    napi_throw_type_error(env, NULL, "expected (a, b, c, and three sizes)");
-    return NULL;
-  }
+  if (!get_args(env, info, 6, argv, "expected (a, b, c, and three sizes)")) return NULL;
   int s[3];
   if (!get_size(env, argv[3], "m", &s[0])) return NULL;
   if (!get_size(env, argv[4], trans_b ? "n" : "k", &s[1])) return NULL;
@@ -153,16 +162,10 @@ static int get_lists(napi_env env, napi_value *argv, int32_t **start, int32_t **
 
 /* checkLists(start, entry, from, to, size): throws as listProducts would on these lists. */
 static napi_value check_lists(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
   napi_value argv[5];
   int32_t *start, *entry;
   int from, to, size;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 5) {
-    napi_throw_type_error(env, NULL, "expected (start, entry, from, to, size)");
-    return NULL;
-  }
-  get_lists(env, argv, &start, &entry, &from, &to, &size);
+  if (get_args(env, info, 5, argv, "expected (start, entry, from, to, size)")) get_lists(env, argv, &start, &entry, &from, &to, &size);
   return NULL;
 }
 
@@ -171,13 +174,8 @@ static napi_value check_lists(napi_env env, napi_callback_info info) {
  * columns) = the sparse list products (nnt_sparse.h) over B (size×n), after get_lists.
  */
 static napi_value list_products(napi_env env, napi_callback_info info) {
-  size_t argc = 10;
   napi_value argv[10];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 10) {
-    napi_throw_type_error(env, NULL, "expected (start, entry, from, to, size, table, b, c, n, fused)");
-    return NULL;
-  }
+  if (!get_args(env, info, 10, argv, "expected (start, entry, from, to, size, table, b, c, n, fused)")) return NULL;
   if (sparse_isa == NNT_NO_ISA) {
     napi_throw_error(env, NULL, "the sparse products need AVX2 with FMA, or AVX-512");
     return NULL;
@@ -199,16 +197,21 @@ static napi_value list_products(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static napi_value sparse_isa_name(napi_env env, napi_callback_info info);
+/* sparseIsa(): the instruction set of the sparse products, "avx512", "avx2", or "" (none: use WebAssembly). */
+static napi_value sparse_isa_name(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  CHECK(napi_create_string_utf8(env, sparse_isa == NNT_AVX512 ? "avx512" : sparse_isa == NNT_AVX2 ? "avx2" : "", NAPI_AUTO_LENGTH, &result));
+  return result;
+}
 
 /* useSparseIsa(name): runs the sparse products on "avx2" where the processor has AVX-512 too
  * (for the tests of both paths), or back on the widest; returns sparseIsa(). */
 static napi_value use_sparse_isa(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
   char name[16] = "";
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof name, NULL) != napi_ok) {
+  if (!get_args(env, info, 1, argv, "expected an instruction set's name")) return NULL;
+  if (napi_get_value_string_utf8(env, argv[0], name, sizeof name, NULL) != napi_ok) {
     napi_throw_type_error(env, NULL, "expected an instruction set's name");
     return NULL;
   }
@@ -218,22 +221,12 @@ static napi_value use_sparse_isa(napi_env env, napi_callback_info info) {
   return sparse_isa_name(env, info);
 }
 
-/* sparseIsa(): the instruction set of the sparse products, "avx512", "avx2", or "" (none: use WebAssembly). */
-static napi_value sparse_isa_name(napi_env env, napi_callback_info info) {
-  (void)info;
-  napi_value result;
-  CHECK(napi_create_string_utf8(env, sparse_isa == NNT_AVX512 ? "avx512" : sparse_isa == NNT_AVX2 ? "avx2" : "", NAPI_AUTO_LENGTH, &result));
-  return result;
-}
-
 /* setThreads(n): OpenBLAS's thread count (process-wide); returns the count it now uses, or 0
  * when the library is not OpenBLAS (another CBLAS manages its own threads). */
 static napi_value set_threads(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1], result;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int n = 0;
-  if (argc < 1 || !get_size(env, argv[0], "threads", &n)) return NULL;
+  if (!get_args(env, info, 1, argv, "expected a thread count") || !get_size(env, argv[0], "threads", &n)) return NULL;
   if (n < 1) {
     napi_throw_range_error(env, NULL, "threads must be at least 1");
     return NULL;

@@ -34,30 +34,26 @@
   _Pragma("GCC unroll 12") for (int v = 0; v < MAXV; v++) s[v] = u[v] = ZERO();                   \
   const int64_t la = endA - ea, lb = endB - eb, both = la < lb ? la : lb;                          \
   for (int64_t t = 0; t < both; t++) {                                                            \
-    const VEC xa = BROADCAST(table + (ea[t] & 255)), xb = BROADCAST(table + (eb[t] & 255));        \
-    const double *ra = b + (int64_t)((uint32_t)ea[t] >> 8) * n, *rb = b + (int64_t)((uint32_t)eb[t] >> 8) * n; \
-    _Pragma("GCC unroll 12") for (int v = 0; v < MAXV; v++) {                                     \
-      if (v >= V) break;                                                                           \
-      s[v] = MADD(xa, LOAD(ra, v), s[v]);                                                          \
-      u[v] = MADD(xb, LOAD(rb, v), u[v]);                                                          \
-    }                                                                                              \
+    ADD_ENTRY(VEC, ea[t], s, LOAD, BROADCAST, MADD)                                                \
+    ADD_ENTRY(VEC, eb[t], u, LOAD, BROADCAST, MADD)                                                \
   }                                                                                                \
-  PAIR_REST(VEC, ea + both, endA, s, LOAD, BROADCAST, MADD)                                            \
-  PAIR_REST(VEC, eb + both, endB, u, LOAD, BROADCAST, MADD)                                            \
+  for (int64_t t = both; t < la; t++) ADD_ENTRY(VEC, ea[t], s, LOAD, BROADCAST, MADD)              \
+  for (int64_t t = both; t < lb; t++) ADD_ENTRY(VEC, eb[t], u, LOAD, BROADCAST, MADD)              \
   _Pragma("GCC unroll 12") for (int v = 0; v < MAXV; v++) {                                       \
     if (v >= V) break;                                                                             \
     STORE(ca, v, s[v]);                                                                            \
     STORE(cb, v, u[v]);                                                                            \
   }
 
-/* The rest of one list, after the common length (no address of the sums is taken: registers). */
-#define PAIR_REST(VEC, E, END, SUMS, LOAD, BROADCAST, MADD)                                           \
-  for (const int32_t *e = E; e < END; e++) {                                                      \
-    const VEC x = BROADCAST(table + (*e & 255));                                                  \
-    const double *r = b + (int64_t)((uint32_t)*e >> 8) * n;                                       \
+/* One entry E into one list's sums (no address of them is taken: they stay in registers). */
+#define ADD_ENTRY(VEC, E, SUMS, LOAD, BROADCAST, MADD)                                             \
+  {                                                                                                \
+    const int32_t e = (E);                                                                         \
+    const VEC x = BROADCAST(table + (e & 255));                                                    \
+    const double *row = b + (int64_t)((uint32_t)e >> 8) * n;                                       \
     _Pragma("GCC unroll 12") for (int v = 0; v < MAXV; v++) {                                     \
       if (v >= V) break;                                                                           \
-      SUMS[v] = MADD(x, LOAD(r, v), SUMS[v]);                                                      \
+      SUMS[v] = MADD(x, LOAD(row, v), SUMS[v]);                                                    \
     }                                                                                              \
   }
 

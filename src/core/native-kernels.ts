@@ -94,7 +94,7 @@ export class NativeKernels extends WasmKernels {
     checkLength('C', c, count * n);
     const fused = this.fused && n >= 4;
     const { start, entry } = lists;
-    const parts = this.inMemory(start, entry, a.table, b, c) ? this.threads.partsFor(entries * n, count) : 1;
+    const parts = this.inMemory(a, b, c) ? this.threads.partsFor(entries * n, count) : 1;
     const threads = parts > 1 ? this.threads.threadsFor(entries * n, count) : 1;
     let started = 0;
     try {
@@ -126,10 +126,9 @@ export class NativeKernels extends WasmKernels {
     return args;
   }
 
-  /** Whether every array is a view of the wasm memory (which the workers see). */
-  private inMemory(start: Int32Array, entry: Int32Array, table: Float64Array, b: Float64Array, c: Float64Array): boolean {
-    const { place } = this;
-    return place.offsetOf(start) >= 0 && place.offsetOf(entry) >= 0 && place.offsetOf(table) >= 0 && place.offsetOf(b) >= 0 && place.offsetOf(c) >= 0;
+  /** Whether the batch and both operands are views of the wasm memory (which the workers see). */
+  private inMemory(a: SparseMatrix, b: Float64Array, c: Float64Array): boolean {
+    return this.place.holds(a) && this.place.offsetOf(b) >= 0 && this.place.offsetOf(c) >= 0;
   }
 }
 

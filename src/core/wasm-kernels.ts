@@ -546,7 +546,7 @@ export class WasmKernels implements Kernels {
    * indices within the matrix (below `size`), or the kernel would read other arrays. Checked
    * in the memory, a vector pass over them. Returns the entry count.
    */
-  protected checkSparse(a: SparseMatrix, lists: SparseLists, count: number, size: number): number {
+  private checkSparse(a: SparseMatrix, lists: SparseLists, count: number, size: number): number {
     const entries = checkSparseShape(a);
     if (this.maxIndex(lists.start, count + 1) > entries) throw new RangeError('sparse matrix: a list starts outside its entries');
     if (entries > 0 && this.maxIndex(lists.entry, entries) >>> CODE_BITS >= size) {
