@@ -193,7 +193,7 @@ static napi_value list_products(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "C overlaps B or the table");
     return NULL;
   }
-  if (n > 0) nnt_list_products(sparse_isa, start, entry, table, from, to, b, c, n, fused);
+  if (n > 0) nnt_list_products(sparse_isa, start, entry, table, from, to, b, size, c, n, fused);
   return NULL;
 }
 

@@ -12,10 +12,10 @@ enum nnt_isa nnt_sparse_isa(void);
 /*
  * Rows from..to−1 of C (n columns, row r at c + r·n) = the list products of kernels.wat's
  * sparse_matmul: Σ table[code] · (row index of B, n columns) over list r's entries
- * entry[start[r]] .. entry[start[r + 1] − 1], from +0 in order, fused or not. Nothing is
- * checked here: the caller has checked every start and index against the arrays.
+ * entry[start[r]] .. entry[start[r + 1] − 1], from +0 in order, fused or not; B has `size`
+ * rows. Nothing is checked here: the caller has checked every start and index against the arrays.
  */
 void nnt_list_products(enum nnt_isa isa, const int32_t *start, const int32_t *entry, const double *table,
-                       int64_t from, int64_t to, const double *b, double *c, int64_t n, int fused);
+                       int64_t from, int64_t to, const double *b, int64_t size, double *c, int64_t n, int fused);
 
 #endif
