@@ -13,6 +13,7 @@
 #include <string.h>
 #include <node_api.h>
 #include <cblas.h>
+#include "nnt_gather.h"
 #include "nnt_sparse.h"
 
 #define CHECK(call) do { if ((call) != napi_ok) return throw_last(env); } while (0)
@@ -197,6 +198,39 @@ static napi_value list_products(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * gatherLists(starts, entries, ids, rows, cols, rowStart, rowEntry, next, colStart, colEntry,
+ * nextIds, nextRows): kernels.wat's gather_lists (nnt_gather.h) on these arrays, then a
+ * prefetch of the lists of nextIds[0 .. nextRows−1].
+ */
+static napi_value gather_lists(napi_env env, napi_callback_info info) {
+  napi_value argv[12];
+  if (!get_args(env, info, 12, argv, "expected (starts, entries, ids, rows, cols, rowStart, rowEntry, next, colStart, colEntry, nextIds, nextRows)")) return NULL;
+  int rows, cols, next_rows;
+  size_t listed, entries, row_room, col_room;
+  struct nnt_gather g;
+  if (!get_size(env, argv[3], "rows", &rows) || !get_size(env, argv[4], "cols", &cols) || !get_size(env, argv[11], "nextRows", &next_rows) ||
+      !get_typed(env, argv[0], "starts", napi_int32_array, 1, (void **)&g.starts, &listed) ||
+      !get_typed(env, argv[1], "entries", napi_int32_array, 0, (void **)&g.entries, &entries) ||
+      !get_typed(env, argv[2], "ids", napi_int32_array, (uint64_t)rows, (void **)&g.ids, NULL) ||
+      !get_typed(env, argv[5], "rowStart", napi_int32_array, (uint64_t)rows + 1, (void **)&g.row_start, NULL) ||
+      !get_typed(env, argv[6], "rowEntry", napi_int32_array, 0, (void **)&g.row_entry, &row_room) ||
+      !get_typed(env, argv[7], "next", napi_int32_array, (uint64_t)cols, (void **)&g.next, NULL) ||
+      !get_typed(env, argv[8], "colStart", napi_int32_array, (uint64_t)cols + 1, (void **)&g.col_start, NULL) ||
+      !get_typed(env, argv[9], "colEntry", napi_int32_array, 0, (void **)&g.col_entry, &col_room) ||
+      !get_typed(env, argv[10], "nextIds", napi_int32_array, (uint64_t)next_rows, (void **)&g.next_ids, NULL)) return NULL;
+  g.listed = (int64_t)listed - 1;
+  g.entry_count = (int64_t)entries;
+  g.rows = rows;
+  g.cols = cols;
+  g.row_room = (int64_t)row_room;
+  g.col_room = (int64_t)col_room;
+  g.next_rows = next_rows;
+  const char *wrong = nnt_gather_lists(&g);
+  if (wrong) napi_throw_range_error(env, NULL, wrong);
+  return NULL;
+}
+
 /* sparseIsa(): the instruction set of the sparse products, "avx512", "avx2", or "" (none: use WebAssembly). */
 static napi_value sparse_isa_name(napi_env env, napi_callback_info info) {
   (void)info;
@@ -264,6 +298,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "library", NULL, library, NULL, NULL, NULL, napi_enumerable, NULL },
     { "listProducts", NULL, list_products, NULL, NULL, NULL, napi_enumerable, NULL },
     { "checkLists", NULL, check_lists, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "gatherLists", NULL, gather_lists, NULL, NULL, NULL, napi_enumerable, NULL },
     { "sparseIsa", NULL, sparse_isa_name, NULL, NULL, NULL, napi_enumerable, NULL },
     { "useSparseIsa", NULL, use_sparse_isa, NULL, NULL, NULL, napi_enumerable, NULL },
   };

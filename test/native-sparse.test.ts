@@ -101,3 +101,69 @@ if (!isa) {
     expect(Array.from(c)).toEqual([1 + 2, 1 + 2, 1 + 2, 1 + 2, 3, 3, 3, 3]);
   });
 }
+
+if (blas) {
+  describe('the native gather (native/nnt_gather.c)', () => {
+    /** Bytes with a fifth nonzero, some rows and columns empty. */
+    function bytes(rng: Rng, rows: number, cols: number): Uint8Array {
+      return Uint8Array.from({ length: rows * cols }, (_, i) =>
+        Math.floor(i / cols) % 7 === 3 || i % cols % 5 === 1 || rng.uniform() < 0.8 ? 0 : 1 + Math.floor(rng.uniform() * 255));
+    }
+    const table = Float64Array.from({ length: 256 }, (_, b) => b / 255);
+
+    /** A gathered batch's integers: both lists' starts and entries, as far as they are used. */
+    function lists(x: SparseMatrix): number[][] {
+      const used = (l: SparseMatrix['byRow'], count: number) => [Array.from(l.start.subarray(0, count + 1)), Array.from(l.entry.subarray(0, l.start[count]))];
+      return [[x.rows, x.cols], ...used(x.byRow, x.rows), ...used(x.byColumn, x.cols)];
+    }
+
+    test.each(wasmSupport())('%s: the wasm gather\'s lists, batch after batch, from images in the memory and outside it', (variant: WasmVariant) => {
+      const { module } = loadKernelModule(variant);
+      const wasm = kernels(() => new WasmKernels(module, variant, 1));
+      const native = kernels(() => new NativeKernels(module, variant, 1, blas!, 0, {}));
+      const rng = new Rng(7);
+      for (const [count, cols, rows] of [[50, 784, 20], [9, 30, 9], [40, 17, 1], [6, 5, 6]]) {
+        const outside = bytes(rng, count, cols);
+        // The same bytes shifted by a row, in the wasm memory (where the training images are placed when they fit).
+        const inside = (native as unknown as { place: { heap: { allocBytes(n: number): Uint8Array } } }).place.heap.allocBytes(count * cols);
+        inside.forEach((_, i) => (inside[i] = outside[(i + cols) % outside.length]));
+        const sources = [outside, inside];
+        const order = Int32Array.from({ length: 2 * count }, (_, i) => (i * 7 + 3) % count);
+        for (const src of sources) {
+          const a = allocSparseMatrix(wasm, rows, cols), b = allocSparseMatrix(native, rows, cols);
+          for (let start = 0; start + rows <= order.length; start += rows) {
+            wasm.gatherSparse(src, order, start, rows, cols, table, a);
+            native.gatherSparse(src, order, start, rows, cols, table, b);
+            expect(lists(b)).toEqual(lists(a));
+          }
+        }
+      }
+    });
+
+    test('a wrong call throws before it follows a bad index, and writes nowhere else', () => {
+      // The listing: row 0 = columns 0 and 2, row 1 = column 1, row 2 empty.
+      const starts = Int32Array.from([0, 2, 3, 3]), entries = Int32Array.from([0 * 256 + 9, 2 * 256 + 8, 1 * 256 + 7]);
+      // One array cut into the outputs (rows ≤ 3, room for 4 entries, 3 columns); after index 19, nothing may change.
+      const guard = new Int32Array(40);
+      const at = (from: number, to: number) => guard.subarray(from, to);
+      const gather = (ids: number[], { s = starts, cols = 3, rowEntry = at(4, 8), colStart = at(11, 15), nextIds = Int32Array.from([2, 99, -1]), nextRows = 3 } = {}) => () =>
+        blas!.gatherLists(s, entries, Int32Array.from(ids), ids.length, cols, at(0, 4), rowEntry, at(8, 11), colStart, at(15, 19), nextIds, nextRows);
+      guard.fill(-5);
+      expect(gather([0, 3])).toThrow(/^gather: a row index lies outside the listed rows$/);
+      expect(gather([-1, 0])).toThrow(/^gather: a row index lies outside the listed rows$/);
+      expect(gather([0, 1], { s: Int32Array.from([0, 2, 9, 3]) })).toThrow(/^gather: a row's list lies outside its entries$/);
+      expect(gather([0, 1], { s: Int32Array.from([2, 0, 3, 3]) })).toThrow(/^gather: a row's list lies outside its entries$/);
+      expect(gather([0, 0, 1], { rowEntry: at(4, 8) })).toThrow(/^gather: the lists need more entries than the output has room for$/);
+      expect(gather([0, 1], { colStart: at(11, 14) })).toThrow(/^colStart has 3 values, the kernel needs 4$/);
+      expect(gather([0], { nextIds: new Int32Array(0), nextRows: 1 })).toThrow(/^nextIds has 0 values, the kernel needs 1$/);
+      expect(Array.from(guard)).toEqual(new Array(40).fill(-5)); // nothing written
+      expect(gather([0, 1], { cols: 2 })).toThrow(/^gather: an entry's column lies outside the matrix$/);
+      expect(Array.from(at(19, 40))).toEqual(new Array(21).fill(-5));
+      gather([2, 0, 1])(); // the next ids include rows that do not exist: they are not prefetched, and not an error
+      expect([at(0, 4), at(4, 7), at(11, 15), at(15, 18)].map((a) => Array.from(a))).toEqual([
+        [0, 0, 2, 3], [9, 2 * 256 + 8, 1 * 256 + 7], [0, 1, 2, 3], [1 * 256 + 9, 2 * 256 + 7, 1 * 256 + 8],
+      ]);
+      expect(Array.from(at(19, 40))).toEqual(new Array(21).fill(-5));
+    });
+  });
+}

@@ -35,6 +35,8 @@ export class NativeKernels extends WasmKernels {
   private readonly fused: boolean;
   /** The arguments of a worker's part of a sparse product (native_list_products). */
   private readonly workerArgs = new Int32Array(14);
+  /** The rows of the batch after a gather's, whose lists it prefetches. */
+  private nextIds = new Int32Array(0);
 
   constructor(
     module: WebAssembly.Module,
@@ -70,6 +72,32 @@ export class NativeKernels extends WasmKernels {
   override matmulTransB(a: Float64Array, b: Float64Array, c: Float64Array, m: number, n: number, k: number): void {
     if (m * k * n < this.minProduct) return super.matmulTransB(a, b, c, m, n, k);
     this.blas.matmulTransB(a, b, c, m, n, k);
+  }
+
+  /**
+   * The wasm backend's gather, its second step (copy and sort the rows' lists) in the addon,
+   * which then prefetches the lists of the rows that follow in `indices` (in training, the
+   * next batch): the same integers, without waiting for them next time.
+   */
+  override gatherSparse(
+    src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number,
+    table: Float64Array, out: SparseMatrix,
+  ): void {
+    const scratch = this.gatherScratch[0];
+    if (!this.gatherCall(src, indices, start, rows, cols, table, out, scratch)) return;
+    const nextRows = Math.max(0, Math.min(rows, indices.length - start - rows));
+    if (this.nextIds.length < nextRows) this.nextIds = new Int32Array(rows);
+    for (let r = 0; r < nextRows; r++) this.nextIds[r] = indices[start + rows + r];
+    const { listed, ids, columns } = scratch;
+    scratch.listed = undefined; // the listing lives as long as its images, not as this scratch
+    try {
+      this.blas.gatherLists(
+        listed!.starts, listed!.entries, ids, rows, cols, out.byRow.start, out.byRow.entry, columns,
+        out.byColumn.start, out.byColumn.entry, this.nextIds, nextRows,
+      );
+    } catch (error) {
+      throw ownError(error);
+    }
   }
 
   override sparseMatmul(a: SparseMatrix, b: Float64Array, c: Float64Array, n: number): void {

@@ -24,6 +24,17 @@ export interface BlasAddon {
   ): void;
   /** Throws a RangeError unless lists from..to−1 start in order within the entries and every index is below size. */
   checkLists(start: Int32Array, entry: Int32Array, from: number, to: number, size: number): void;
+  /**
+   * kernels.wat's gather_lists on these arrays (the same integers; native/nnt_gather.c): rows
+   * ids[0..rows−1] of the listing (starts, entries) by rows into (rowStart, rowEntry) and by
+   * columns into (colStart, colEntry), `next` (cols values) as scratch; then prefetches the
+   * lists of nextIds[0..nextRows−1]. Throws a RangeError, before it follows a bad index.
+   */
+  gatherLists(
+    starts: Int32Array, entries: Int32Array, ids: Int32Array, rows: number, cols: number,
+    rowStart: Int32Array, rowEntry: Int32Array, next: Int32Array, colStart: Int32Array, colEntry: Int32Array,
+    nextIds: Int32Array, nextRows: number,
+  ): void;
   /** The instruction set listProducts runs on: "avx512", "avx2" (with FMA), or "" (none on this processor). */
   sparseIsa(): string;
   /** Runs listProducts on "avx2" where the processor also has AVX-512 (to test both), or back on the widest ("" or any other name); returns sparseIsa(). */

@@ -62,7 +62,7 @@ export class WasmKernels implements Kernels {
   /** Per thread: gemm's scratch, for its packed blocks of A and B and its edge tiles (kernels.wat). */
   private readonly gemmScratch: Float64Array[] = [];
   /** Scratch of the gathers, and of gatherSparseLater (which a worker may be using while another gather runs). */
-  private readonly gatherScratch: [GatherScratch, GatherScratch] = [newGatherScratch(), newGatherScratch()];
+  protected readonly gatherScratch: [GatherScratch, GatherScratch] = [newGatherScratch(), newGatherScratch()];
   readonly gatherSparseLater?: Kernels['gatherSparseLater'];
   private readonly args = new Int32Array(14);
 
@@ -456,7 +456,7 @@ export class WasmKernels implements Kernels {
   }
 
   /** ByteLists.gatherCall, or the TypeScript gather (a counted slow path) when it cannot run in the memory. */
-  private gatherCall(
+  protected gatherCall(
     src: Uint8Array, indices: ArrayLike<number>, start: number, rows: number, cols: number,
     table: Float64Array, out: SparseMatrix, scratch: GatherScratch,
   ): Int32Array | undefined {

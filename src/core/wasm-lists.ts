@@ -14,16 +14,17 @@ import type { WasmPlacement } from './wasm-placement';
 const LIST_CHUNK_BYTES = 1 << 22;
 
 /** A byte matrix listed by list_bytes: row r's entries (column·256 + byte) are entries[starts[r] .. starts[r + 1]). */
-interface ListedBytes {
+export interface ListedBytes {
   readonly cols: number;
   readonly starts: Int32Array;
   readonly entries: Int32Array;
 }
 
-/** A gather's scratch: its row indices, an i32 per column, and the arguments of its gather_lists call. */
+/** A gather's scratch: its row indices, an i32 per column, the listing it reads, and the arguments of its gather_lists call. */
 export interface GatherScratch {
   ids: Int32Array;
   columns: Int32Array;
+  listed?: ListedBytes;
   readonly args: Int32Array;
 }
 
@@ -53,6 +54,7 @@ export class ByteLists {
     const listed = this.place.holds(out) ? this.listedBytes(src, cols) : undefined;
     if (!listed) return undefined;
     const ids = (scratch.ids = this.place.rowIndices(src, indices, start, rows, cols, scratch.ids));
+    scratch.listed = listed;
     if (scratch.columns.length < cols) scratch.columns = this.place.heap.allocInt32(cols);
     const { byRow, byColumn } = out;
     out.table.set(table.subarray(0, 256));
