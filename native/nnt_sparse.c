@@ -24,88 +24,126 @@
 #ifdef NNT_X86
 
 /*
- * Two lists at a time, each column block's sums of both in registers: one list's chain of
- * multiply-adds per column waits on each step's latency (four cycles), two keep more in flight
- * (X·W1 at width 50 measured 5–7% faster than one list at a time). The two run side by side
- * over their common length, then the longer one alone.
+ * L lists at a time, each column block's sums of all of them in registers: one list's chain
+ * of multiply-adds per column waits on each step's latency (four cycles), several keep more
+ * in flight (X·W1 at width 50: two lists 5–7% faster than one, four ~10% faster than two
+ * where B is cold, see HOT_READS). They run side by side over their common length, then each
+ * alone to its end; then their sums are stored, list by list.
  * VEC, ZERO, LOAD (x, the last vector masked), STORE, BROADCAST and MADD name one width's
- * instructions; V (the block's vectors) is a constant wherever this is expanded.
+ * instructions; L and V (the block's vectors) are constants wherever this is expanded.
  */
-#define PAIR_BODY(VEC, ZERO, LOAD, STORE, BROADCAST, MADD)                                         \
-  VEC s[MAXV], u[MAXV];                                                                           \
-  _Pragma("GCC unroll 12") for (int v = 0; v < MAXV; v++) s[v] = u[v] = ZERO();                   \
-  const int64_t la = endA - ea, lb = endB - eb, both = la < lb ? la : lb;                          \
-  for (int64_t t = 0; t < both; t++) {                                                            \
-    ADD_ENTRY(VEC, ea[t], s, LOAD, BROADCAST, MADD)                                                \
-    ADD_ENTRY(VEC, eb[t], u, LOAD, BROADCAST, MADD)                                                \
-  }                                                                                                \
-  for (int64_t t = both; t < la; t++) ADD_ENTRY(VEC, ea[t], s, LOAD, BROADCAST, MADD)              \
-  for (int64_t t = both; t < lb; t++) ADD_ENTRY(VEC, eb[t], u, LOAD, BROADCAST, MADD)              \
-  _Pragma("GCC unroll 12") for (int v = 0; v < MAXV; v++) {                                       \
-    if (v >= V) break;                                                                             \
-    STORE(ca, v, s[v]);                                                                            \
-    STORE(cb, v, u[v]);                                                                            \
+#define GROUP_BODY(L, VEC, ZERO, LOAD, STORE, BROADCAST, MADD)                                      \
+  {                                                                                                \
+    VEC s[L][MAXV];                                                                                \
+    int64_t length[L], common = INT64_MAX;                                                         \
+    _Pragma("GCC unroll 4") for (int k = 0; k < L; k++) {                                         \
+      length[k] = end[k] - e[k];                                                                   \
+      common = length[k] < common ? length[k] : common;                                            \
+      _Pragma("GCC unroll 12") for (int v = 0; v < MAXV; v++) s[k][v] = ZERO();                   \
+    }                                                                                              \
+    for (int64_t t = 0; t < common; t++) {                                                        \
+      _Pragma("GCC unroll 4") for (int k = 0; k < L; k++) ADD_ENTRY(VEC, e[k][t], s[k], LOAD, BROADCAST, MADD) \
+    }                                                                                              \
+    _Pragma("GCC unroll 4") for (int k = 0; k < L; k++) {                                         \
+      for (int64_t t = common; t < length[k]; t++) ADD_ENTRY(VEC, e[k][t], s[k], LOAD, BROADCAST, MADD) \
+    }                                                                                              \
+    _Pragma("GCC unroll 4") for (int k = 0; k < L; k++) {                                         \
+      _Pragma("GCC unroll 12") for (int v = 0; v < MAXV; v++) {                                   \
+        if (v >= V) break;                                                                         \
+        STORE(c[k], v, s[k][v]);                                                                   \
+      }                                                                                            \
+    }                                                                                              \
   }
 
 /* One entry E into one list's sums (no address of them is taken: they stay in registers). */
 #define ADD_ENTRY(VEC, E, SUMS, LOAD, BROADCAST, MADD)                                             \
   {                                                                                                \
-    const int32_t e = (E);                                                                         \
-    const VEC x = BROADCAST(table + (e & 255));                                                    \
-    const double *row = b + (int64_t)((uint32_t)e >> 8) * stride;                                  \
+    const int32_t x_ = (E);                                                                        \
+    const VEC x = BROADCAST(table + (x_ & 255));                                                   \
+    const double *row = b + (int64_t)((uint32_t)x_ >> 8) * stride;                                 \
     _Pragma("GCC unroll 12") for (int v = 0; v < MAXV; v++) {                                     \
       if (v >= V) break;                                                                           \
       SUMS[v] = MADD(x, LOAD(row, v), SUMS[v]);                                                    \
     }                                                                                              \
   }
 
-/* B's rows are `stride` doubles apart; C's rows start at ca and cb. */
-#define PAIR_ARGS const int32_t *ea, const int32_t *endA, const int32_t *eb, const int32_t *endB, \
-  const double *table, const double *b, int64_t stride, double *ca, double *cb
+/*
+ * Lists from..to−1 of one block of columns: four at a time while `quads` (and V ≤ QUAD_V),
+ * then two; an odd last list goes second beside an empty first one, whose zeros are stored
+ * to the same row just before the list's sums. C's rows are n doubles apart, B's `stride`.
+ */
+#define LISTS_BODY(VEC, ZERO, LOAD, STORE, BROADCAST, MADD)                                        \
+  for (int64_t r = from; r < to;) {                                                                \
+    if (QUAD_V >= V && quads && to - r >= 4) {                                                     \
+      const int32_t *e[4], *end[4];                                                                \
+      double *c[4];                                                                                \
+      _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) {                                       \
+        e[k] = entry + start[r + k];                                                               \
+        end[k] = entry + start[r + k + 1];                                                         \
+        c[k] = c0 + (r + k) * n;                                                                   \
+      }                                                                                            \
+      GROUP_BODY(4, VEC, ZERO, LOAD, STORE, BROADCAST, MADD)                                       \
+      r += 4;                                                                                      \
+    } else {                                                                                       \
+      const int64_t q = r + 1 < to ? r + 1 : r;                                                    \
+      const int32_t *e[2] = { entry + start[r], entry + start[q] };                                \
+      const int32_t *end[2] = { q == r ? e[0] : entry + start[r + 1], entry + start[q + 1] };      \
+      double *c[2] = { c0 + r * n, c0 + q * n };                                                   \
+      GROUP_BODY(2, VEC, ZERO, LOAD, STORE, BROADCAST, MADD)                                       \
+      r += 2;                                                                                      \
+    }                                                                                              \
+  }
+
+#define LISTS_ARGS const int32_t *start, const int32_t *entry, int64_t from, int64_t to, const double *table, \
+  const double *b, int64_t stride, double *c0, int64_t n, int quads
 
 /* AVX2: vectors of 4 columns, at most 6 a block (two lists' 12 sums and 3 more of 16 registers). */
 #define MAXV 6
+#define QUAD_V 0
 #define AVX2 __attribute__((target("avx2,fma"), always_inline)) static inline
 #define L2(row, v) (v == V - 1 ? _mm256_maskload_pd((row) + 4 * (v), tail) : _mm256_loadu_pd((row) + 4 * (v)))
 #define S2(c, v, x) (v == V - 1 ? _mm256_maskstore_pd((c) + 4 * (v), tail, x) : _mm256_storeu_pd((c) + 4 * (v), x))
 #define FMA2(x, w, s) _mm256_fmadd_pd(x, w, s)
 #define MULADD2(x, w, s) _mm256_add_pd(s, _mm256_mul_pd(x, w))
-AVX2 void pair_avx2_fused(PAIR_ARGS, int V, __m256i tail) { PAIR_BODY(__m256d, _mm256_setzero_pd, L2, S2, _mm256_broadcast_sd, FMA2) }
-AVX2 void pair_avx2_plain(PAIR_ARGS, int V, __m256i tail) { PAIR_BODY(__m256d, _mm256_setzero_pd, L2, S2, _mm256_broadcast_sd, MULADD2) }
+AVX2 void lists_avx2_fused(LISTS_ARGS, int V, __m256i tail) { LISTS_BODY(__m256d, _mm256_setzero_pd, L2, S2, _mm256_broadcast_sd, FMA2) }
+AVX2 void lists_avx2_plain(LISTS_ARGS, int V, __m256i tail) { LISTS_BODY(__m256d, _mm256_setzero_pd, L2, S2, _mm256_broadcast_sd, MULADD2) }
 #undef MAXV
+#undef QUAD_V
 
-/* AVX-512: vectors of 8 columns, at most 12 a block (24 sums of 32 registers). */
+/* AVX-512: vectors of 8 columns, at most 12 a block for two lists (24 sums of 32 registers), 7 for four (28). */
 #define MAXV 12
+#define QUAD_V 7
 #define AVX512 __attribute__((target("avx512f"), always_inline)) static inline
 #define L8(row, v) (v == V - 1 ? _mm512_maskz_loadu_pd(tail, (row) + 8 * (v)) : _mm512_loadu_pd((row) + 8 * (v)))
 #define S8(c, v, x) (v == V - 1 ? _mm512_mask_storeu_pd((c) + 8 * (v), tail, x) : _mm512_storeu_pd((c) + 8 * (v), x))
 #define B8(p) _mm512_set1_pd(*(p))
 #define FMA8(x, w, s) _mm512_fmadd_pd(x, w, s)
 #define MULADD8(x, w, s) _mm512_add_pd(s, _mm512_mul_pd(x, w))
-AVX512 void pair_avx512_fused(PAIR_ARGS, int V, __mmask8 tail) { PAIR_BODY(__m512d, _mm512_setzero_pd, L8, S8, B8, FMA8) }
-AVX512 void pair_avx512_plain(PAIR_ARGS, int V, __mmask8 tail) { PAIR_BODY(__m512d, _mm512_setzero_pd, L8, S8, B8, MULADD8) }
+AVX512 void lists_avx512_fused(LISTS_ARGS, int V, __mmask8 tail) { LISTS_BODY(__m512d, _mm512_setzero_pd, L8, S8, B8, FMA8) }
+AVX512 void lists_avx512_plain(LISTS_ARGS, int V, __mmask8 tail) { LISTS_BODY(__m512d, _mm512_setzero_pd, L8, S8, B8, MULADD8) }
 #undef MAXV
+#undef QUAD_V
 
-/* One block of `width` columns for lists r and r + 1, V a constant in each case. */
-#define CASE(K, F) case K: return F(ea, endA, eb, endB, table, b, stride, ca, cb, K, tail);
-#define PAIR(F) \
+/* One block of `width` columns for lists from..to−1, V a constant in each case. */
+#define CASE(K, F) case K: return F(start, entry, from, to, table, b, stride, c0, n, quads, K, tail);
+#define BLOCK(F) \
   if (fused) switch (V) { CASES(F##_fused) } else switch (V) { CASES(F##_plain) }
 
-__attribute__((target("avx2,fma"))) static void pair_avx2(PAIR_ARGS, int width, int fused) {
+__attribute__((target("avx2,fma"))) static void lists_avx2(LISTS_ARGS, int width, int fused) {
   const int V = (width + 3) / 4;
   const int last = width - 4 * (V - 1);
   const __m256i tail = _mm256_setr_epi64x(-1, last > 1 ? -1 : 0, last > 2 ? -1 : 0, last > 3 ? -1 : 0);
 #define CASES(F) CASE(1, F) CASE(2, F) CASE(3, F) CASE(4, F) CASE(5, F) CASE(6, F)
-  PAIR(pair_avx2)
+  BLOCK(lists_avx2)
 #undef CASES
 }
 
-__attribute__((target("avx512f"))) static void pair_avx512(PAIR_ARGS, int width, int fused) {
+__attribute__((target("avx512f"))) static void lists_avx512(LISTS_ARGS, int width, int fused) {
   const int V = (width + 7) / 8;
   const __mmask8 tail = (__mmask8)(0xff >> (8 * V - width));
 #define CASES(F) CASE(1, F) CASE(2, F) CASE(3, F) CASE(4, F) CASE(5, F) CASE(6, F) \
   CASE(7, F) CASE(8, F) CASE(9, F) CASE(10, F) CASE(11, F) CASE(12, F)
-  PAIR(pair_avx512)
+  BLOCK(lists_avx512)
 #undef CASES
 }
 
@@ -125,14 +163,17 @@ enum nnt_isa nnt_sparse_isa(void) {
 
 #ifdef NNT_X86
 /*
- * A copy of B with its rows padded to whole 512-bit vectors, 64-byte aligned. At a width like
- * 50, most of a row's vectors straddle two cache lines and the last one is masked; where each
- * row of B is read many times (Xᵀ·dY reads each row of dY once per nonzero pixel of its image,
- * ~150 times on MNIST), reading them from an aligned copy is faster than the copy costs
- * (MNIST batches of 100, width 50: 32 against 43 µs). W in X·W is read ~19 times a row: not
- * worth it. The copy is each thread's own, kept for its next call.
+ * B is "hot" when each of its rows is read at least HOT_READS times on average: Xᵀ·dY reads
+ * each row of dY once per nonzero pixel of its image (~150 times on MNIST), X·W each row of W
+ * ~19 times. A hot B stays in the first-level cache, so its loads are what is left to save: at
+ * a width like 50, most of a row's vectors straddle two cache lines and the last one is
+ * masked, and reading a copy with rows padded to whole 512-bit vectors, 64-byte aligned, is
+ * faster than the copy costs (MNIST batches of 100, width 50: 32 against 43 µs). A cold B is
+ * read from the second-level cache, where four lists at a time keep more of its rows in flight
+ * than two (X·W at width 50: 44 against 49 µs; on a hot B, four were 6% slower than two).
+ * The copy is each thread's own, kept for its next call.
  */
-enum { PAD_MIN_READS = 64 };
+enum { HOT_READS = 64 };
 static pthread_key_t pad_key;
 static pthread_once_t pad_once = PTHREAD_ONCE_INIT;
 struct pad { size_t doubles; double *data; };
@@ -176,7 +217,8 @@ void nnt_list_products(enum nnt_isa isa, const int32_t *start, const int32_t *en
   const int most = block_columns(isa);
   int64_t stride = n;
   const int64_t reads = to > from ? start[to] - start[from] : 0;
-  if (isa == NNT_AVX512 && n % 8 && n <= most && size > 0 && reads >= PAD_MIN_READS * size) {
+  const int hot = reads >= HOT_READS * size;
+  if (isa == NNT_AVX512 && n % 8 && n <= most && size > 0 && hot) {
     const double *copy = padded(b, size, n, (n + 7) & ~(int64_t)7);
     if (copy) {
       b = copy;
@@ -185,16 +227,8 @@ void nnt_list_products(enum nnt_isa isa, const int32_t *start, const int32_t *en
   }
   for (int64_t j = 0; j < n; j += most) {
     const int width = (int)(n - j < most ? n - j : most);
-    /* Lists in pairs; an odd last one goes second beside an empty first list, whose zeros
-     * are stored to the same row just before the list's sums (PAIR_BODY stores a, then b). */
-    for (int64_t r = from; r < to; r += 2) {
-      const int64_t q = r + 1 < to ? r + 1 : r;
-      const int32_t *ea = entry + start[r], *endA = q == r ? ea : entry + start[r + 1];
-      const int32_t *eb = entry + start[q], *endB = entry + start[q + 1];
-      double *ca = c + r * n + j, *cb = c + q * n + j;
-      if (isa == NNT_AVX512) pair_avx512(ea, endA, eb, endB, table, b + j, stride, ca, cb, width, fused);
-      else pair_avx2(ea, endA, eb, endB, table, b + j, stride, ca, cb, width, fused);
-    }
+    if (isa == NNT_AVX512) lists_avx512(start, entry, from, to, table, b + j, stride, c + j, n, !hot, width, fused);
+    else lists_avx2(start, entry, from, to, table, b + j, stride, c + j, n, 0, width, fused);
   }
 #else
   (void)isa; (void)start; (void)entry; (void)table; (void)from; (void)to; (void)b; (void)size; (void)c; (void)n; (void)fused;
