@@ -326,6 +326,20 @@ export function kernelSuite(kernels: Kernels) {
     kernels.sparseMatmul(x, w, c, 3);
   });
 
+  test.each([[1, 10], [100, 10], [7, 3], [6, 1], [0, 4]])('softmaxRows on %i×%i: the reference\'s bits, with the log-sum-exp', (rows, cols) => {
+    for (const home of homes) {
+      const x = values(home, rows * cols, 60);
+      const special = [-Infinity, 800, -800, NaN, 1e-9, 0];
+      for (let i = 0; i < Math.min(rows * cols, special.length); i++) x[i * 7] = special[i];
+      const y = home(rows * cols + 1).fill(NaN), lse = new Float64Array(rows + 1).fill(NaN);
+      const refY = new Float64Array(rows * cols), refLse = new Float64Array(rows);
+      kernels.softmaxRows(x, y, rows, cols, lse);
+      tsKernels.softmaxRows(x, refY, rows, cols, refLse);
+      expect([firstDifference(y.subarray(0, rows * cols), refY), firstDifference(lse.subarray(0, rows), refLse)]).toEqual([-1, -1]);
+      expect([y[rows * cols], lse[rows]]).toEqual([NaN, NaN]); // past the rows untouched
+    }
+  });
+
   test('softmaxRows gives each row\'s log-sum-exp when asked', () => {
     const x = Float64Array.from([0, Math.log(3), 1000, 1000, -5, 2]);
     const y = kernels.alloc(6), lse = new Float64Array(3);

@@ -898,17 +898,83 @@
       (then (v128.store64_lane 0 (local.get $y)
         (f64x2.div (local.get $one) (f64x2.add (local.get $one) (call $exp (f64x2.neg (v128.load64_zero (local.get $x))))))))))
 
-  ;; e^x of two doubles: src/core/exp.ts (fdlibm's method) step for step, so the same bits.
-  ;; pmax/pmin (x < c ? c : x) are Math.max/min here: the bounds are not zeros, and a NaN x
-  ;; stays NaN. k is rounded by adding R = 1.5·2^52; an integer j below 2^51 has the bits of
-  ;; R + j minus those of R, so 2^j is (bits(R + j) − bits(R) + 1023) << 52, for j = k1 and k − k1.
+  ;; Softmax of each row of x (rows×cols) into out, as tsKernels.softmaxRows does it: the row's
+  ;; largest value (x > max, so NaNs are passed over), e_j = e^(x_j − max) with $exp, their sum
+  ;; from j = 0 up, then each e_j / sum. Two rows at a time, one per lane (the last one twice
+  ;; when rows is odd). stats gets each row's max and sum (2·rows doubles); the caller adds
+  ;; log(sum) to max, as the reference does, for the log-sum-exp.
+  (func (export "softmax_rows") (param $x i32) (param $out i32) (param $rows i32) (param $cols i32) (param $stats i32)
+    (local $r i32) (local $j i32) (local $bytes i32) (local $xa i32) (local $xb i32) (local $oa i32) (local $ob i32)
+    (local $second i32) (local $max v128) (local $sum v128) (local $v v128)
+    (local.set $bytes (i32.shl (local.get $cols) (i32.const 3)))
+    (block $doneR (loop $nextR
+      (br_if $doneR (i32.ge_u (local.get $r) (local.get $rows)))
+      ;; Byte offset of the second lane's row from the first's: the next row, or 0 for the odd last one.
+      (local.set $second (select (local.get $bytes) (i32.const 0) (i32.lt_u (i32.add (local.get $r) (i32.const 1)) (local.get $rows))))
+      (local.set $xa (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $bytes))))
+      (local.set $oa (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $bytes))))
+      (local.set $xb (i32.add (local.get $xa) (local.get $second)))
+      (local.set $ob (i32.add (local.get $oa) (local.get $second)))
+      (local.set $max (f64x2.splat (f64.const -inf)))
+      (local.set $j (i32.const 0))
+      (block $done (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $bytes)))
+        (local.set $v (v128.load64_lane 1 (i32.add (local.get $xb) (local.get $j))
+          (v128.load64_zero (i32.add (local.get $xa) (local.get $j)))))
+        (local.set $max (v128.bitselect (local.get $v) (local.get $max) (f64x2.gt (local.get $v) (local.get $max))))
+        (local.set $j (i32.add (local.get $j) (i32.const 8)))
+        (br $next)))
+      (local.set $sum (f64x2.splat (f64.const 0)))
+      (local.set $j (i32.const 0))
+      (block $done (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $bytes)))
+        (local.set $v (call $exp (f64x2.sub
+          (v128.load64_lane 1 (i32.add (local.get $xb) (local.get $j)) (v128.load64_zero (i32.add (local.get $xa) (local.get $j))))
+          (local.get $max))))
+        (v128.store64_lane 0 (i32.add (local.get $oa) (local.get $j)) (local.get $v))
+        (v128.store64_lane 1 (i32.add (local.get $ob) (local.get $j)) (local.get $v))
+        (local.set $sum (f64x2.add (local.get $sum) (local.get $v)))
+        (local.set $j (i32.add (local.get $j) (i32.const 8)))
+        (br $next)))
+      (local.set $j (i32.const 0))
+      (block $done (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $bytes)))
+        (local.set $v (f64x2.div
+          (v128.load64_lane 1 (i32.add (local.get $ob) (local.get $j)) (v128.load64_zero (i32.add (local.get $oa) (local.get $j))))
+          (local.get $sum)))
+        (v128.store64_lane 0 (i32.add (local.get $oa) (local.get $j)) (local.get $v))
+        (v128.store64_lane 1 (i32.add (local.get $ob) (local.get $j)) (local.get $v))
+        (local.set $j (i32.add (local.get $j) (i32.const 8)))
+        (br $next)))
+      (local.set $xa (i32.add (local.get $stats) (i32.shl (local.get $r) (i32.const 4))))
+      (local.set $xb (i32.add (local.get $xa) (select (i32.const 16) (i32.const 0) (local.get $second))))
+      (v128.store64_lane 0 (local.get $xa) (local.get $max))
+      (v128.store64_lane offset=8 0 (local.get $xa) (local.get $sum))
+      (v128.store64_lane 1 (local.get $xb) (local.get $max))
+      (v128.store64_lane offset=8 1 (local.get $xb) (local.get $sum))
+      (local.set $r (i32.add (local.get $r) (i32.const 2)))
+      (br $nextR))))
+
+  ;; e^x of two doubles: src/core/exp.ts (fdlibm's method, V8's Math.exp) step for step, so
+  ;; the same bits. pmax/pmin (x < c ? c : x) are Math.max/min here: the bounds are not zeros,
+  ;; and a NaN x stays NaN. k is picked by |x|'s high 32 bits (hx) as fdlibm picks it. An
+  ;; integer j below 2^51 has the bits of R + j (R = 1.5·2^52) minus those of R, so 2^j is
+  ;; (bits(R + j) − bits(R) + 1023) << 52, for j = k1 and k − k1.
   (func $exp (param $x v128) (result v128)
     (local $k v128) (local $hi v128) (local $lo v128) (local $r v128) (local $t v128) (local $c v128) (local $y v128)
-    (local $k1 v128) (local $bias v128)
+    (local $k1 v128) (local $bias v128) (local $hx v128) (local $sign v128) (local $given v128)
+    (local.set $given (local.get $x))
     (local.set $x (f64x2.pmin (f64x2.pmax (local.get $x) (f64x2.splat (f64.const -746))) (f64x2.splat (f64.const 710))))
-    (local.set $k (f64x2.sub
-      (f64x2.add (f64x2.mul (local.get $x) (f64x2.splat (f64.const 1.4426950408889634))) (f64x2.splat (f64.const 6755399441055744)))
-      (f64x2.splat (f64.const 6755399441055744))))
+    (local.set $hx (i64x2.shr_u (v128.and (local.get $x) (v128.const i64x2 0x7fffffffffffffff 0x7fffffffffffffff)) (i32.const 32)))
+    (local.set $sign (v128.and (local.get $x) (v128.const i64x2 0x8000000000000000 0x8000000000000000)))
+    ;; k = x·log₂e ± ½ truncated beyond 1.5·ln2; ±1 beyond ln2/2; 0 below.
+    (local.set $k (f64x2.trunc (f64x2.add
+      (f64x2.mul (local.get $x) (f64x2.splat (f64.const 1.4426950408889634)))
+      (v128.or (f64x2.splat (f64.const 0.5)) (local.get $sign)))))
+    (local.set $k (v128.bitselect (v128.or (f64x2.splat (f64.const 1)) (local.get $sign)) (local.get $k)
+      (i64x2.lt_s (local.get $hx) (i64x2.splat (i64.const 0x3ff0a2b2)))))
+    (local.set $k (v128.bitselect (v128.const i64x2 0 0) (local.get $k)
+      (i64x2.le_s (local.get $hx) (i64x2.splat (i64.const 0x3fd62e42)))))
     (local.set $hi (f64x2.sub (local.get $x) (f64x2.mul (local.get $k) (f64x2.splat (f64.const 6.93147180369123816490e-1)))))
     (local.set $lo (f64x2.mul (local.get $k) (f64x2.splat (f64.const 1.90821492927058770002e-10))))
     (local.set $r (f64x2.sub (local.get $hi) (local.get $lo)))
@@ -926,10 +992,15 @@
     ;; k1 = floor(k/2); bias = bits(R) − 1023, so (bits(R + j) − bias) << 52 is 2^j.
     (local.set $k1 (f64x2.floor (f64x2.div (local.get $k) (f64x2.splat (f64.const 2)))))
     (local.set $bias (i64x2.sub (f64x2.splat (f64.const 6755399441055744)) (i64x2.splat (i64.const 1023))))
-    (f64x2.mul
+    (local.set $y (f64x2.mul
       (f64x2.mul (local.get $y)
         (i64x2.shl (i64x2.sub (f64x2.add (local.get $k1) (f64x2.splat (f64.const 6755399441055744))) (local.get $bias)) (i32.const 52)))
       (i64x2.shl (i64x2.sub (f64x2.add (f64x2.sub (local.get $k) (local.get $k1)) (f64x2.splat (f64.const 6755399441055744))) (local.get $bias)) (i32.const 52))))
+    ;; 1 + x below 2^−28, and V8's e for x = 1.
+    (local.set $y (v128.bitselect (f64x2.add (f64x2.splat (f64.const 1)) (local.get $x)) (local.get $y)
+      (i64x2.lt_s (local.get $hx) (i64x2.splat (i64.const 0x3e300000)))))
+    (v128.bitselect (f64x2.splat (f64.const 2.718281828459045)) (local.get $y)
+      (f64x2.eq (local.get $given) (f64x2.splat (f64.const 1)))))
 
   ;; dx (n) = dy·(1 − y)·y, with y sigmoid's forward output.
   (func (export "sigmoid_backward") (param $y i32) (param $dy i32) (param $dx i32) (param $n i32)

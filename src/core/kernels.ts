@@ -48,9 +48,10 @@ export interface Kernels {
   columnSums(x: Float64Array, out: Float64Array, rows: number, cols: number): void;
 
   /**
-   * out (rows×cols) = softmax of each row of x, computed stably (the row maximum is subtracted).
-   * With `logSumExp` (rows), also log Σ_j exp(x_ij) of each row, from the same sums: the
-   * cross-entropy loss of row i is then logSumExp[i] − x[i][t_i].
+   * out (rows×cols) = softmax of each row of x, computed stably (the row maximum is subtracted),
+   * with exp.ts's e^x (V8's Math.exp, bit for bit). With `logSumExp` (rows), also
+   * log Σ_j exp(x_ij) of each row, from the same sums: the cross-entropy loss of row i is then
+   * logSumExp[i] − x[i][t_i].
    */
   softmaxRows(x: Float64Array, out: Float64Array, rows: number, cols: number, logSumExp?: Float64Array): void;
 

@@ -95,7 +95,7 @@ export const tsKernels: Kernels = {
       for (let j = 0; j < cols; j++) if (x[row + j] > max) max = x[row + j];
       let sum = 0;
       for (let j = 0; j < cols; j++) {
-        const e = Math.exp(x[row + j] - max);
+        const e = exp(x[row + j] - max);
         out[row + j] = e;
         sum += e;
       }

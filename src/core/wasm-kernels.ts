@@ -50,7 +50,7 @@ const MIN_GATHER_PER_THREAD = 20_000;
 const MIN_WINDOW_PER_THREAD = 8_192;
 
 /** Scratch slots for operands that are not in the memory, and for gatherRows's byte-to-double table and the update rules' coefficients. */
-const SLOT_A = 0, SLOT_B = 1, SLOT_C = 2, SLOT_TABLE = 4, SLOT_RULE = 5;
+const SLOT_A = 0, SLOT_B = 1, SLOT_C = 2, SLOT_TABLE = 4, SLOT_RULE = 5, SLOT_SOFTMAX = 6;
 
 export class WasmKernels implements Kernels {
   readonly name: string;
@@ -145,7 +145,15 @@ export class WasmKernels implements Kernels {
   }
 
   softmaxRows(x: Float64Array, out: Float64Array, rows: number, cols: number, logSumExp?: Float64Array): void {
-    tsKernels.softmaxRows(x, out, rows, cols, logSumExp);
+    const at = this.place.offsets('softmaxRows', x, out);
+    if (!at) return tsKernels.softmaxRows(x, out, rows, cols, logSumExp);
+    checkLength('x', x, rows * cols);
+    checkLength('out', out, rows * cols);
+    if (logSumExp) checkLength('logSumExp', logSumExp, rows);
+    // Each row's max and sum: the log-sum-exp is max + log(sum), with the engine's log as in the reference.
+    const stats = this.place.slot(SLOT_SOFTMAX, 2 * rows);
+    this.wasm.softmax_rows(at[0], at[1], rows, cols, stats.byteOffset);
+    if (logSumExp) for (let i = 0; i < rows; i++) logSumExp[i] = stats[2 * i] + Math.log(stats[2 * i + 1]);
   }
 
   addScaled(y: Float64Array, x: Float64Array, alpha: number, n: number): void {

@@ -31,6 +31,7 @@ export interface KernelExports {
   relu_forward(x: number, y: number, n: number): void;
   relu_backward(y: number, dy: number, dx: number, n: number): void;
   sigmoid_forward(x: number, y: number, n: number): void;
+  softmax_rows(x: number, out: number, rows: number, cols: number, stats: number): void;
   sigmoid_backward(y: number, dy: number, dx: number, n: number): void;
   apply_mask(x: number, mask: number, y: number, n: number): void;
   bn_stats(x: number, mean: number, variance: number, rows: number, cols: number): void;
