@@ -13,6 +13,7 @@
 #include <string.h>
 #include <node_api.h>
 #include <cblas.h>
+#include "nnt_dense.h"
 #include "nnt_gather.h"
 #include "nnt_sparse.h"
 
@@ -87,13 +88,16 @@ static int overlap(const double *p, uint64_t n, const double *q, uint64_t m) {
   return n > 0 && m > 0 && p < q + m && q < p + n;
 }
 
+static enum nnt_isa sparse_isa = NNT_NO_ISA;
+
 /*
  * C (M×N) = op(A) · op(B), row-major, op(X) = X or Xᵀ, with the arguments (a, b, c, and
- * three sizes) in the Kernels interface's order.
+ * three sizes) in the Kernels interface's order: by CBLAS dgemm, or with `exact` (a seventh
+ * argument: fused or not) by nnt_dense_product, the wasm module's sums.
  */
-static napi_value product(napi_env env, napi_callback_info info, int trans_a, int trans_b) {
-  napi_value argv[6];
-  if (!get_args(env, info, 6, argv, "expected (a, b, c, and three sizes)")) return NULL;
+static napi_value product(napi_env env, napi_callback_info info, int trans_a, int trans_b, int exact) {
+  napi_value argv[7];
+  if (!get_args(env, info, exact ? 7 : 6, argv, exact ? "expected (a, b, c, three sizes, fused)" : "expected (a, b, c, and three sizes)")) return NULL;
   int s[3];
   if (!get_size(env, argv[3], "m", &s[0])) return NULL;
   if (!get_size(env, argv[4], trans_b ? "n" : "k", &s[1])) return NULL;
@@ -104,13 +108,23 @@ static napi_value product(napi_env env, napi_callback_info info, int trans_a, in
   int M = trans_a ? s[1] : s[0], K = trans_a ? s[0] : s[1], N = s[2];
   uint64_t na = (uint64_t)M * K, nb = (uint64_t)K * N, nc = (uint64_t)M * N;
   double *a, *b, *c;
+  bool fused = false;
   if (!get_doubles(env, argv[0], "A", na, &a) || !get_doubles(env, argv[1], "B", nb, &b) ||
       !get_doubles(env, argv[2], "C", nc, &c)) return NULL;
+  if (exact) CHECK(napi_get_value_bool(env, argv[6], &fused));
   if (overlap(c, nc, a, na) || overlap(c, nc, b, nb)) {
     napi_throw_range_error(env, NULL, "C overlaps A or B");
     return NULL;
   }
+  if (exact && sparse_isa == NNT_NO_ISA) {
+    napi_throw_error(env, NULL, "the exact products need AVX2 with FMA, or AVX-512");
+    return NULL;
+  }
   if (nc == 0) return NULL;
+  if (exact) { /* A(r, q) and B(q, j) through strides, as kernels.wat's gemm reads them */
+    nnt_dense_product(sparse_isa, a, trans_a ? 1 : K, trans_a ? M : 1, b, trans_b ? 1 : N, trans_b ? K : 1, c, M, K, N, fused);
+    return NULL;
+  }
   if (K == 0) { /* an empty sum; CBLAS would refuse lda = 0 */
     memset(c, 0, nc * sizeof(double));
     return NULL;
@@ -120,9 +134,12 @@ static napi_value product(napi_env env, napi_callback_info info, int trans_a, in
   return NULL;
 }
 
-static napi_value matmul(napi_env env, napi_callback_info info) { return product(env, info, 0, 0); }
-static napi_value matmul_trans_a(napi_env env, napi_callback_info info) { return product(env, info, 1, 0); }
-static napi_value matmul_trans_b(napi_env env, napi_callback_info info) { return product(env, info, 0, 1); }
+static napi_value matmul(napi_env env, napi_callback_info info) { return product(env, info, 0, 0, 0); }
+static napi_value matmul_trans_a(napi_env env, napi_callback_info info) { return product(env, info, 1, 0, 0); }
+static napi_value matmul_trans_b(napi_env env, napi_callback_info info) { return product(env, info, 0, 1, 0); }
+static napi_value exact_matmul(napi_env env, napi_callback_info info) { return product(env, info, 0, 0, 1); }
+static napi_value exact_matmul_trans_a(napi_env env, napi_callback_info info) { return product(env, info, 1, 0, 1); }
+static napi_value exact_matmul_trans_b(napi_env env, napi_callback_info info) { return product(env, info, 0, 1, 1); }
 
 /* The largest index (entry >> 8) of entry[lo .. hi−1]: one pass the compiler vectorizes. */
 static uint32_t max_index(const int32_t *entry, int64_t lo, int64_t hi) {
@@ -133,8 +150,6 @@ static uint32_t max_index(const int32_t *entry, int64_t lo, int64_t hi) {
   }
   return m;
 }
-
-static enum nnt_isa sparse_isa = NNT_NO_ISA;
 
 /* Lists from..to−1 of (start, entry), read from argv[0..4] (start, entry, from, to, size):
  * checked to start in order within the entries, every index below size, before a kernel
@@ -294,6 +309,9 @@ static napi_value init(napi_env env, napi_value exports) {
     { "matmul", NULL, matmul, NULL, NULL, NULL, napi_enumerable, NULL },
     { "matmulTransA", NULL, matmul_trans_a, NULL, NULL, NULL, napi_enumerable, NULL },
     { "matmulTransB", NULL, matmul_trans_b, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "exactMatmul", NULL, exact_matmul, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "exactMatmulTransA", NULL, exact_matmul_trans_a, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "exactMatmulTransB", NULL, exact_matmul_trans_b, NULL, NULL, NULL, napi_enumerable, NULL },
     { "setThreads", NULL, set_threads, NULL, NULL, NULL, napi_enumerable, NULL },
     { "library", NULL, library, NULL, NULL, NULL, napi_enumerable, NULL },
     { "listProducts", NULL, list_products, NULL, NULL, NULL, napi_enumerable, NULL },

@@ -14,12 +14,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "nnt_simd.h"
 #include "nnt_sparse.h"
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define NNT_X86 1
-#endif
 
 #ifdef NNT_X86
 
@@ -100,11 +96,6 @@
 /* AVX2: vectors of 4 columns, at most 6 a block (two lists' 12 sums and 3 more of 16 registers). */
 #define MAXV 6
 #define QUAD_V 0
-#define AVX2 __attribute__((target("avx2,fma"), always_inline)) static inline
-#define L2(row, v) (v == V - 1 ? _mm256_maskload_pd((row) + 4 * (v), tail) : _mm256_loadu_pd((row) + 4 * (v)))
-#define S2(c, v, x) (v == V - 1 ? _mm256_maskstore_pd((c) + 4 * (v), tail, x) : _mm256_storeu_pd((c) + 4 * (v), x))
-#define FMA2(x, w, s) _mm256_fmadd_pd(x, w, s)
-#define MULADD2(x, w, s) _mm256_add_pd(s, _mm256_mul_pd(x, w))
 AVX2 void lists_avx2_fused(LISTS_ARGS, int V, __m256i tail) { LISTS_BODY(__m256d, _mm256_setzero_pd, L2, S2, _mm256_broadcast_sd, FMA2) }
 AVX2 void lists_avx2_plain(LISTS_ARGS, int V, __m256i tail) { LISTS_BODY(__m256d, _mm256_setzero_pd, L2, S2, _mm256_broadcast_sd, MULADD2) }
 #undef MAXV
@@ -113,12 +104,6 @@ AVX2 void lists_avx2_plain(LISTS_ARGS, int V, __m256i tail) { LISTS_BODY(__m256d
 /* AVX-512: vectors of 8 columns, at most 12 a block for two lists (24 sums of 32 registers), 7 for four (28). */
 #define MAXV 12
 #define QUAD_V 7
-#define AVX512 __attribute__((target("avx512f"), always_inline)) static inline
-#define L8(row, v) (v == V - 1 ? _mm512_maskz_loadu_pd(tail, (row) + 8 * (v)) : _mm512_loadu_pd((row) + 8 * (v)))
-#define S8(c, v, x) (v == V - 1 ? _mm512_mask_storeu_pd((c) + 8 * (v), tail, x) : _mm512_storeu_pd((c) + 8 * (v), x))
-#define B8(p) _mm512_set1_pd(*(p))
-#define FMA8(x, w, s) _mm512_fmadd_pd(x, w, s)
-#define MULADD8(x, w, s) _mm512_add_pd(s, _mm512_mul_pd(x, w))
 AVX512 void lists_avx512_fused(LISTS_ARGS, int V, __mmask8 tail) { LISTS_BODY(__m512d, _mm512_setzero_pd, L8, S8, B8, FMA8) }
 AVX512 void lists_avx512_plain(LISTS_ARGS, int V, __mmask8 tail) { LISTS_BODY(__m512d, _mm512_setzero_pd, L8, S8, B8, MULADD8) }
 #undef MAXV
@@ -126,24 +111,21 @@ AVX512 void lists_avx512_plain(LISTS_ARGS, int V, __mmask8 tail) { LISTS_BODY(__
 
 /* One block of `width` columns for lists from..to−1, V a constant in each case. */
 #define CASE(K, F) case K: return F(start, entry, from, to, table, b, stride, c0, n, quads, K, tail);
-#define BLOCK(F) \
-  if (fused) switch (V) { CASES(F##_fused) } else switch (V) { CASES(F##_plain) }
 
 __attribute__((target("avx2,fma"))) static void lists_avx2(LISTS_ARGS, int width, int fused) {
   const int V = (width + 3) / 4;
-  const int last = width - 4 * (V - 1);
-  const __m256i tail = _mm256_setr_epi64x(-1, last > 1 ? -1 : 0, last > 2 ? -1 : 0, last > 3 ? -1 : 0);
+  const __m256i tail = nnt_tail4(width, V);
 #define CASES(F) CASE(1, F) CASE(2, F) CASE(3, F) CASE(4, F) CASE(5, F) CASE(6, F)
-  BLOCK(lists_avx2)
+  BY_WIDTH(lists_avx2)
 #undef CASES
 }
 
 __attribute__((target("avx512f"))) static void lists_avx512(LISTS_ARGS, int width, int fused) {
   const int V = (width + 7) / 8;
-  const __mmask8 tail = (__mmask8)(0xff >> (8 * V - width));
+  const __mmask8 tail = nnt_tail8(width, V);
 #define CASES(F) CASE(1, F) CASE(2, F) CASE(3, F) CASE(4, F) CASE(5, F) CASE(6, F) \
   CASE(7, F) CASE(8, F) CASE(9, F) CASE(10, F) CASE(11, F) CASE(12, F)
-  BLOCK(lists_avx512)
+  BY_WIDTH(lists_avx512)
 #undef CASES
 }
 

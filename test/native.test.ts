@@ -9,7 +9,7 @@ import { Rng } from '../src/core/rng';
 import { tsKernels } from '../src/core/ts-kernels';
 import { loadKernelModule } from '../src/core/wasm-module';
 import { buildNetwork, twoLayerSpec } from '../src/net/build';
-import { randomLabels, randomTensor } from './helpers';
+import { firstDifference, randomLabels, randomTensor } from './helpers';
 import { kernelSuite } from './kernel-suite';
 
 /**
@@ -186,6 +186,34 @@ if (blas) describe('with the addon', () => {
     expect(() => addon.matmul(a, b, a, 2, 3, 2)).toThrow(/^C overlaps A or B$/);
     expect(() => (addon.matmul as (...x: unknown[]) => void)(a, b, c)).toThrow(/three sizes/);
     expect(Array.from(guard)).toEqual(new Array(20).fill(7));
+  });
+
+  test.each(['simd', 'relaxed-simd'] as const)('%s: products below AUTO_NATIVE_MIN in the addon\'s vector code give the wasm bits, every form and shape', (variant) => {
+    if (!blas!.sparseIsa()) return expect(blas!.sparseIsa()).toBe(''); // no AVX2: they stay on the wasm module
+    const { module } = loadKernelModule(variant);
+    const auto = new NativeKernels(module, variant, 1, blas!, AUTO_NATIVE_MIN);
+    const wasm = new WasmKernels(module, variant, 1);
+    made.push(auto, wasm);
+    const rng = new Rng(17);
+    const shapes = [[100, 50, 10], [50, 100, 10], [100, 10, 50], [1, 1, 1], [5, 7, 3], [3, 4, 4], [9, 2, 49], [13, 0, 6], [6, 33, 97], [64, 63, 64]]; // the last just below AUTO_NATIVE_MIN
+    for (const isa of blas!.sparseIsa() === 'avx512' ? ['avx512', 'avx2'] : ['avx2']) {
+      blas!.useSparseIsa(isa);
+      for (const [m, p, n] of shapes) {
+        for (const [form, run] of Object.entries(FORMS)) {
+          const [a, b] = operands(rng, [m * p, p * n]);
+          const inMemory = [auto.alloc(m * p), auto.alloc(p * n)];
+          inMemory[0].set(a);
+          inMemory[1].set(b);
+          const expected = new Float64Array(m * n), outside = new Float64Array(m * n + 1).fill(NaN), inside = auto.alloc(m * n);
+          run(wasm, a, b, expected, m, p, n);
+          run(auto, a, b, outside, m, p, n);
+          run(auto, inMemory[0], inMemory[1], inside, m, p, n);
+          expect([isa, form, m, p, n, firstDifference(outside.subarray(0, m * n), expected), firstDifference(inside, expected), outside[m * n]])
+            .toEqual([isa, form, m, p, n, -1, -1, NaN]);
+        }
+      }
+    }
+    blas!.useSparseIsa('');
   });
 
   test('auto: a product below AUTO_NATIVE_MIN gives the wasm bits, one above the CBLAS bits', () => {

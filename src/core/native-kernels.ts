@@ -59,19 +59,24 @@ export class NativeKernels extends WasmKernels {
     this.name = `native-${library}${core} for ${which}, wasm-${variant} ${count(wasmThreads)} for the rest`;
   }
 
+  // Products below minProduct keep the wasm module's sums: on the addon's vector code where
+  // it has one (native/nnt_dense.c, the same bits), else on the wasm module.
   override matmul(a: Float64Array, b: Float64Array, c: Float64Array, m: number, k: number, n: number): void {
-    if (m * k * n < this.minProduct) return super.matmul(a, b, c, m, k, n);
-    this.blas.matmul(a, b, c, m, k, n);
+    if (m * k * n >= this.minProduct) this.blas.matmul(a, b, c, m, k, n);
+    else if (this.sparseIsa) this.blas.exactMatmul(a, b, c, m, k, n, this.fused);
+    else super.matmul(a, b, c, m, k, n);
   }
 
   override matmulTransA(a: Float64Array, b: Float64Array, c: Float64Array, m: number, k: number, n: number): void {
-    if (m * k * n < this.minProduct) return super.matmulTransA(a, b, c, m, k, n);
-    this.blas.matmulTransA(a, b, c, m, k, n);
+    if (m * k * n >= this.minProduct) this.blas.matmulTransA(a, b, c, m, k, n);
+    else if (this.sparseIsa) this.blas.exactMatmulTransA(a, b, c, m, k, n, this.fused);
+    else super.matmulTransA(a, b, c, m, k, n);
   }
 
   override matmulTransB(a: Float64Array, b: Float64Array, c: Float64Array, m: number, n: number, k: number): void {
-    if (m * k * n < this.minProduct) return super.matmulTransB(a, b, c, m, n, k);
-    this.blas.matmulTransB(a, b, c, m, n, k);
+    if (m * k * n >= this.minProduct) this.blas.matmulTransB(a, b, c, m, n, k);
+    else if (this.sparseIsa) this.blas.exactMatmulTransB(a, b, c, m, n, k, this.fused);
+    else super.matmulTransB(a, b, c, m, n, k);
   }
 
   /**

@@ -10,6 +10,14 @@ export interface BlasAddon {
   matmul(a: Float64Array, b: Float64Array, c: Float64Array, m: number, k: number, n: number): void;
   matmulTransA(a: Float64Array, b: Float64Array, c: Float64Array, m: number, k: number, n: number): void;
   matmulTransB(a: Float64Array, b: Float64Array, c: Float64Array, m: number, n: number, k: number): void;
+  /**
+   * The same three products with kernels.wat's gemm's sums, bit for bit: each element one chain
+   * from +0 in increasing order, fused multiply-adds where `fused` and C has four columns or
+   * more (native/nnt_dense.c); throws when sparseIsa() is "".
+   */
+  exactMatmul(a: Float64Array, b: Float64Array, c: Float64Array, m: number, k: number, n: number, fused: boolean): void;
+  exactMatmulTransA(a: Float64Array, b: Float64Array, c: Float64Array, m: number, k: number, n: number, fused: boolean): void;
+  exactMatmulTransB(a: Float64Array, b: Float64Array, c: Float64Array, m: number, n: number, k: number, fused: boolean): void;
   /** Sets OpenBLAS's (process-wide) thread count; returns the count it uses, 0 for a CBLAS without that knob. */
   setThreads(threads: number): number;
   /**
