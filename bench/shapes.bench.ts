@@ -12,6 +12,7 @@
  * repeated NNT_BENCH_ROUNDS times (default 2), so every runner meets the same load. Printed:
  * seconds per epoch (60,000 samples), extrapolated from the median time of the timed steps,
  * and nnt ÷ numpy with one thread (goals: ≤ 1.0 on every shape, ≤ 0.5 on the default net).
+ * Odd rounds run the runners in reverse order, so each meets the others' after-effects alike.
  *
  * NNT_BENCH_SHAPES (comma-separated, e.g. `784-50-10,784-200-10`) runs only the shapes named.
  *
@@ -132,7 +133,11 @@ function main(): void {
   const notes = new Map<string, string>();
   for (let round = 0; round < rounds; round++) {
     shapes.forEach((shape, s) => {
-      list.forEach((runner, r) => {
+      // Every other round runs the runners in the opposite order: a run measured slower right
+      // after another's heavy runs (contention.bench.ts), and no runner should always follow the same one.
+      const order = list.map((_, r) => (round % 2 ? list.length - 1 - r : r));
+      order.forEach((r) => {
+        const runner = list[r];
         const result = runner.kind === 'nnt' ? nntRun(s, runner) : pythonRun(shape, runner);
         if (typeof result === 'string') notes.set(runner.label, `could not run: ${result}`);
         else {
