@@ -16,6 +16,7 @@
 #include "nnt_dense.h"
 #include "nnt_gather.h"
 #include "nnt_sparse.h"
+#include "nnt_update.h"
 
 #define CHECK(call) do { if ((call) != napi_ok) return throw_last(env); } while (0)
 
@@ -246,6 +247,50 @@ static napi_value gather_lists(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * updateWeights(rule, w, g, s, t, k, n): one step of optimizer `rule` (0 momentum, 1 Nesterov,
+ * 2 AdaGrad, 3 RMSprop, 4 Adam) on n weights, the coefficients k as kernels.wat's (nnt_update.h).
+ */
+static napi_value update_weights(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  if (!get_args(env, info, 7, argv, "expected (rule, w, g, s, t, k, n)")) return NULL;
+  int rule, n;
+  double *w, *g, *s, *t, *k;
+  if (!get_size(env, argv[0], "rule", &rule) || !get_size(env, argv[6], "n", &n)) return NULL;
+  if (rule > NNT_ADAM) {
+    napi_throw_range_error(env, NULL, "rule must be 0 (momentum) to 4 (Adam)");
+    return NULL;
+  }
+  if (!get_doubles(env, argv[1], "w", (uint64_t)n, &w) || !get_doubles(env, argv[2], "g", (uint64_t)n, &g) ||
+      !get_doubles(env, argv[3], "s", (uint64_t)n, &s) || !get_doubles(env, argv[4], "t", rule == NNT_ADAM ? (uint64_t)n : 0, &t) ||
+      !get_doubles(env, argv[5], "k", 7, &k)) return NULL;
+  if (sparse_isa == NNT_NO_ISA) {
+    napi_throw_error(env, NULL, "the updates need AVX2 with FMA, or AVX-512");
+    return NULL;
+  }
+  nnt_update(sparse_isa, (enum nnt_rule)rule, w, g, s, t, k, n);
+  return NULL;
+}
+
+/* addScaled(y, x, alpha, n, fused): y (n) += alpha·x (n), as kernels.wat's add_scaled (nnt_update.h). */
+static napi_value add_scaled(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  if (!get_args(env, info, 5, argv, "expected (y, x, alpha, n, fused)")) return NULL;
+  int n;
+  double alpha, *y, *x;
+  bool fused = false;
+  if (!get_size(env, argv[3], "n", &n) || !get_doubles(env, argv[0], "y", (uint64_t)n, &y) ||
+      !get_doubles(env, argv[1], "x", (uint64_t)n, &x)) return NULL;
+  CHECK(napi_get_value_double(env, argv[2], &alpha));
+  CHECK(napi_get_value_bool(env, argv[4], &fused));
+  if (sparse_isa == NNT_NO_ISA) {
+    napi_throw_error(env, NULL, "the updates need AVX2 with FMA, or AVX-512");
+    return NULL;
+  }
+  nnt_add_scaled(sparse_isa, y, x, alpha, n, fused);
+  return NULL;
+}
+
 /* sparseIsa(): the instruction set of the sparse products, "avx512", "avx2", or "" (none: use WebAssembly). */
 static napi_value sparse_isa_name(napi_env env, napi_callback_info info) {
   (void)info;
@@ -317,6 +362,8 @@ static napi_value init(napi_env env, napi_value exports) {
     { "listProducts", NULL, list_products, NULL, NULL, NULL, napi_enumerable, NULL },
     { "checkLists", NULL, check_lists, NULL, NULL, NULL, napi_enumerable, NULL },
     { "gatherLists", NULL, gather_lists, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "updateWeights", NULL, update_weights, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "addScaled", NULL, add_scaled, NULL, NULL, NULL, napi_enumerable, NULL },
     { "sparseIsa", NULL, sparse_isa_name, NULL, NULL, NULL, napi_enumerable, NULL },
     { "useSparseIsa", NULL, use_sparse_isa, NULL, NULL, NULL, napi_enumerable, NULL },
   };

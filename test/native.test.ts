@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createKernels } from '../src/core/backend';
-import type { Kernels } from '../src/core/kernels';
+import type { Kernels, UpdateRule } from '../src/core/kernels';
 import { loadBlas, type BlasAddon } from '../src/core/native';
 import { AUTO_NATIVE_MIN, NativeKernels } from '../src/core/native-kernels';
 import { WasmKernels } from '../src/core/wasm-kernels';
@@ -214,6 +214,54 @@ if (blas) describe('with the addon', () => {
       }
     }
     blas!.useSparseIsa('');
+  });
+
+  test.each(['simd', 'relaxed-simd'] as const)('%s: SGD\'s addScaled in the addon gives the wasm module\'s bits (fused where it fuses), on every instruction set', (variant) => {
+    if (!blas!.sparseIsa()) return expect(blas!.sparseIsa()).toBe('');
+    const { module } = loadKernelModule(variant);
+    const wasm = new WasmKernels(module, variant, 1), mine = new NativeKernels(module, variant, 1, blas!, AUTO_NATIVE_MIN);
+    made.push(wasm, mine);
+    const rng = new Rng(29);
+    for (const isa of blas!.sparseIsa() === 'avx512' ? ['avx512', 'avx2'] : ['avx2']) {
+      blas!.useSparseIsa(isa);
+      for (const n of [0, 1, 3, 4, 5, 7, 8, 9, 13, 39761]) {
+        const [y0, x0] = operands(rng, [n + 1, n + 1]);
+        const [y, x] = [wasm.alloc(n + 1), wasm.alloc(n + 1)];
+        y.set(y0);
+        x.set(x0);
+        const yn = Float64Array.from(y0);
+        wasm.addScaled(y, x, -0.1, n);
+        mine.addScaled(yn, x0, -0.1, n);
+        expect([isa, n, firstDifference(yn, y)]).toEqual([isa, n, -1]);
+      }
+    }
+    blas!.useSparseIsa('');
+  });
+
+  test('the updates in the addon give the reference\'s bits on AVX2 too (the kernel suite runs the widest set)', () => {
+    if (!blas!.sparseIsa()) return expect(blas!.sparseIsa()).toBe('');
+    const k = native(1);
+    const rng = new Rng(23);
+    const rules: UpdateRule[] = [
+      { kind: 'momentum', mu: 0.9, lr: 0.01 }, { kind: 'nesterov', mu: 0.9, lr: 0.01 }, { kind: 'adagrad', lr: 0.01, eps: 1e-7 },
+      { kind: 'rmsprop', rho: 0.99, lr: 0.01, eps: 1e-7 }, { kind: 'adam', b1: 0.9, b2: 0.999, c1: 0.271, c2: 0.003, lr: 0.001, eps: 1e-8 },
+    ];
+    blas!.useSparseIsa('avx2');
+    try {
+      for (const rule of rules) {
+        const n = 1003;
+        const [w, g, s, t] = [1, 1, 0.1, 0.1].map((scale) => Float64Array.from({ length: n }, () => Math.abs(scale * (rng.uniform() - 0.5))));
+        const ref = [w, g, s, t].map((a) => Float64Array.from(a));
+        k.updateWeights(rule, w, g, s, t, n);
+        tsKernels.updateWeights(rule, ref[0], ref[1], ref[2], ref[3], n);
+        expect([rule.kind, firstDifference(w, ref[0]), firstDifference(s, ref[2]), firstDifference(t, ref[3])]).toEqual([rule.kind, -1, -1, -1]);
+      }
+    } finally {
+      blas!.useSparseIsa('');
+    }
+    expect(() => blas!.updateWeights(5, new Float64Array(1), new Float64Array(1), new Float64Array(1), new Float64Array(1), new Float64Array(7), 1)).toThrow(/^rule must be 0 \(momentum\) to 4 \(Adam\)$/);
+    expect(() => blas!.updateWeights(4, new Float64Array(2), new Float64Array(2), new Float64Array(2), new Float64Array(1), new Float64Array(7), 2)).toThrow(/^t has 1 values, the kernel needs 2$/);
+    expect(() => blas!.updateWeights(0, new Float64Array(2), new Float64Array(2), new Float64Array(2), new Float64Array(0), new Float64Array(6), 2)).toThrow(/^k has 6 values, the kernel needs 7$/);
   });
 
   test('auto: a product below AUTO_NATIVE_MIN gives the wasm bits, one above the CBLAS bits', () => {

@@ -18,6 +18,15 @@ export interface BlasAddon {
   exactMatmul(a: Float64Array, b: Float64Array, c: Float64Array, m: number, k: number, n: number, fused: boolean): void;
   exactMatmulTransA(a: Float64Array, b: Float64Array, c: Float64Array, m: number, k: number, n: number, fused: boolean): void;
   exactMatmulTransB(a: Float64Array, b: Float64Array, c: Float64Array, m: number, n: number, k: number, fused: boolean): void;
+  /**
+   * One step of an optimizer's rule (0 momentum, 1 Nesterov, 2 AdaGrad, 3 RMSprop, 4 Adam) on
+   * n weights, with the coefficients of kernels.wat's update functions (k: at least 7): their
+   * operations element by element, so the same bits (native/nnt_update.c); t is read only by
+   * Adam. Throws when sparseIsa() is "".
+   */
+  updateWeights(rule: number, w: Float64Array, g: Float64Array, s: Float64Array, t: Float64Array, k: Float64Array, n: number): void;
+  /** y (n) += alpha·x (n) as kernels.wat's add_scaled: fused over the first n rounded down to four where `fused` (native/nnt_update.c). */
+  addScaled(y: Float64Array, x: Float64Array, alpha: number, n: number, fused: boolean): void;
   /** Sets OpenBLAS's (process-wide) thread count; returns the count it uses, 0 for a CBLAS without that knob. */
   setThreads(threads: number): number;
   /**

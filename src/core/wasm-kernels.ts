@@ -570,7 +570,8 @@ export class WasmKernels implements Kernels {
 }
 
 /** The coefficients of an update rule, in the order its wasm function reads them (kernels.wat). */
-function ruleCoefficients(rule: UpdateRule, k: Float64Array): void {
+/** The coefficients of the update functions of kernels.wat (and of native/nnt_update.c), in k. */
+export function ruleCoefficients(rule: UpdateRule, k: Float64Array): void {
   switch (rule.kind) {
     case 'momentum':
     case 'nesterov':
