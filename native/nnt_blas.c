@@ -15,6 +15,7 @@
 #include <cblas.h>
 #include "nnt_dense.h"
 #include "nnt_gather.h"
+#include "nnt_softmax.h"
 #include "nnt_sparse.h"
 #include "nnt_update.h"
 
@@ -291,6 +292,19 @@ static napi_value add_scaled(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* softmaxRows(x, out, rows, cols, stats): kernels.wat's softmax_rows (nnt_softmax.h); false without AVX-512. */
+static napi_value softmax_rows(napi_env env, napi_callback_info info) {
+  napi_value argv[5], result;
+  if (!get_args(env, info, 5, argv, "expected (x, out, rows, cols, stats)")) return NULL;
+  int rows, cols;
+  double *x, *out, *stats;
+  if (!get_size(env, argv[2], "rows", &rows) || !get_size(env, argv[3], "cols", &cols) ||
+      !get_doubles(env, argv[0], "x", (uint64_t)rows * cols, &x) || !get_doubles(env, argv[1], "out", (uint64_t)rows * cols, &out) ||
+      !get_doubles(env, argv[4], "stats", 2 * (uint64_t)rows, &stats)) return NULL;
+  CHECK(napi_get_boolean(env, nnt_softmax_rows(sparse_isa, x, out, rows, cols, stats) != 0, &result));
+  return result;
+}
+
 /* sparseIsa(): the instruction set of the sparse products, "avx512", "avx2", or "" (none: use WebAssembly). */
 static napi_value sparse_isa_name(napi_env env, napi_callback_info info) {
   (void)info;
@@ -364,6 +378,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "gatherLists", NULL, gather_lists, NULL, NULL, NULL, napi_enumerable, NULL },
     { "updateWeights", NULL, update_weights, NULL, NULL, NULL, napi_enumerable, NULL },
     { "addScaled", NULL, add_scaled, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "softmaxRows", NULL, softmax_rows, NULL, NULL, NULL, napi_enumerable, NULL },
     { "sparseIsa", NULL, sparse_isa_name, NULL, NULL, NULL, napi_enumerable, NULL },
     { "useSparseIsa", NULL, use_sparse_isa, NULL, NULL, NULL, napi_enumerable, NULL },
   };

@@ -341,6 +341,26 @@ export function kernelSuite(kernels: Kernels) {
     }
   });
 
+  test('softmaxRows: the reference\'s bits where e^x changes branch (fdlibm\'s thresholds, ties of k, underflow)', () => {
+    const k = kernels;
+    const at = new DataView(new ArrayBuffer(8));
+    const near = (high: number) => {
+      at.setUint32(0, high);
+      at.setUint32(4, Math.floor(rng.uniform() * 2 ** 32));
+      return -at.getFloat64(0);
+    };
+    // Rows of two: 0 (the max) and −d, so e^x sees exactly −d.
+    const ds: number[] = [];
+    for (const high of [0x3e2fffff, 0x3e300000, 0x3fd62e42, 0x3fd62e43, 0x3ff0a2b1, 0x3ff0a2b2]) for (let i = 0; i < 40; i++) ds.push(near(high));
+    for (let j = 0; j < 200; j++) ds.push(-(j + 0.5) * Math.LN2 * (1 + (j % 3 - 1) * 2 ** -52), -740 - j / 10);
+    const rows = ds.length, x = new Float64Array(2 * rows);
+    ds.forEach((d, i) => (x[2 * i + 1] = d));
+    const [y, lse, refY, refLse] = [new Float64Array(2 * rows), new Float64Array(rows), new Float64Array(2 * rows), new Float64Array(rows)];
+    k.softmaxRows(x, y, rows, 2, lse);
+    tsKernels.softmaxRows(x, refY, rows, 2, refLse);
+    expect([firstDifference(y, refY), firstDifference(lse, refLse)]).toEqual([-1, -1]);
+  });
+
   test('softmaxRows gives each row\'s log-sum-exp when asked', () => {
     const x = Float64Array.from([0, Math.log(3), 1000, 1000, -5, 2]);
     const y = kernels.alloc(6), lse = new Float64Array(3);

@@ -3,7 +3,7 @@ import { ownError, type BlasAddon } from './native';
 import { checkSparseShape, type SparseLists, type SparseMatrix } from './sparse';
 import { checkLength } from './wasm-placement';
 import type { WasmVariant } from './wasm-module';
-import { NATIVE_LIST_PRODUCTS, ruleCoefficients, WasmKernels } from './wasm-kernels';
+import { logSumExpOf, NATIVE_LIST_PRODUCTS, ruleCoefficients, WasmKernels } from './wasm-kernels';
 import { shareStart, type ChooserOptions } from './wasm-scheduler';
 
 /**
@@ -46,6 +46,8 @@ export class NativeKernels extends WasmKernels {
   override readonly gatherSparseLater = undefined;
   /** The coefficients of the optimizer's rule, for updateWeights. */
   private readonly ruleK = new Float64Array(8);
+  /** Each row's max and sum from softmaxRows. */
+  private softmaxStats = new Float64Array(0);
 
   constructor(
     module: WebAssembly.Module,
@@ -127,6 +129,20 @@ export class NativeKernels extends WasmKernels {
     } catch (error) {
       throw ownError(error);
     }
+  }
+
+  /** Softmax eight rows at a time where the processor has AVX-512 (native/nnt_softmax.c), the wasm module's bits. */
+  override softmaxRows(x: Float64Array, out: Float64Array, rows: number, cols: number, logSumExp?: Float64Array): void {
+    if (this.softmaxStats.length < 2 * rows) this.softmaxStats = new Float64Array(2 * rows);
+    if (logSumExp) checkLength('logSumExp', logSumExp, rows);
+    let done: boolean;
+    try {
+      done = this.blas.softmaxRows(x, out, rows, cols, this.softmaxStats);
+    } catch (error) {
+      throw ownError(error);
+    }
+    if (!done) return super.softmaxRows(x, out, rows, cols, logSumExp);
+    if (logSumExp) logSumExpOf(this.softmaxStats, logSumExp, rows);
   }
 
   /** SGD's update (w += (−lr)·g) in the addon's vector code, the wasm module's bits. */

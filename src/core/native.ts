@@ -27,6 +27,11 @@ export interface BlasAddon {
   updateWeights(rule: number, w: Float64Array, g: Float64Array, s: Float64Array, t: Float64Array, k: Float64Array, n: number): void;
   /** y (n) += alpha·x (n) as kernels.wat's add_scaled: fused over the first n rounded down to four where `fused` (native/nnt_update.c). */
   addScaled(y: Float64Array, x: Float64Array, alpha: number, n: number, fused: boolean): void;
+  /**
+   * kernels.wat's softmax_rows eight rows at a time (native/nnt_softmax.c): out = each row's
+   * softmax, stats = each row's max and sum; returns false, doing nothing, without AVX-512.
+   */
+  softmaxRows(x: Float64Array, out: Float64Array, rows: number, cols: number, stats: Float64Array): boolean;
   /** Sets OpenBLAS's (process-wide) thread count; returns the count it uses, 0 for a CBLAS without that knob. */
   setThreads(threads: number): number;
   /**

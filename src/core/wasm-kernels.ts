@@ -153,7 +153,7 @@ export class WasmKernels implements Kernels {
     // Each row's max and sum: the log-sum-exp is max + log(sum), with the engine's log as in the reference.
     const stats = this.place.slot(SLOT_SOFTMAX, 2 * rows);
     this.wasm.softmax_rows(at[0], at[1], rows, cols, stats.byteOffset);
-    if (logSumExp) for (let i = 0; i < rows; i++) logSumExp[i] = stats[2 * i] + Math.log(stats[2 * i + 1]);
+    if (logSumExp) logSumExpOf(stats, logSumExp, rows);
   }
 
   addScaled(y: Float64Array, x: Float64Array, alpha: number, n: number): void {
@@ -570,6 +570,11 @@ export class WasmKernels implements Kernels {
 }
 
 /** The coefficients of an update rule, in the order its wasm function reads them (kernels.wat). */
+/** Each row's log-sum-exp from its max and sum (stats: max, sum per row), as the reference: max + log(sum). */
+export function logSumExpOf(stats: Float64Array, logSumExp: Float64Array, rows: number): void {
+  for (let i = 0; i < rows; i++) logSumExp[i] = stats[2 * i] + Math.log(stats[2 * i + 1]);
+}
+
 /** The coefficients of the update functions of kernels.wat (and of native/nnt_update.c), in k. */
 export function ruleCoefficients(rule: UpdateRule, k: Float64Array): void {
   switch (rule.kind) {
