@@ -9,7 +9,7 @@
   "targets": [
     {
       "target_name": "nnt_blas",
-      "sources": ["nnt_blas.c", "nnt_dense.c", "nnt_gather.c", "nnt_softmax.c", "nnt_sparse.c", "nnt_update.c"],
+      "sources": ["nnt_blas.c", "nnt_dense.c", "nnt_gather.c", "nnt_scratch.c", "nnt_softmax.c", "nnt_sparse.c", "nnt_update.c"],
       "defines": ["NAPI_VERSION=8", "<(blas_define)"],
       "cflags": ["-O3", "-ffp-contract=off", "<@(blas_cflags)"],
       "libraries": ["<@(blas_libs)"],

@@ -5,8 +5,8 @@
  * two gradients, where the wasm module's two-double vectors leave most of each core idle).
  * Each element of C is one chain over q from +0, in order; built with -ffp-contract=off.
  */
-#include <stdlib.h>
 #include "nnt_dense.h"
+#include "nnt_scratch.h"
 #include "nnt_simd.h"
 
 #ifdef NNT_X86
@@ -73,9 +73,8 @@ void nnt_dense_product(enum nnt_isa isa, const double *a, int64_t ars, int64_t a
                        int64_t bjs, double *c, int64_t rows, int64_t nq, int64_t cols, int fused) {
 #ifdef NNT_X86
   /* A B read across its rows (Bᵀ of a row-major matrix) is copied to rows first: the same values. */
-  double *copy = NULL;
   if (bjs != 1 && nq > 0 && cols > 0) {
-    copy = malloc((size_t)(nq * cols) * sizeof(double));
+    double *copy = nnt_scratch((size_t)(nq * cols));
     if (copy) {
       for (int64_t q = 0; q < nq; q++)
         for (int64_t j = 0; j < cols; j++) copy[q * cols + j] = b[q * bqs + j * bjs];
@@ -104,7 +103,6 @@ void nnt_dense_product(enum nnt_isa isa, const double *a, int64_t ars, int64_t a
         c[r * cols + j] = s;
       }
   }
-  free(copy);
 #else
   (void)isa; (void)a; (void)ars; (void)aqs; (void)b; (void)bqs; (void)bjs; (void)c; (void)rows; (void)nq; (void)cols; (void)fused;
 #endif

@@ -10,10 +10,10 @@
  * where the processor has FMA) or multiply then add (plain SIMD, and the TypeScript
  * reference). The build passes -ffp-contract=off so that the compiler fuses nothing itself.
  */
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "nnt_scratch.h"
 #include "nnt_simd.h"
 #include "nnt_sparse.h"
 
@@ -153,43 +153,18 @@ enum nnt_isa nnt_sparse_isa(void) {
  * faster than the copy costs (MNIST batches of 100, width 50: 32 against 43 µs). A cold B is
  * read from the second-level cache, where four lists at a time keep more of its rows in flight
  * than two (X·W at width 50: 44 against 49 µs; on a hot B, four were 6% slower than two).
- * The copy is each thread's own, kept for its next call.
+ * The copy is in the thread's own scratch (nnt_scratch.h).
  */
 enum { HOT_READS = 64 };
-static pthread_key_t pad_key;
-static pthread_once_t pad_once = PTHREAD_ONCE_INIT;
-struct pad { size_t doubles; double *data; };
-
-static void pad_free(void *p) {
-  free(((struct pad *)p)->data);
-  free(p);
-}
-static void pad_init(void) {
-  if (pthread_key_create(&pad_key, pad_free) != 0) pad_key = (pthread_key_t)-1;
-}
-
 /* B (size rows of n) copied with rows of `stride` doubles; NULL when no memory (B is then read in place). */
 static const double *padded(const double *b, int64_t size, int64_t n, int64_t stride) {
-  pthread_once(&pad_once, pad_init);
-  if (pad_key == (pthread_key_t)-1) return NULL;
-  struct pad *p = pthread_getspecific(pad_key);
-  if (!p && (p = calloc(1, sizeof *p)) != NULL && pthread_setspecific(pad_key, p) != 0) {
-    free(p);
-    p = NULL;
-  }
-  const size_t need = (size_t)(size * stride);
-  if (!p) return NULL;
-  if (p->doubles < need) {
-    free(p->data);
-    p->data = aligned_alloc(64, need * sizeof(double));
-    p->doubles = p->data ? need : 0;
-    if (!p->data) return NULL;
-  }
+  double *copy = nnt_scratch((size_t)(size * stride));
+  if (!copy) return NULL;
   for (int64_t i = 0; i < size; i++) {
-    memcpy(p->data + i * stride, b + i * n, (size_t)n * sizeof(double));
-    memset(p->data + i * stride + n, 0, (size_t)(stride - n) * sizeof(double));
+    memcpy(copy + i * stride, b + i * n, (size_t)n * sizeof(double));
+    memset(copy + i * stride + n, 0, (size_t)(stride - n) * sizeof(double));
   }
-  return p->data;
+  return copy;
 }
 #endif
 

@@ -29,13 +29,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 test('npm pack ships exactly bin, dist, the configs, data, the templates, the page, the native sources, the license and the README: no runs', () => {
   const files = pack.files.map((f) => f.path); // packed with a stray run under configs/ (see beforeAll)
-  for (const f of files) expect(f).toMatch(/^(bin\/nnt|dist\/.+\.(js|d\.ts|js\.map|d\.ts\.map|wasm)|configs\/[^/]+\.(json|yaml)|data\/.+|templates\/pytorch\/.+|src\/serve\/page\/[^/]+|native\/(binding\.gyp|nnt_blas\.c|nnt_dense\.[ch]|nnt_gather\.[ch]|nnt_simd\.h|nnt_softmax\.[ch]|nnt_sparse\.[ch]|nnt_update\.[ch])|scripts\/build-native\.js|LICENSE|README\.md|package\.json)$/);
+  for (const f of files) expect(f).toMatch(/^(bin\/nnt|dist\/.+\.(js|d\.ts|js\.map|d\.ts\.map|wasm)|configs\/[^/]+\.(json|yaml)|data\/.+|templates\/pytorch\/.+|src\/serve\/page\/[^/]+|native\/(binding\.gyp|nnt_blas\.c|nnt_dense\.[ch]|nnt_gather\.[ch]|nnt_scratch\.[ch]|nnt_simd\.h|nnt_softmax\.[ch]|nnt_sparse\.[ch]|nnt_update\.[ch])|scripts\/build-native\.js|LICENSE|README\.md|package\.json)$/);
   expect(files.filter((f) => /(^|\/)runs\/|\.tgz$/.test(f))).toEqual([]);
   const configs = readdirSync(join(root, 'configs')).filter((f) => /\.(json|yaml)$/.test(f));
   expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'bin/nnt', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'data/README.md', ...configs.map((c) => `configs/${c}`)]));
   expect(files.filter((f) => f.endsWith('.wasm')).length).toBeGreaterThan(0);
   // The native addon ships as sources, built at install (never a built .node of this machine).
-  expect(files).toEqual(expect.arrayContaining(['native/binding.gyp', 'native/nnt_blas.c', 'native/nnt_dense.c', 'native/nnt_dense.h', 'native/nnt_gather.c', 'native/nnt_gather.h', 'native/nnt_simd.h', 'native/nnt_softmax.c', 'native/nnt_softmax.h', 'native/nnt_sparse.c', 'native/nnt_sparse.h', 'native/nnt_update.c', 'native/nnt_update.h', 'scripts/build-native.js']));
+  expect(files).toEqual(expect.arrayContaining(['native/binding.gyp', 'native/nnt_blas.c', 'native/nnt_dense.c', 'native/nnt_dense.h', 'native/nnt_gather.c', 'native/nnt_gather.h', 'native/nnt_scratch.c', 'native/nnt_scratch.h', 'native/nnt_simd.h', 'native/nnt_softmax.c', 'native/nnt_softmax.h', 'native/nnt_sparse.c', 'native/nnt_sparse.h', 'native/nnt_update.c', 'native/nnt_update.h', 'scripts/build-native.js']));
   // Every `files` entry names something that exists (no promised folder that is not there).
   for (const entry of pkg.files.filter((e: string) => !e.startsWith('!'))) {
     const prefix = entry.replace(/\*.*$/, '');

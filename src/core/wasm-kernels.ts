@@ -569,7 +569,6 @@ export class WasmKernels implements Kernels {
   }
 }
 
-/** The coefficients of an update rule, in the order its wasm function reads them (kernels.wat). */
 /** Each row's log-sum-exp from its max and sum (stats: max, sum per row), as the reference: max + log(sum). */
 export function logSumExpOf(stats: Float64Array, logSumExp: Float64Array, rows: number): void {
   for (let i = 0; i < rows; i++) logSumExp[i] = stats[2 * i] + Math.log(stats[2 * i + 1]);
